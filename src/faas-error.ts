@@ -1,0 +1,50 @@
+/** The one error base of bunfaas: every expected failure carries a stable `code`. */
+
+/** Stable machine-readable error codes, each mapped to one HTTP status by the API. */
+export type FaasErrorCode =
+  | "BAD_REQUEST"
+  | "INVALID_FUNCTION"
+  | "INVALID_ARGUMENTS"
+  | "FUNCTION_NOT_FOUND"
+  | "TASK_NOT_FOUND"
+  | "NOT_FOUND"
+  | "PAYLOAD_TOO_LARGE"
+  | "STORE_UNAVAILABLE"
+  | "USAGE"
+  | "CONFIG"
+  | "INTERNAL";
+
+/** An expected failure with a stable `code`; `status` is the HTTP status the API answers with. */
+export class FaasError extends Error {
+  override readonly name = "FaasError";
+  constructor(
+    readonly code: FaasErrorCode,
+    message: string,
+    readonly status: number = statusOf(code),
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The HTTP status for an error code. */
+export function statusOf(code: FaasErrorCode): number {
+  switch (code) {
+    case "BAD_REQUEST":
+    case "INVALID_FUNCTION":
+    case "INVALID_ARGUMENTS":
+    case "USAGE":
+    case "CONFIG":
+      return 400;
+    case "FUNCTION_NOT_FOUND":
+    case "TASK_NOT_FOUND":
+    case "NOT_FOUND":
+      return 404;
+    case "PAYLOAD_TOO_LARGE":
+      return 413;
+    case "STORE_UNAVAILABLE":
+      return 503;
+    case "INTERNAL":
+      return 500;
+  }
+}
