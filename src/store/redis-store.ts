@@ -1,0 +1,129 @@
+/** The Redis store: functions, tasks and their records, long-poll waits; owns the connections. */
+import type Redis from "ioredis";
+import { FaasError } from "../faas-error.ts";
+import { silentLog, type Log } from "../log.ts";
+import { connectRedis } from "./connect-redis.ts";
+import { DoneWaiters } from "./done-waiters.ts";
+import { keysFor, type Keys } from "./keys.ts";
+import { CREATE_TASK } from "./scripts.ts";
+import { TaskQueue } from "./task-queue.ts";
+import { toTaskRecord } from "./task-record.ts";
+import { FINAL_STATUSES, type ApiStore, type FunctionRecord, type TaskRecord } from "./types.ts";
+
+/** Options of {@link createRedisStore}. */
+export interface RedisStoreOptions {
+  /** Redis URL: redis://host:port, rediss://…, or unix:///path/to/socket. */
+  url: string;
+  /** How long a finished task's record is kept, in seconds. Default: 86400 (24 h). */
+  ttlSeconds?: number;
+  /** Prefix of every key. Default: "faas". */
+  keyPrefix?: string;
+  /** Logger. Default: silent. */
+  log?: Log;
+}
+
+/** Store of functions and tasks in Redis; `queue` holds the dispatcher-side operations. */
+export class RedisStore implements ApiStore {
+  readonly keys: Keys;
+  readonly queue: TaskQueue;
+  private subscriber: Redis | null = null;
+  private waiters: DoneWaiters | null = null;
+
+  constructor(
+    readonly redis: Redis,
+    private readonly opts: Required<Pick<RedisStoreOptions, "url" | "ttlSeconds" | "keyPrefix">> & { log: Log },
+  ) {
+    this.keys = keysFor(opts.keyPrefix);
+    this.queue = new TaskQueue(redis, this.keys, { url: opts.url, ttlMs: opts.ttlSeconds * 1000, log: opts.log });
+    redis.defineCommand("faasCreateTask", { numberOfKeys: 3, lua: CREATE_TASK });
+  }
+
+  async registerFunction(fn: { name: string; source: string; code: string }): Promise<string> {
+    const id = crypto.randomUUID();
+    await this.redis.hset(this.keys.fn(id), { name: fn.name, source: fn.source, code: fn.code, created: Date.now() });
+    return id;
+  }
+
+  async getFunction(id: string): Promise<FunctionRecord | null> {
+    const h = await this.redis.hgetall(this.keys.fn(id));
+    if (h.code === undefined) return null;
+    return { id, name: h.name ?? "", source: h.source ?? "", code: h.code, createdAt: Number(h.created ?? 0) };
+  }
+
+  async hasFunction(id: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.fn(id))) === 1;
+  }
+
+  async createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string> {
+    const id = crypto.randomUUID();
+    const k = this.keys;
+    const ok = await (this.redis as unknown as ScriptCommands).faasCreateTask(
+      k.fn(task.functionId), k.task(id), k.queue,
+      id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
+    );
+    if (ok !== 1) throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
+    return id;
+  }
+
+  async getTask(id: string): Promise<TaskRecord | null> {
+    return toTaskRecord(id, await this.redis.hgetall(this.keys.task(id)));
+  }
+
+  async waitForTask(id: string, timeoutMs: number): Promise<TaskRecord | null> {
+    if (timeoutMs <= 0) return this.getTask(id);
+    const waiters = await this.doneWaiters();
+    // Register before reading, so a finish between the read and the wait is not missed.
+    const w = waiters.wait(id, timeoutMs);
+    const first = await this.getTask(id);
+    if (first === null || FINAL_STATUSES.has(first.status)) {
+      w.cancel();
+      return first;
+    }
+    await w.done;
+    return this.getTask(id);
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  /** Close every connection this store opened. */
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.subscriber?.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private async doneWaiters(): Promise<DoneWaiters> {
+    if (!this.waiters) {
+      this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null });
+      this.waiters = new DoneWaiters(this.subscriber, this.keys.done);
+    }
+    await this.waiters.subscribe();
+    return this.waiters;
+  }
+}
+
+interface ScriptCommands {
+  faasCreateTask(...args: string[]): Promise<number>;
+}
+
+/** Connect to Redis and return the store once the connection answers. */
+export async function createRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  const log = options.log ?? silentLog;
+  const redis = connectRedis(options.url);
+  redis.on("error", (err: Error) => log.debug("redis connection error", { err: err.message }));
+  const store = new RedisStore(redis, {
+    url: options.url,
+    ttlSeconds: options.ttlSeconds ?? 86_400,
+    keyPrefix: options.keyPrefix ?? "faas",
+    log,
+  });
+  try {
+    await store.queue.ensureGroup();
+  } catch (err) {
+    redis.disconnect();
+    throw new FaasError("STORE_UNAVAILABLE", `cannot reach Redis at ${options.url}: ${(err as Error).message}`, 503, { cause: err });
+  }
+  return store;
+}

@@ -1,0 +1,92 @@
+/** Lua scripts that make each task step one atomic Redis round trip. */
+
+/**
+ * Create a QUEUED task and append it to the queue, if its function exists.
+ * KEYS: fn, task, queue. ARGV: taskId, fnId, args, now, timeoutMs|"". Returns 1, or 0 when the function is unknown.
+ */
+export const CREATE_TASK = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'fn', ARGV[2], 'args', ARGV[3], 'status', 'QUEUED', 'attempts', '0', 'created', ARGV[4], 'timeout', ARGV[5])
+redis.call('XADD', KEYS[3], '*', 't', ARGV[1])
+return 1
+`;
+
+/**
+ * Start a batch of delivered queue entries. For each (streamId, taskId): a task that is gone or final is
+ * acknowledged and skipped; one that already used its attempts is FAILED with ARGV[6]; else it turns RUNNING
+ * (attempts + 1) and its fn id, args, timeout and attempts are returned.
+ * KEYS: queue, then one task key per entry. ARGV: group, now, executor, maxAttempts, ttlMs, lostError, channel,
+ * then streamId, taskId pairs. Returns a list with, per entry, false or { taskId, fn, args, timeout, attempts }.
+ */
+export const START_TASKS = `
+local out = {}
+local n = #KEYS - 1
+for i = 1, n do
+  local key = KEYS[i + 1]
+  local sid = ARGV[6 + 2 * i]
+  local tid = ARGV[7 + 2 * i]
+  local t = redis.call('HMGET', key, 'status', 'attempts', 'fn', 'args', 'timeout')
+  local status = t[1]
+  if (not status) or status == 'COMPLETED' or status == 'FAILED' then
+    redis.call('XACK', KEYS[1], ARGV[1], sid)
+    redis.call('XDEL', KEYS[1], sid)
+    out[i] = false
+  else
+    local attempts = tonumber(t[2]) or 0
+    if attempts >= tonumber(ARGV[4]) then
+      redis.call('HSET', key, 'status', 'FAILED', 'result', ARGV[6], 'finished', ARGV[2])
+      redis.call('PEXPIRE', key, ARGV[5])
+      redis.call('XACK', KEYS[1], ARGV[1], sid)
+      redis.call('XDEL', KEYS[1], sid)
+      redis.call('PUBLISH', ARGV[7], tid)
+      out[i] = false
+    else
+      redis.call('HSET', key, 'status', 'RUNNING', 'started', ARGV[2], 'attempts', tostring(attempts + 1), 'executor', ARGV[3])
+      out[i] = { tid, t[3], t[4], t[5] or '', tostring(attempts + 1) }
+    end
+  end
+end
+return out
+`;
+
+/**
+ * Finish a batch of tasks: write status/result once (a final task never changes), set the TTL, acknowledge and
+ * delete the queue entry, announce on the channel.
+ * KEYS: queue, then one task key per entry. ARGV: group, now, ttlMs, channel, then per entry
+ * streamId, taskId, status, result, executor. Returns how many tasks were written.
+ */
+export const FINISH_TASKS = `
+local written = 0
+local n = #KEYS - 1
+for i = 1, n do
+  local key = KEYS[i + 1]
+  local base = 4 + 5 * (i - 1)
+  local sid = ARGV[base + 1]
+  local status = redis.call('HGET', key, 'status')
+  if status and status ~= 'COMPLETED' and status ~= 'FAILED' then
+    redis.call('HSET', key, 'status', ARGV[base + 3], 'result', ARGV[base + 4], 'finished', ARGV[2], 'executor', ARGV[base + 5])
+    redis.call('PEXPIRE', key, ARGV[3])
+    redis.call('PUBLISH', ARGV[4], ARGV[base + 2])
+    written = written + 1
+  end
+  if sid ~= '' then
+    redis.call('XACK', KEYS[1], ARGV[1], sid)
+    redis.call('XDEL', KEYS[1], sid)
+  end
+end
+return written
+`;
+
+/**
+ * Put a task whose executor was lost back on the queue (unless it is already final).
+ * KEYS: queue, task. ARGV: group, streamId, taskId. Returns 1 when re-queued, 0 when it was final or gone.
+ */
+export const REQUEUE_TASK = `
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+local status = redis.call('HGET', KEYS[2], 'status')
+if (not status) or status == 'COMPLETED' or status == 'FAILED' then return 0 end
+redis.call('HSET', KEYS[2], 'status', 'QUEUED')
+redis.call('XADD', KEYS[1], '*', 't', ARGV[3])
+return 1
+`;
