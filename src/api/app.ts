@@ -1,0 +1,42 @@
+/** The REST API application: routes, validation, docs and the error mapping, around an ApiStore. */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Log } from "../log.ts";
+import type { ApiStore } from "../store/types.ts";
+import { assumeJsonContentType, limitBody } from "./body-middleware.ts";
+import { createErrorHandler, validationHook } from "./error-handler.ts";
+import { guardStore } from "./guard-store.ts";
+import { createNotFoundHandler } from "./not-found.ts";
+import { addDocsRoutes } from "./routes/docs-routes.ts";
+import { addFunctionRoutes } from "./routes/functions-routes.ts";
+import { addHealthRoutes } from "./routes/health-routes.ts";
+import { addTaskRoutes } from "./routes/tasks-routes.ts";
+
+/** Default request-body limit: 1 MiB. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** What {@link createApp} needs. */
+export interface ApiDeps {
+  /** Where functions and tasks live. */
+  store: ApiStore;
+  /** Server-side failures (5xx) are logged here. */
+  log: Log;
+  /** Largest accepted request body, in bytes. Default: 1 MiB (1048576). */
+  maxBodyBytes?: number;
+  /** Version shown in the OpenAPI document. Default: "0.1.0". */
+  version?: string;
+}
+
+/** The Hono app of the REST API; serve it with `serveApi` or call `app.request(...)` directly. */
+export function createApp(deps: ApiDeps): OpenAPIHono {
+  const store = guardStore(deps.store);
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  app.use("*", assumeJsonContentType());
+  addFunctionRoutes(app, store);
+  addTaskRoutes(app, store);
+  addHealthRoutes(app, store);
+  addDocsRoutes(app, { title: "bunfaas", version: deps.version ?? "0.1.0" });
+  app.onError(createErrorHandler(deps.log));
+  app.notFound(createNotFoundHandler(() => app.routes));
+  return app;
+}

@@ -1,0 +1,31 @@
+/** `POST /register_function`: check a function payload and store it. */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { ApiStore } from "../../store/types.ts";
+import { checkFunctionSource } from "../check-function.ts";
+import { errorContent, jsonContent, RegisterFunctionRequest, RegisterFunctionResponse } from "../schemas.ts";
+
+/** The route definition (also documents it in /openapi.json). */
+export const registerFunctionRoute = createRoute({
+  method: "post",
+  path: "/register_function",
+  tags: ["functions"],
+  summary: "Register a function",
+  description: "Stores the source of one JavaScript or TypeScript function expression. The code is checked (parsed), never run here.",
+  request: { body: { content: { "application/json": { schema: RegisterFunctionRequest } }, required: true } },
+  responses: {
+    201: jsonContent(RegisterFunctionResponse, "The function is stored"),
+    400: errorContent("Malformed body (BAD_REQUEST) or the payload is not one function (INVALID_FUNCTION)"),
+    413: errorContent("Body over the size limit (PAYLOAD_TOO_LARGE)"),
+    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+  },
+});
+
+/** Add the function routes to `app`. */
+export function addFunctionRoutes(app: OpenAPIHono, store: ApiStore): void {
+  app.openapi(registerFunctionRoute, async (c) => {
+    const { name, payload } = c.req.valid("json");
+    const { code } = checkFunctionSource(payload);
+    const functionId = await store.registerFunction({ name, source: payload, code });
+    return c.json({ function_id: functionId }, 201);
+  });
+}

@@ -1,0 +1,108 @@
+/** Task routes: `POST /execute_function`, `GET /status/{task_id}`, `GET /result/{task_id}` (long-poll). */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { decodeArgs } from "../../codec/index.ts";
+import { FaasError } from "../../faas-error.ts";
+import { FINAL_STATUSES, type ApiStore, type TaskRecord } from "../../store/types.ts";
+import {
+  errorContent, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
+  ResultQuery, ResultResponse, StatusResponse, TaskIdParams,
+} from "../schemas.ts";
+
+/** The route definitions (also document them in /openapi.json). */
+export const executeFunctionRoute = createRoute({
+  method: "post",
+  path: "/execute_function",
+  tags: ["tasks"],
+  summary: "Run a registered function",
+  description: "Queues a task calling the function with the given arguments; poll /status or /result with the task id.",
+  request: { body: { content: { "application/json": { schema: ExecuteFunctionRequest } }, required: true } },
+  responses: {
+    201: jsonContent(ExecuteFunctionResponse, "The task is queued"),
+    400: errorContent("Malformed body (BAD_REQUEST) or arguments that are not an array (INVALID_ARGUMENTS)"),
+    404: errorContent("Unknown function_id (FUNCTION_NOT_FOUND)"),
+    413: errorContent("Body over the size limit (PAYLOAD_TOO_LARGE)"),
+    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+  },
+});
+
+export const statusRoute = createRoute({
+  method: "get",
+  path: "/status/{task_id}",
+  tags: ["tasks"],
+  summary: "A task's status",
+  request: { params: TaskIdParams },
+  responses: {
+    200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED"),
+    404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
+    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+  },
+});
+
+export const resultRoute = createRoute({
+  method: "get",
+  path: "/result/{task_id}",
+  tags: ["tasks"],
+  summary: "A task's result",
+  description: `result is null until the task ends. With ?wait=SECONDS the answer comes as soon as the task ends or after the wait (at most ${MAX_WAIT_SECONDS} s).`,
+  request: { params: TaskIdParams, query: ResultQuery },
+  responses: {
+    200: jsonContent(ResultResponse, "The task's status and, once it ended, its result"),
+    400: errorContent("Invalid wait (BAD_REQUEST)"),
+    404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
+    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+  },
+});
+
+/** Add the task routes to `app`. */
+export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
+  app.openapi(executeFunctionRoute, async (c) => {
+    const body = c.req.valid("json");
+    checkArgs(body.payload);
+    if (!isUuid(body.function_id)) throw functionNotFound(body.function_id);
+    const seconds = body.timeout_seconds;
+    const timeoutMs = seconds == null ? undefined : Math.max(1, Math.round(seconds * 1000));
+    const taskId = await store.createTask({ functionId: body.function_id, args: body.payload, timeoutMs });
+    return c.json({ task_id: taskId }, 201);
+  });
+
+  app.openapi(statusRoute, async (c) => {
+    const { task_id } = c.req.valid("param");
+    const task = await findTask(store, task_id, 0);
+    return c.json({ task_id, status: task.status }, 200);
+  });
+
+  app.openapi(resultRoute, async (c) => {
+    const { task_id } = c.req.valid("param");
+    const { wait } = c.req.valid("query");
+    const waitMs = wait === undefined ? 0 : Math.round(Math.min(Number(wait), MAX_WAIT_SECONDS) * 1000);
+    const task = await findTask(store, task_id, waitMs);
+    const result = FINAL_STATUSES.has(task.status) ? task.result : null;
+    return c.json({ task_id, status: task.status, result }, 200);
+  });
+}
+
+/** The task (after waiting up to `waitMs` for it to end), or TASK_NOT_FOUND. */
+async function findTask(store: ApiStore, id: string, waitMs: number): Promise<TaskRecord> {
+  if (!isUuid(id)) throw new FaasError("TASK_NOT_FOUND", `no task with id ${quote(id)} (task ids are uuids)`);
+  const task = waitMs > 0 ? await store.waitForTask(id, waitMs) : await store.getTask(id);
+  if (!task) throw new FaasError("TASK_NOT_FOUND", `no task with id ${id} (unknown, or expired)`);
+  return task;
+}
+
+function checkArgs(payload: string): void {
+  try {
+    decodeArgs(payload);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new FaasError("INVALID_ARGUMENTS", `field "payload" must be the JSON text of an array of arguments, e.g. "[1, 2]": ${why}`);
+  }
+}
+
+function functionNotFound(id: string): FaasError {
+  return new FaasError("FUNCTION_NOT_FOUND", `no function with id ${quote(id)} (function ids are uuids returned by /register_function)`);
+}
+
+/** A client-supplied id for a message: JSON-quoted and cut to a readable length. */
+function quote(s: string): string {
+  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
+}
