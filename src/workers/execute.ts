@@ -1,0 +1,96 @@
+/** Runs one job in the current thread: compiles (and caches) a user function, calls it, encodes the outcome. */
+import { decodeArgs, encode, encodeError } from "../codec/index.ts";
+import { FunctionCache, type UserFunction } from "./function-cache.ts";
+import { keepUserFrame } from "./internal-frames.ts";
+import type { Job, Outcome } from "./outcome.ts";
+
+/** Options of `createExecutor`. */
+export interface ExecutorOptions {
+  /** Most compiled functions kept (least recently used evicted first). Default: 1000. */
+  cacheSize?: number;
+}
+
+/** Runs jobs; one per thread (or process). */
+export interface Executor {
+  /**
+   * Run a job to its outcome. Never throws or rejects: compile errors, bad arguments, user
+   * throws/rejections and un-encodable results all become `FAILED` outcomes.
+   */
+  run(job: Job): Promise<Outcome>;
+  /** True when the function with this id is compiled and cached (its `code` is then not needed). */
+  has(functionId: string): boolean;
+}
+
+const ENCODE_OPTIONS = { stackFilter: keepUserFrame };
+
+/** Create an executor with its own function cache. */
+export function createExecutor(options: ExecutorOptions = {}): Executor {
+  const cache = new FunctionCache(options.cacheSize ?? 1000);
+
+  async function run(job: Job): Promise<Outcome> {
+    let fn: UserFunction;
+    let args: unknown[];
+    try {
+      fn = cache.get(job.functionId) ?? compileInto(cache, job);
+      args = decodeArgs(job.args);
+    } catch (err) {
+      return failed(err);
+    }
+    let value: unknown;
+    try {
+      value = await fn(...args);
+    } catch (err) {
+      return failed(err);
+    }
+    try {
+      return { status: "COMPLETED", result: encode(value) };
+    } catch (err) {
+      return failed(namedError("ResultEncodeError", `the function's result could not be encoded: ${messageOf(err)}`));
+    }
+  }
+
+  return { run, has: (id) => cache.has(id) };
+}
+
+/**
+ * Evaluate the function expression with indirect eval (global scope, no access to ours) and cache it.
+ * A `sourceURL` names the code `function-<id>.js` in stack traces.
+ */
+function compileInto(cache: FunctionCache, job: Job): UserFunction {
+  const source = `(${job.code}\n)\n//# sourceURL=${sourceName(job.functionId)}`;
+  const fn: unknown = (0, eval)(source);
+  if (typeof fn !== "function") {
+    throw namedError("InvalidFunctionError", `the function's code evaluated to ${describe(fn)}, not a function`);
+  }
+  cache.set(job.functionId, fn as UserFunction);
+  return fn as UserFunction;
+}
+
+/** File name shown for user code in stack traces; only safe characters of the id are kept. */
+export function sourceName(functionId: string): string {
+  return `function-${functionId.replace(/[^\w.-]/g, "_").slice(0, 100)}.js`;
+}
+
+function failed(err: unknown): Outcome {
+  return { status: "FAILED", result: encodeError(err, ENCODE_OPTIONS) };
+}
+
+function namedError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+function messageOf(err: unknown): string {
+  try {
+    return err instanceof Error ? err.message : String(err);
+  } catch {
+    return "unknown error";
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return typeof value === "undefined" ? "undefined" : `a ${typeof value}`;
+}

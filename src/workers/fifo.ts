@@ -1,0 +1,36 @@
+/** A first-in first-out queue with amortised O(1) push and shift. */
+
+/** FIFO built from two stacks: `push` onto one, `shift` pops from the other (refilled reversed). */
+export class Fifo<T> {
+  #in: T[] = [];
+  #out: T[] = [];
+
+  /** Number of queued items. */
+  get length(): number {
+    return this.#in.length + this.#out.length;
+  }
+
+  /** Append an item at the back. */
+  push(item: T): void {
+    this.#in.push(item);
+  }
+
+  /** Remove and return the front item; undefined when empty. */
+  shift(): T | undefined {
+    if (this.#out.length === 0) {
+      if (this.#in.length === 0) return undefined;
+      const swap = this.#out;
+      this.#out = this.#in.reverse();
+      this.#in = swap;
+    }
+    return this.#out.pop();
+  }
+
+  /** Remove and return every item, front first. */
+  drain(): T[] {
+    const all = this.#out.reverse().concat(this.#in);
+    this.#in = [];
+    this.#out = [];
+    return all;
+  }
+}

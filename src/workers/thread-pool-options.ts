@@ -1,0 +1,16 @@
+/** The options of a `ThreadPool`, each with its default. */
+import type { Log } from "../log.ts";
+
+/** Options of a `ThreadPool`. */
+export interface ThreadPoolOptions {
+  /** Number of threads. Default: number of CPUs (`navigator.hardwareConcurrency`). */
+  threads?: number;
+  /** Per-task timeout in ms, counted from the moment a thread starts the job; `job.timeoutMs` overrides it. Default: 300_000. */
+  taskTimeoutMs?: number;
+  /** Where timeouts, crashes and thread start failures are reported. Default: silent. */
+  log?: Log;
+  /** Executor label prefix: threads are named `${name}/thread-N` (N from 1). Default: "local". */
+  name?: string;
+  /** Worker entry module. Default: `threadEntryUrl()` (works from source and in the compiled binary). */
+  entry?: string | URL;
+}

@@ -1,0 +1,197 @@
+/** A fixed set of worker threads, one job each at a time, with a FIFO, per-task timeouts and thread replacement. */
+import { silentLog, type Log } from "../log.ts";
+import { Fifo } from "./fifo.ts";
+import type { PoolJob, PoolOutcome } from "./outcome.ts";
+import { PoolClosedError } from "./pool-closed-error.ts";
+import { namedError, poolFailure, type PoolFailureName } from "./pool-failure.ts";
+import { RetryBackoff } from "./retry-backoff.ts";
+import { threadEntryUrl } from "./thread-entry-url.ts";
+import type { ThreadPoolOptions } from "./thread-pool-options.ts";
+import { ThreadSlot, type Death, type SlotEvents } from "./thread-slot.ts";
+
+export type { ThreadPoolOptions } from "./thread-pool-options.ts";
+
+/** How long `close()` waits for each terminated thread to report that it is gone. */
+const CLOSE_WAIT_MS = 5000;
+
+/** A job accepted by `run`, with its caller's promise. */
+interface Accepted {
+  job: PoolJob;
+  resolve(outcome: PoolOutcome): void;
+  reject(error: Error): void;
+}
+
+type Slot = ThreadSlot<Accepted>;
+
+/**
+ * Runs jobs on worker threads. Each thread runs one job at a time; jobs beyond the free threads
+ * wait in an internal FIFO that is unbounded: callers bound how many jobs they hand over (e.g.
+ * at most `size` × a small prefetch in flight). Knows nothing of Redis or transports.
+ *
+ * `run` resolves `FAILED` for anything the user's code does (throws, bad result, timeout, killing
+ * its thread); it rejects only with `PoolClosedError`, for jobs cut short by `close()` and jobs
+ * submitted after it (an infrastructure interruption the caller may retry elsewhere).
+ */
+export class ThreadPool {
+  /** Number of threads. */
+  readonly size: number;
+  readonly #timeoutMs: number;
+  readonly #log: Log;
+  readonly #entry: string | URL;
+  readonly #slots: Slot[] = [];
+  readonly #queue = new Fifo<Accepted>();
+  /** Respawns of threads that failed to start: after 100 ms, doubling per consecutive failure, up to 5 s. */
+  readonly #respawns = new RetryBackoff<Slot>(100, 5000);
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #whenReady: PromiseWithResolvers<void> | null = null;
+
+  constructor(options: ThreadPoolOptions = {}) {
+    const threads = options.threads ?? navigator.hardwareConcurrency;
+    const timeoutMs = options.taskTimeoutMs ?? 300_000;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer: ${threads}`);
+    if (!(timeoutMs > 0)) throw new RangeError(`taskTimeoutMs must be a positive number: ${timeoutMs}`);
+    this.size = threads;
+    this.#timeoutMs = timeoutMs;
+    this.#log = options.log ?? silentLog;
+    this.#entry = options.entry ?? threadEntryUrl();
+    const name = options.name ?? "local";
+    for (let i = 1; i <= threads; i++) this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#entry, this.#events));
+    for (const slot of this.#slots) this.#spawn(slot);
+  }
+
+  /** Threads not running a job now (including threads still starting up). */
+  get idle(): number {
+    let n = 0;
+    for (const slot of this.#slots) if (slot.alive && slot.task === null) n++;
+    return n;
+  }
+
+  /** Jobs accepted but not yet started on a thread. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Resolves once every thread has started (jobs may be handed over before: they wait in the
+   * queue). Rejects when a thread fails to start or the pool is closed first.
+   */
+  ready(): Promise<void> {
+    if (this.#whenReady === null) {
+      this.#whenReady = Promise.withResolvers<void>();
+      this.#whenReady.promise.catch(() => {}); // no unhandled rejection if nobody awaits
+      this.#checkReady();
+    }
+    return this.#whenReady.promise;
+  }
+
+  /** Run a job on the next free thread; see the class doc for what settles how. */
+  run(job: PoolJob): Promise<PoolOutcome> {
+    if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
+    return new Promise<PoolOutcome>((resolve, reject) => {
+      const accepted: Accepted = { job, resolve, reject };
+      const slot = this.#freeSlot();
+      if (slot === null) this.#queue.push(accepted);
+      else this.#start(slot, accepted);
+    });
+  }
+
+  /**
+   * Terminate every thread. Running and queued jobs reject with `PoolClosedError`; later `run`
+   * calls too. Resolves once the threads are gone. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#respawns.cancel();
+    const error = new PoolClosedError();
+    const stopping = this.#slots.map((slot) => slot.stop(CLOSE_WAIT_MS));
+    for (const task of this.#queue.drain()) task.reject(error);
+    this.#checkReady();
+    for (const task of await Promise.all(stopping)) task?.reject(error);
+  }
+
+  #freeSlot(): Slot | null {
+    for (const slot of this.#slots) if (slot.ready && slot.task === null) return slot;
+    return null;
+  }
+
+  #start(slot: Slot, task: Accepted): void {
+    const ms = task.job.timeoutMs;
+    slot.start(task, ms !== undefined && ms > 0 ? ms : this.#timeoutMs);
+  }
+
+  /** Start the next queued job on `slot`, if any. */
+  #next(slot: Slot): void {
+    const task = this.#queue.shift();
+    if (task !== undefined) this.#start(slot, task);
+  }
+
+  #spawn(slot: Slot): void {
+    if (this.#closed) return;
+    try {
+      slot.spawn();
+    } catch (err) {
+      this.#startFailed(slot, err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  readonly #events: SlotEvents<Accepted> = {
+    ready: (slot) => {
+      this.#respawns.succeed(slot);
+      this.#checkReady();
+      this.#next(slot);
+    },
+    done: (slot, task, status, result) => {
+      task.resolve({ status, result, executor: slot.label });
+      this.#next(slot);
+    },
+    timedOut: (slot, task, ms) => {
+      this.#log.warn("task timed out; replacing its thread", { taskId: task.job.taskId, executor: slot.label, timeoutMs: ms });
+      slot.retire();
+      this.#fail(slot, task, "TimeoutError", `task exceeded its ${ms} ms timeout`);
+      this.#spawn(slot);
+    },
+    died: (slot, task, death) => this.#died(slot, task, death),
+  };
+
+  #died(slot: Slot, task: Accepted | null, { code, reason, wasReady }: Death): void {
+    if (!wasReady) {
+      this.#startFailed(slot, reason ?? `it exited with code ${code} during startup`);
+      return;
+    }
+    if (task !== null) {
+      this.#log.warn("thread died while running a task; replacing it", { taskId: task.job.taskId, executor: slot.label, code, reason });
+      if (reason !== null) this.#fail(slot, task, "WorkerCrashError", `worker thread crashed while running this task: ${reason}`);
+      else this.#fail(slot, task, "WorkerExitError", `worker thread exited with code ${code} while running this task`);
+    } else {
+      this.#log.warn("idle thread died; replacing it", { executor: slot.label, code, reason });
+    }
+    this.#spawn(slot);
+  }
+
+  /** A worker failed before it was ready: retry later, backing off; with no thread able to start, fail the queue. */
+  #startFailed(slot: Slot, reason: string): void {
+    if (this.#closed) return;
+    const failures = this.#respawns.fail(slot, () => this.#spawn(slot));
+    this.#log.error("worker thread failed to start", { executor: slot.label, entry: String(this.#entry), reason, failures });
+    this.#whenReady?.reject(namedError("ThreadStartError", `worker thread ${slot.label} could not start: ${reason}`));
+    if (this.#respawns.failing === this.#slots.length) {
+      for (const task of this.#queue.drain()) this.#fail(slot, task, "ThreadStartError", `no worker thread could start: ${reason}`);
+    }
+  }
+
+  #checkReady(): void {
+    if (this.#whenReady === null) return;
+    if (this.#closed) this.#whenReady.reject(new PoolClosedError("thread pool is closed"));
+    else if (this.#slots.every((slot) => slot.ready)) this.#whenReady.resolve();
+  }
+
+  #fail(slot: Slot, task: Accepted, name: PoolFailureName, message: string): void {
+    task.resolve({ status: "FAILED", result: poolFailure(name, message), executor: slot.label });
+  }
+}

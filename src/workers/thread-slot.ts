@@ -1,0 +1,183 @@
+/** One thread position of a `ThreadPool`: its current worker, the job it runs and the code it was sent. */
+import type { OutcomeStatus, PoolJob } from "./outcome.ts";
+import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
+
+/** Largest delay `setTimeout` honours (about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Function ids a worker is assumed to have cached before the slot forgets them all (and resends code). */
+const KNOWN_IDS_LIMIT = 1000;
+
+/** How a slot's worker ended. */
+export interface Death {
+  /** Exit code, or null when the worker raised an error event. */
+  code: number | null;
+  /** What the worker reported before dying (uncaught error), if anything. */
+  reason: string | null;
+  /** Whether the worker had finished loading; false means it failed to start. */
+  wasReady: boolean;
+}
+
+/** What a slot tells its pool. `T` is the pool's record of an accepted job. */
+export interface SlotEvents<T extends { job: PoolJob }> {
+  ready(slot: ThreadSlot<T>): void;
+  done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
+  timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
+  died(slot: ThreadSlot<T>, task: T | null, death: Death): void;
+}
+
+/**
+ * Holds one worker at a time (replaced via `retire` + `spawn`), runs one job at a time on it, and
+ * arms the job's timeout. Messages from a replaced worker, and stray ones, are ignored.
+ */
+export class ThreadSlot<T extends { job: PoolJob }> {
+  #worker: Worker | null = null;
+  #ready = false;
+  #task: T | null = null;
+  /** Sequence number of the current (or last) job. */
+  #seq = 0;
+  #timer: Timer | null = null;
+  /** Function ids whose code this worker was sent (it may have evicted some: it then asks again). */
+  readonly #known = new Set<string>();
+  #crashReason: string | null = null;
+
+  constructor(
+    /** Executor label, e.g. `local/thread-3`; kept across replacements. */
+    readonly label: string,
+    readonly entry: string | URL,
+    private readonly events: SlotEvents<T>,
+  ) {}
+
+  /** A worker exists (starting or ready). */
+  get alive(): boolean {
+    return this.#worker !== null;
+  }
+
+  /** The worker has loaded and takes jobs. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** The job running now. */
+  get task(): T | null {
+    return this.#task;
+  }
+
+  /** Start a fresh worker. Throws when the Worker cannot even be constructed. */
+  spawn(): void {
+    this.#ready = false;
+    this.#crashReason = null;
+    this.#known.clear();
+    const worker = new Worker(this.entry);
+    this.#worker = worker;
+    worker.onmessage = (event: MessageEvent) => {
+      if (this.#worker === worker) this.#onMessage(event.data);
+    };
+    worker.addEventListener("error", (event: ErrorEvent) => {
+      if (this.#worker !== worker) return;
+      this.#crashReason ??= summarize(event.message) || "uncaught error";
+      this.#die(null);
+    });
+    worker.addEventListener("close", (event: CloseEvent) => {
+      if (this.#worker === worker) this.#die(event.code);
+    });
+  }
+
+  /** Run `task` on the (ready, free) worker; `timeoutMs` is armed now. */
+  start(task: T, timeoutMs: number): void {
+    this.#task = task;
+    this.#seq++;
+    this.#post(task.job, !this.#known.has(task.job.functionId));
+    this.#timer = setTimeout(this.#onTimeout, Math.min(timeoutMs, MAX_TIMER_MS), timeoutMs);
+  }
+
+  /** Detach and terminate the worker; returns the job it was running, if any. */
+  retire(): T | null {
+    this.#clearTimer();
+    const worker = this.#worker;
+    this.#worker = null;
+    this.#ready = false;
+    worker?.terminate();
+    const task = this.#task;
+    this.#task = null;
+    return task;
+  }
+
+  /** Retire the worker and resolve once it has closed (or after `waitMs`); returns the job it was running. */
+  async stop(waitMs: number): Promise<T | null> {
+    const worker = this.#worker;
+    if (worker === null) return this.retire();
+    let timer: Timer | undefined;
+    const gone = new Promise<void>((resolve) => {
+      worker.addEventListener("close", () => resolve(), { once: true });
+      timer = setTimeout(resolve, waitMs);
+    });
+    const task = this.retire();
+    void gone.finally(() => clearTimeout(timer));
+    await gone;
+    return task;
+  }
+
+  #onMessage(raw: unknown): void {
+    if (typeof raw !== "object" || raw === null) return;
+    const message = raw as ThreadMessage;
+    const task = this.#task;
+    switch (message.kind) {
+      case "done":
+        if (task === null || message.seq !== this.#seq) return;
+        if (message.status !== "COMPLETED" && message.status !== "FAILED") return;
+        if (typeof message.result !== "string") return;
+        this.#clearTimer();
+        this.#task = null;
+        this.events.done(this, task, message.status, message.result);
+        return;
+      case "need-code":
+        if (task !== null && message.seq === this.#seq) this.#post(task.job, true);
+        return;
+      case "ready":
+        if (this.#ready) return;
+        this.#ready = true;
+        this.events.ready(this);
+        return;
+      case "crash":
+        if (typeof message.reason === "string") this.#crashReason = message.reason;
+        return;
+    }
+  }
+
+  #post(job: PoolJob, withCode: boolean): void {
+    const seq = this.#seq;
+    const message: RunMessage = withCode
+      ? { seq, functionId: job.functionId, args: job.args, code: job.code }
+      : { seq, functionId: job.functionId, args: job.args };
+    if (withCode) {
+      if (this.#known.size >= KNOWN_IDS_LIMIT) this.#known.clear();
+      this.#known.add(job.functionId);
+    }
+    this.#worker?.postMessage(message);
+  }
+
+  readonly #onTimeout = (timeoutMs: number): void => {
+    this.#timer = null;
+    const task = this.#task;
+    if (task !== null) this.events.timedOut(this, task, timeoutMs);
+  };
+
+  #die(code: number | null): void {
+    const wasReady = this.#ready;
+    const reason = this.#crashReason;
+    const task = this.retire();
+    this.events.died(this, task, { code, reason, wasReady });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+}
+
+/** The telling line of a worker error event's message (Bun prefixes it with a source excerpt). */
+function summarize(text: string | undefined): string {
+  if (!text) return "";
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0);
+  return lines.find((line) => /^\w*(error|exception)\b/i.test(line)) ?? lines[0] ?? "";
+}

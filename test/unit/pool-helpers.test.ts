@@ -1,0 +1,49 @@
+import { expect, test } from "bun:test";
+import { Fifo } from "../../src/workers/fifo.ts";
+import { RetryBackoff } from "../../src/workers/retry-backoff.ts";
+
+test("Fifo keeps first-in first-out order across interleaved push and shift", () => {
+  const fifo = new Fifo<number>();
+  const out: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    fifo.push(i);
+    if (i % 3 === 2) out.push(fifo.shift()!);
+  }
+  expect(fifo.length).toBe(7);
+  while (fifo.length > 4) out.push(fifo.shift()!);
+  fifo.push(10);
+  expect(fifo.drain()).toEqual([6, 7, 8, 9, 10]);
+  expect(out).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(fifo.length).toBe(0);
+  expect(fifo.shift()).toBeUndefined();
+});
+
+test("RetryBackoff doubles the delay per consecutive failure and resets on success", async () => {
+  const backoff = new RetryBackoff<string>(5, 1000);
+  const retried: string[] = [];
+  const all = Promise.withResolvers<void>();
+  const record = (name: string) => () => {
+    retried.push(name);
+    if (retried.length === 3) all.resolve();
+  };
+  expect(backoff.fail("a", record("a1"))).toBe(1); // 5 ms
+  expect(backoff.fail("a", record("a2"))).toBe(2); // 10 ms: fires after b1 although scheduled before it
+  expect(backoff.fail("b", record("b1"))).toBe(1); // 5 ms
+  expect(backoff.failing).toBe(2);
+  await all.promise;
+  expect(retried).toEqual(["a1", "b1", "a2"]);
+  backoff.succeed("a");
+  expect(backoff.failing).toBe(1);
+  expect(backoff.fail("a", () => {})).toBe(1);
+  backoff.cancel();
+});
+
+test("RetryBackoff.cancel stops scheduled retries", async () => {
+  const backoff = new RetryBackoff<string>(1, 1);
+  let ran = false;
+  backoff.fail("x", () => (ran = true));
+  backoff.cancel();
+  // A later timer with a longer delay fires after the (cancelled) 1 ms retry would have.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  expect(ran).toBe(false);
+});
