@@ -1,0 +1,11 @@
+/** Public API of the pure-TypeScript ZeroMQ (ZMTP 3.1) library: zeromq.js v6 compatible socket classes plus events. */
+export { Dealer } from "./dealer.ts";
+export { Router, type RouterOptions } from "./router.ts";
+export { Request, type RequestOptions } from "./request.ts";
+export { Reply } from "./reply.ts";
+export type { SocketBase, ConnectOptions } from "./socket-base.ts";
+export type { SocketOptions } from "./options.ts";
+export type { MessageLike } from "./message.ts";
+export { SocketEvents, type PeerInfo, type PeerStats, type SocketEventMap, type SocketEventType } from "./socket-events.ts";
+export { ZmtpError, type ZmtpErrorCode } from "./zmtp-error.ts";
+export type { SocketType } from "./socket-type.ts";

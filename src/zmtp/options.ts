@@ -1,0 +1,83 @@
+/** Socket options (names follow zeromq.js v6) with their defaults, and their resolution. */
+
+/** Options accepted by every socket constructor. Times are in milliseconds. */
+export interface SocketOptions {
+  /** Our routing id, sent as `Identity` in READY (REQ, DEALER, ROUTER). Default: none. */
+  routingId?: string | Uint8Array;
+  /** Per-peer limit of queued outgoing messages; `send()` waits while it is reached. 0 = unlimited. Default: 1000. */
+  sendHighWaterMark?: number;
+  /** Per-peer limit of received, not yet consumed messages; reading from that peer pauses. 0 = unlimited. Default: 1000. */
+  receiveHighWaterMark?: number;
+  /** How long `send()` may wait for a peer to become writable; -1 = forever. Default: -1. */
+  sendTimeout?: number;
+  /** How long `receive()` may wait for a message; -1 = forever. Default: -1. */
+  receiveTimeout?: number;
+  /** How long `close()` keeps flushing queued messages; -1 = until done, 0 = drop them. Default: 0 (as zeromq.js). */
+  linger?: number;
+  /** Largest inbound message; a bigger one drops that connection. -1 = unlimited. Default: -1. */
+  maxMessageSize?: number;
+  /** First reconnect delay after a failed or lost outgoing connection. Default: 100. */
+  reconnectInterval?: number;
+  /** Upper bound for the doubling reconnect delay; 0 = no backoff, always `reconnectInterval`. Default: 0. */
+  reconnectMaxInterval?: number;
+  /** Interval between PINGs (ZMTP 3.1 heartbeats); 0 = off. Default: 0. */
+  heartbeatInterval?: number;
+  /** Drop a peer that sends nothing for this long after our PING. Default: `heartbeatInterval`. */
+  heartbeatTimeout?: number;
+  /** TTL we ask the peer to apply to us (sent in deciseconds). 0 = none. Default: 0. */
+  heartbeatTimeToLive?: number;
+  /** Time allowed for greeting + READY exchange; 0 = unlimited. Default: 30000 (as libzmq). */
+  handshakeInterval?: number;
+  /** Called with a human-readable line for dropped connections and other notable events. Default: none. */
+  log?: (message: string) => void;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  routingId: Buffer | null;
+  sendHighWaterMark: number;
+  receiveHighWaterMark: number;
+  sendTimeout: number;
+  receiveTimeout: number;
+  linger: number;
+  maxMessageSize: number;
+  reconnectInterval: number;
+  reconnectMaxInterval: number;
+  heartbeatInterval: number;
+  heartbeatTimeout: number;
+  heartbeatTimeToLive: number;
+  handshakeInterval: number;
+  log: ((message: string) => void) | null;
+}
+
+function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) throw new TypeError(`option ${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+/** Fills in defaults and validates. Throws TypeError on a bad value. */
+export function resolveOptions(o: SocketOptions): ResolvedOptions {
+  let routingId: Buffer | null = null;
+  if (o.routingId !== undefined) {
+    routingId = typeof o.routingId === "string" ? Buffer.from(o.routingId) : Buffer.from(o.routingId);
+    if (routingId.length === 0 || routingId.length > 255) throw new TypeError("option routingId must be 1..255 octets");
+  }
+  const heartbeatInterval = intOption("heartbeatInterval", o.heartbeatInterval, 0, 0);
+  return {
+    routingId,
+    sendHighWaterMark: intOption("sendHighWaterMark", o.sendHighWaterMark, 1000, 0),
+    receiveHighWaterMark: intOption("receiveHighWaterMark", o.receiveHighWaterMark, 1000, 0),
+    sendTimeout: intOption("sendTimeout", o.sendTimeout, -1, -1),
+    receiveTimeout: intOption("receiveTimeout", o.receiveTimeout, -1, -1),
+    linger: intOption("linger", o.linger, 0, -1),
+    maxMessageSize: intOption("maxMessageSize", o.maxMessageSize, -1, -1),
+    reconnectInterval: intOption("reconnectInterval", o.reconnectInterval, 100, 1),
+    reconnectMaxInterval: intOption("reconnectMaxInterval", o.reconnectMaxInterval, 0, 0),
+    heartbeatInterval,
+    heartbeatTimeout: intOption("heartbeatTimeout", o.heartbeatTimeout, heartbeatInterval, 1 > heartbeatInterval ? 0 : 1),
+    heartbeatTimeToLive: intOption("heartbeatTimeToLive", o.heartbeatTimeToLive, 0, 0),
+    handshakeInterval: intOption("handshakeInterval", o.handshakeInterval, 30000, 0),
+    log: o.log ?? null,
+  };
+}
