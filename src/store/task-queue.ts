@@ -43,8 +43,7 @@ type StreamReply = [string, [string, string[]][]][] | null;
 
 /** Queue operations for dispatchers. Blocking reads use a connection of their own. */
 export class TaskQueue {
-  private blocking: Redis | null = null;
-  private closed = false;
+  private readonly readers = new Set<QueueReader>();
 
   constructor(
     private readonly redis: Redis,
@@ -69,24 +68,11 @@ export class TaskQueue {
     }
   }
 
-  /** Wait up to `blockMs` for new entries and take at most `count` of them for `consumer`. */
-  async read(consumer: string, count: number, blockMs: number): Promise<QueueEntry[]> {
-    if (this.closed) return [];
-    this.blocking ??= connectRedis(this.opts.url, { maxRetriesPerRequest: null });
-    let reply: StreamReply;
-    try {
-      reply = (await this.blocking.xreadgroup(
-        "GROUP", this.keys.group, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.keys.queue, ">",
-      )) as StreamReply;
-    } catch (err) {
-      if (this.closed) return [];
-      if (String((err as Error).message).includes("NOGROUP")) {
-        await this.ensureGroup();
-        return [];
-      }
-      throw err;
-    }
-    return toEntries(reply?.[0]?.[1]);
+  /** A blocking reader with a connection of its own; close it to interrupt a read in progress. */
+  reader(): QueueReader {
+    const r = new QueueReader(this.opts.url, this.keys, () => this.ensureGroup(), (x) => this.readers.delete(x));
+    this.readers.add(r);
+    return r;
   }
 
   /** Turn delivered entries RUNNING in one round trip; gone, final or exhausted ones are settled and left out. */
@@ -177,11 +163,51 @@ export class TaskQueue {
     if (pending.length === 0) await this.redis.xgroup("DELCONSUMER", this.keys.queue, this.keys.group, consumer);
   }
 
-  /** Close the blocking connection (an in-flight read returns empty). */
+  /** Close every reader made by {@link reader}. */
   async close(): Promise<void> {
+    for (const r of [...this.readers]) r.close();
+  }
+}
+
+/** Reads new queue entries for one consumer, blocking on a connection of its own. */
+export class QueueReader {
+  private conn: Redis | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly keys: Keys,
+    private readonly ensureGroup: () => Promise<void>,
+    private readonly onClose: (r: QueueReader) => void,
+  ) {}
+
+  /** Wait up to `blockMs` for new entries and take at most `count` of them for `consumer`; [] once closed. */
+  async read(consumer: string, count: number, blockMs: number): Promise<QueueEntry[]> {
+    if (this.closed) return [];
+    this.conn ??= connectRedis(this.url, { maxRetriesPerRequest: null });
+    let reply: StreamReply;
+    try {
+      reply = (await this.conn.xreadgroup(
+        "GROUP", this.keys.group, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.keys.queue, ">",
+      )) as StreamReply;
+    } catch (err) {
+      if (this.closed) return [];
+      if (String((err as Error).message).includes("NOGROUP")) {
+        await this.ensureGroup();
+        return [];
+      }
+      throw err;
+    }
+    return toEntries(reply?.[0]?.[1]);
+  }
+
+  /** Close the connection; a read in progress returns []. */
+  close(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.blocking?.disconnect();
-    this.blocking = null;
+    this.conn?.disconnect();
+    this.conn = null;
+    this.onClose(this);
   }
 }
 

@@ -46,7 +46,7 @@ async function clientError(p: Promise<unknown>): Promise<FaasClientError> {
 async function serveNextTask(impl: (...args: any[]) => unknown): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
-    const entries = await store.queue.read("test", 10, 100);
+    const entries = await store.queue.reader().read("test", 10, 100);
     const started = await store.queue.startTasks(entries, { executor: "test", maxAttempts: 3, lostError: encodeError(new Error("lost")) });
     for (const task of started) {
       if ((await store.getFunction(task.functionId))?.source !== impl.toString()) continue;

@@ -35,7 +35,7 @@ describe("redis store", () => {
     const fn = await store.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
     const id = await store.createTask({ functionId: fn, args: "[1]", timeoutMs: 5000 });
     expect(await store.getTask(id)).toMatchObject({ status: "QUEUED", attempts: 0, result: null, timeoutMs: 5000 });
-    const entries = await store.queue.read("c1", 10, 100);
+    const entries = await store.queue.reader().read("c1", 10, 100);
     const mine = entries.filter((e) => e.taskId === id);
     expect(mine).toHaveLength(1);
     const started = await store.queue.startTasks(mine, OPTS);
@@ -61,7 +61,7 @@ describe("redis store", () => {
     expect(timedOut?.status).toBe("QUEUED");
     const t0 = Date.now();
     const waiting = store.waitForTask(id, 20_000);
-    const [entry] = (await store.queue.read("c1", 10, 100)).filter((e) => e.taskId === id);
+    const [entry] = (await store.queue.reader().read("c1", 10, 100)).filter((e) => e.taskId === id);
     await store.queue.startTasks([entry!], OPTS);
     await store.queue.finishTasks([{ ...entry!, status: "COMPLETED", result: "7", executor: "x" }]);
     const done = await waiting;
@@ -74,7 +74,7 @@ describe("redis store", () => {
     const fn = await store.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
     const id = await store.createTask({ functionId: fn, args: "[]" });
     await store.queue.heartbeat("dead", 60_000);
-    const [entry] = (await store.queue.read("dead", 10, 100)).filter((e) => e.taskId === id);
+    const [entry] = (await store.queue.reader().read("dead", 10, 100)).filter((e) => e.taskId === id);
     await store.queue.startTasks([entry!], OPTS);
     // Alive: nothing to claim.
     expect(await store.queue.claimOrphans("alive", 0)).toHaveLength(0);
@@ -85,7 +85,7 @@ describe("redis store", () => {
     expect(again[0]?.attempts).toBe(2);
     // The third start exceeds maxAttempts 2: FAILED with the lost error.
     await store.queue.requeue(claimed[0]!);
-    const [third] = (await store.queue.read("alive", 10, 100)).filter((e) => e.taskId === id);
+    const [third] = (await store.queue.reader().read("alive", 10, 100)).filter((e) => e.taskId === id);
     expect(await store.queue.startTasks([third!], { ...OPTS, maxAttempts: 2 })).toHaveLength(0);
     expect(await store.getTask(id)).toMatchObject({ status: "FAILED", result: OPTS.lostError });
     // The dead consumer, now empty, is removed on the next pass.

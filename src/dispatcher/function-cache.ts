@@ -1,0 +1,34 @@
+/** Dispatcher-side cache of function code by id, so a task never carries its function body. */
+import type { TaskQueue } from "../store/task-queue.ts";
+
+/** Bounded map of function id → code (least recently loaded evicted first), loading misses in one round trip. */
+export class FunctionCache {
+  private readonly codes = new Map<string, string>();
+
+  /** @param max entries kept. Default: 10000. */
+  constructor(
+    private readonly queue: TaskQueue,
+    private readonly max = 10_000,
+  ) {}
+
+  /** Code for each id (absent from the map when the function does not exist). */
+  async get(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const code = this.codes.get(id);
+      if (code !== undefined) out.set(id, code);
+      else if (!missing.includes(id)) missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const loaded = await this.queue.functionCode(missing);
+    missing.forEach((id, i) => {
+      const code = loaded[i];
+      if (code == null) return;
+      out.set(id, code);
+      this.codes.set(id, code);
+      if (this.codes.size > this.max) this.codes.delete(this.codes.keys().next().value as string);
+    });
+    return out;
+  }
+}

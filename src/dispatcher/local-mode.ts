@@ -1,0 +1,62 @@
+/** Local mode: the dispatcher runs tasks on its own pool of Bun Worker threads. */
+import type { Log } from "../log.ts";
+import { ThreadPool } from "../workers/thread-pool.ts";
+import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
+
+/** Options of {@link LocalMode}. */
+export interface LocalModeOptions {
+  /** Worker threads. Default: number of CPUs. */
+  threads?: number;
+  /** Default per-task timeout in ms. Default: 300000 (5 min). */
+  taskTimeoutMs?: number;
+  /** Jobs held per thread (running plus prefetched), so a thread never waits on Redis. Default: 2. */
+  prefetch?: number;
+  log: Log;
+}
+
+/** Runs jobs on a {@link ThreadPool}; holds at most threads × prefetch jobs. */
+export class LocalMode implements DispatchMode {
+  readonly name = "local";
+  private readonly pool: ThreadPool;
+  private readonly limit: number;
+  private closing = false;
+
+  constructor(opts: LocalModeOptions) {
+    this.pool = new ThreadPool({
+      threads: opts.threads ?? navigator.hardwareConcurrency,
+      taskTimeoutMs: opts.taskTimeoutMs ?? 300_000,
+      log: opts.log,
+      name: "local",
+    });
+    this.limit = this.pool.size * (opts.prefetch ?? 2);
+  }
+
+  capacity(): number {
+    return this.closing ? 0 : this.limit;
+  }
+
+  onCapacity(): void {
+    // Capacity is fixed: the core is woken by each finished job already.
+  }
+
+  async run(job: DispatchJob): Promise<JobOutcome> {
+    try {
+      const out = await this.pool.run({
+        taskId: job.taskId,
+        functionId: job.functionId,
+        code: job.code,
+        args: job.args,
+        timeoutMs: job.timeoutMs ?? undefined,
+      });
+      return { status: out.status, result: out.result, executor: out.executor };
+    } catch (err) {
+      // Only PoolClosedError: the job was cut short by close(); it goes back to the queue.
+      return { status: "LOST", reason: (err as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,105 @@
+/** `faas up`'s own redis-server child: loopback only, free port, append-only persistence in the data dir. */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { FaasError } from "../faas-error.ts";
+import type { Log } from "../log.ts";
+
+/** A running managed Redis. */
+export interface ManagedRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Start redis-server persisting to `dataDir` (AOF, fsync every second); a stale one left there is stopped first. */
+export async function startManagedRedis(opts: { dataDir: string; log: Log }): Promise<ManagedRedis> {
+  const bin = Bun.which("redis-server");
+  if (!bin) {
+    throw new FaasError("CONFIG",
+      "redis-server was not found on PATH. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or pass --redis URL / set REDIS_URL.");
+  }
+  const dir = resolve(opts.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const pidfile = resolve(dir, "redis.pid");
+  await stopStale(pidfile, opts.log);
+  let lastErr = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = freePort();
+    const proc = Bun.spawn([bin, "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+      "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--pidfile", pidfile,
+      "--daemonize", "no", "--loglevel", "warning", "--logfile", resolve(dir, "redis.log")],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    if (await ready(port, proc)) {
+      opts.log.info("managed redis-server started", { port, dir });
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        async stop() {
+          proc.kill("SIGTERM");
+          const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+          await proc.exited;
+          clearTimeout(t);
+        },
+      };
+    }
+    lastErr = (await new Response(proc.stderr).text()).trim() || readTail(resolve(dir, "redis.log"));
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  throw new FaasError("CONFIG", `redis-server did not start: ${lastErr || "unknown reason"}`);
+}
+
+function freePort(): number {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+async function ready(port: number, proc: Bun.Subprocess): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) return false;
+    const ok = await new Promise<boolean>((done) => {
+      Bun.connect({
+        hostname: "127.0.0.1", port,
+        socket: {
+          open(s) { s.write("PING\r\n"); },
+          data(s, d) { done(d.toString().startsWith("+PONG")); s.end(); },
+          error() { done(false); },
+          connectError() { done(false); },
+          close() { done(false); },
+        },
+      }).catch(() => done(false));
+    });
+    if (ok) return true;
+    await Bun.sleep(25);
+  }
+  return false;
+}
+
+/** A redis-server left running on this data dir by a `faas up` that was killed: stop it before reusing the files. */
+async function stopStale(pidfile: string, log: Log): Promise<void> {
+  if (!existsSync(pidfile)) return;
+  const pid = Number(readFileSync(pidfile, "utf8").trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return;
+  let cmd = "";
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return;
+  }
+  if (!cmd.includes("redis-server")) return;
+  log.warn("stopping a redis-server left running on this data dir", { pid });
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 10_000;
+  while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await Bun.sleep(50);
+}
+
+function readTail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-3).join(" | ");
+  } catch {
+    return "";
+  }
+}

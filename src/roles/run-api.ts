@@ -1,0 +1,22 @@
+/** `faas api`: the REST API process over a Redis store. */
+import { createApp } from "../api/app.ts";
+import { serveApi } from "../api/serve-api.ts";
+import type { ApiConfig } from "../config.ts";
+import type { Log } from "../log.ts";
+import { createRedisStore } from "../store/redis-store.ts";
+import type { Running } from "./running.ts";
+
+/** Start the API; resolves once it listens. */
+export async function runApi(cfg: Omit<ApiConfig, "role">, log: Log): Promise<Running & { url: string }> {
+  const store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
+  const app = createApp({ store, log: log.child("api"), maxBodyBytes: cfg.maxBodyBytes });
+  const server = serveApi({ app, host: cfg.host, port: cfg.port });
+  log.info("api listening", { url: server.url });
+  return {
+    url: server.url,
+    async stop() {
+      await server.stop();
+      await store.close();
+    },
+  };
+}
