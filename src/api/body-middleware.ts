@@ -3,14 +3,23 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { FaasError } from "../faas-error.ts";
 
-/** Refuse bodies over `maxBytes` (by Content-Length, or while streaming) with 413 PAYLOAD_TOO_LARGE. */
+/**
+ * Refuse bodies over `maxBytes` with 413 PAYLOAD_TOO_LARGE: by Content-Length when the request has one (the
+ * common case, checked without touching the body), else while streaming the body.
+ */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw new FaasError("PAYLOAD_TOO_LARGE", `request body is larger than the limit of ${maxBytes} bytes`);
-    },
-  });
+  const tooLarge = () => {
+    throw new FaasError("PAYLOAD_TOO_LARGE", `request body is larger than the limit of ${maxBytes} bytes`);
+  };
+  const streaming = bodyLimit({ maxSize: maxBytes, onError: tooLarge });
+  return async (c, next) => {
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+    const length = raw.headers.get("content-length");
+    if (length === null || raw.headers.has("transfer-encoding")) return streaming(c, next);
+    if (Number(length) > maxBytes) tooLarge();
+    return next();
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ export interface LocalModeOptions {
   threads?: number;
   /** Default per-task timeout in ms. Default: 300000 (5 min). */
   taskTimeoutMs?: number;
-  /** Jobs held per thread (running plus prefetched), so a thread never waits on Redis. Default: 2. */
+  /** Jobs held per thread (running plus prefetched), so a thread never waits on Redis. Default: 32. */
   prefetch?: number;
   log: Log;
 }
@@ -28,7 +28,7 @@ export class LocalMode implements DispatchMode {
       log: opts.log,
       name: "local",
     });
-    this.limit = this.pool.size * (opts.prefetch ?? 2);
+    this.limit = this.pool.size * (opts.prefetch ?? 32);
   }
 
   capacity(): number {

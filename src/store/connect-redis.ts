@@ -11,6 +11,8 @@ export function connectRedis(url: string, options: RedisOptions = {}): Redis {
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
     lazyConnect: false,
+    // Commands issued in the same tick share one socket write (fewer syscalls under load).
+    enableAutoPipelining: true,
     ...options,
   };
   if (url.startsWith("unix://")) return new Redis({ ...base, path: url.slice("unix://".length) });
