@@ -7,7 +7,10 @@ import { createLog } from "./log.ts";
 import { runApi } from "./roles/run-api.ts";
 import { runDispatcher } from "./roles/run-dispatcher.ts";
 import { runUp } from "./roles/run-up.ts";
+import { runWorker } from "./roles/run-worker.ts";
 import type { Running } from "./roles/running.ts";
+
+const out = (line: string) => process.stdout.write(line + "\n");
 
 async function main(argv: string[]): Promise<number> {
   let cmd: Command;
@@ -15,30 +18,47 @@ async function main(argv: string[]): Promise<number> {
     cmd = parseCommand(argv);
   } catch (err) {
     if (err instanceof FaasError && err.code === "USAGE") {
-      const role = (err as FaasError & { role?: Role }).role;
-      process.stderr.write(`faas: ${err.message}\n\n${helpText(role)}\n`);
+      process.stderr.write(`faas: ${err.message}\n\n${helpText((err as FaasError & { role?: Role }).role)}\n`);
       return 2;
     }
     throw err;
   }
   if (cmd.role === "help") {
-    process.stdout.write(helpText(cmd.topic) + "\n");
+    out(helpText(cmd.topic));
     return 0;
   }
   if (cmd.role === "version") {
-    process.stdout.write(`faas ${pkg.version} (bun ${Bun.version})\n`);
+    out(`faas ${pkg.version} (bun ${Bun.version})`);
     return 0;
   }
   const log = createLog(cmd.logLevel, cmd.role);
   let running: Running;
-  if (cmd.role === "api") running = await runApi(cmd, log);
-  else if (cmd.role === "dispatcher") running = await runDispatcher(cmd, log);
-  else running = await runUp(cmd, log, (line) => process.stdout.write(line + "\n"));
-  const signal = await new Promise<string>((resolve) => {
+  // Each role prints one "ready …" line on stdout once it serves (`faas up` waits for it in its children).
+  if (cmd.role === "api") {
+    const api = await runApi(cmd, log);
+    out(`ready api ${api.url}`);
+    running = api;
+  } else if (cmd.role === "dispatcher") {
+    const d = await runDispatcher(cmd, log);
+    out(`ready dispatcher ${d.ready}`);
+    running = d;
+  } else if (cmd.role === "worker") {
+    const w = await runWorker(cmd, log);
+    out(`ready worker ${w.id}`);
+    running = w;
+  } else {
+    running = await runUp(cmd, log, out);
+  }
+  const reason = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
+    const parent = cmd.parentPid;
+    if (parent !== undefined) {
+      // Started by `faas up`: stop when it is gone (even if it was killed with SIGKILL).
+      setInterval(() => process.ppid !== parent && resolve("parent process gone"), 500).unref();
+    }
   });
-  log.info(`${signal}: stopping`);
+  log.info(`${reason}: stopping`);
   // A second signal while stopping forces the exit.
   const force = () => process.exit(130);
   process.once("SIGINT", force);

@@ -13,7 +13,14 @@ export interface CommonConfig {
   logLevel: LogLevel;
   /** Seconds a finished task's record is kept (`--result-ttl`). Default: 86400. */
   resultTtlSeconds: number;
+  /** Shared secret remote workers must present (`--secret`, else FAAS_SECRET). Default: none. */
+  secret: string | undefined;
+  /** Set by `faas up` on its children (FAAS_PARENT_PID): the child stops when that process is gone. */
+  parentPid: number | undefined;
 }
+
+/** How the dispatcher runs tasks. */
+export type DispatchModeName = "local" | "pull" | "push";
 
 /** `faas api`. */
 export interface ApiConfig extends CommonConfig {
@@ -30,49 +37,69 @@ export interface ApiConfig extends CommonConfig {
 export interface DispatcherConfig extends CommonConfig {
   role: "dispatcher";
   /** `-m`. Default: local. */
-  mode: "local" | "pull" | "push";
+  mode: DispatchModeName;
   /** Worker threads for local mode (`-w`). Default: number of CPUs. */
-  workers: number;
+  threads: number;
+  /** Interface the pull/push ROUTER binds (`--host`). Default: 127.0.0.1. */
+  host: string;
+  /** Port of the pull/push ROUTER (`-p`); 0 picks a free one. Default: 5555. */
+  port: number;
   /** Default per-task timeout in ms (`--task-timeout` seconds). Default: 300 s. */
   taskTimeoutMs: number;
   /** Starts per task before it fails as lost (`--max-attempts`). Default: 3. */
   maxAttempts: number;
 }
 
+/** `faas worker pull|push N tcp://HOST:PORT`. */
+export interface WorkerConfig extends CommonConfig {
+  role: "worker";
+  mode: "pull" | "push";
+  /** Bun Worker threads in this worker process. */
+  threads: number;
+  /** The dispatcher's endpoint, tcp://host:port. */
+  endpoint: string;
+  /** Default per-task timeout in ms (the dispatcher's per-task value wins). Default: 300 s. */
+  taskTimeoutMs: number;
+}
+
 /** `faas up`. */
-export interface UpConfig extends Omit<ApiConfig, "role">, Omit<DispatcherConfig, "role" | "mode"> {
+export interface UpConfig extends CommonConfig {
   role: "up";
+  mode: DispatchModeName;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** Threads: of the local dispatcher, or of each worker process in pull/push (`-w`). Default: number of CPUs. */
+  threads: number;
+  /** Worker processes in pull/push mode (`--workers`). Default: 2. */
+  workers: number;
+  taskTimeoutMs: number;
+  maxAttempts: number;
   /** Where the managed Redis keeps its append-only file (`--data-dir`). Default: ./.faas */
   dataDir: string;
 }
 
 /** What the command line asked for. */
-export type Command =
-  | { role: "help"; topic?: Role }
-  | { role: "version" }
-  | ApiConfig
-  | DispatcherConfig
-  | UpConfig;
+export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig;
 
 /** The roles `faas` can play. */
-export const ROLES = ["api", "dispatcher", "up"] as const;
+export const ROLES = ["up", "api", "dispatcher", "worker"] as const;
 export type Role = (typeof ROLES)[number];
 
-const COMMON = {
-  redis: { type: "string" },
-  "log-level": { type: "string" },
-  "result-ttl": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-const SERVE = { host: { type: "string" }, port: { type: "string", short: "p" }, "max-body": { type: "string" } } as const;
-const RUN = {
-  workers: { type: "string", short: "w" },
-  "task-timeout": { type: "string" },
-  "max-attempts": { type: "string" },
+type Env = Record<string, string | undefined>;
+const s = { type: "string" } as const;
+const COMMON = { redis: s, "log-level": s, "result-ttl": s, secret: s, help: { type: "boolean", short: "h" } } as const;
+const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s } as const;
+const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
+const OPTIONS = {
+  api: { ...COMMON, ...SERVE },
+  dispatcher: { ...COMMON, ...RUN, host: s, port: { ...s, short: "p" } },
+  worker: { ...COMMON, "task-timeout": s },
+  up: { ...COMMON, ...SERVE, ...RUN, workers: s, "data-dir": s },
 } as const;
 
 /** Parse `argv` (without the executable) into a command. Throws FaasError("USAGE") on bad input. */
-export function parseCommand(argv: string[], env: Record<string, string | undefined> = process.env): Command {
+export function parseCommand(argv: string[], env: Env = process.env): Command {
   const [first, ...rest] = argv;
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
@@ -82,51 +109,70 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   if (first === "--version" || first === "-v" || first === "version") return { role: "version" };
   if (!isRole(first)) throw usage(first.startsWith("-") ? `unknown option "${first}"` : `unknown role "${first}"`);
   const role = first;
-  const options = role === "api" ? { ...COMMON, ...SERVE }
-    : role === "dispatcher" ? { ...COMMON, ...RUN, mode: { type: "string", short: "m" } }
-    : { ...COMMON, ...SERVE, ...RUN, "data-dir": { type: "string" } };
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: options as never, strict: true, allowPositionals: false }) as never);
+    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: role === "worker" }) as never);
   } catch (err) {
     throw usage((err as Error).message.split("\n")[0] ?? "bad arguments", role);
   }
   if (values.help) return { role: "help", topic: role };
   const str = (k: string) => values[k] as string | undefined;
-  const flagRedis = str("redis");
+  const envRedis = env.REDIS_URL || undefined;
+  const parent = env.FAAS_PARENT_PID ? Number(env.FAAS_PARENT_PID) : undefined;
   const common: CommonConfig = {
-    redisUrl: flagRedis ?? env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    redisGiven: flagRedis !== undefined || (env.REDIS_URL ?? "") !== "",
-    logLevel: logLevel(str("log-level") ?? env.FAAS_LOG_LEVEL ?? "info", role),
+    redisUrl: str("redis") ?? envRedis ?? "redis://127.0.0.1:6379",
+    redisGiven: str("redis") !== undefined || envRedis !== undefined,
+    logLevel: logLevel(str("log-level") ?? (env.FAAS_LOG_LEVEL || "info"), role),
     resultTtlSeconds: int(str("result-ttl"), 86_400, "--result-ttl", role, 1),
+    secret: str("secret") ?? (env.FAAS_SECRET || undefined),
+    parentPid: parent && Number.isSafeInteger(parent) && parent > 0 ? parent : undefined,
   };
+  const timeout = () => seconds(str("task-timeout"), 300, "--task-timeout", role);
+  const threads = () => int(str("threads"), navigator.hardwareConcurrency, "--threads", role, 1, 1024);
+  const attempts = () => int(str("max-attempts"), 3, "--max-attempts", role, 1, 100);
   const serve = () => ({
     host: str("host") ?? "127.0.0.1",
     port: int(str("port"), 8000, "--port", role, 0, 65_535),
     maxBodyBytes: int(str("max-body"), 1 << 20, "--max-body", role, 1),
   });
-  const run = () => ({
-    workers: int(str("workers"), navigator.hardwareConcurrency, "--workers", role, 1, 1024),
-    taskTimeoutMs: seconds(str("task-timeout"), 300, "--task-timeout", role),
-    maxAttempts: int(str("max-attempts"), 3, "--max-attempts", role, 1, 100),
-  });
-  if (role === "api") return { role, ...common, ...serve() };
-  if (role === "dispatcher") {
-    const mode = str("mode") ?? "local";
-    if (mode !== "local" && mode !== "pull" && mode !== "push") throw usage(`-m must be local, pull or push (got "${mode}")`, role);
-    if (mode !== "local") throw usage(`mode "${mode}" is not available in this version; use -m local`, role);
-    return { role, mode, ...common, ...run() };
+  const mode = (): DispatchModeName => {
+    const m = str("mode") ?? "local";
+    if (m !== "local" && m !== "pull" && m !== "push") throw usage(`-m must be local, pull or push (got "${m}")`, role);
+    return m;
+  };
+  switch (role) {
+    case "api":
+      return { role, ...common, ...serve() };
+    case "dispatcher":
+      return {
+        role, ...common, mode: mode(), threads: threads(), host: str("host") ?? "127.0.0.1",
+        port: int(str("port"), 5555, "--port", role, 0, 65_535), taskTimeoutMs: timeout(), maxAttempts: attempts(),
+      };
+    case "worker": {
+      const [m, n, endpoint, ...extra] = positionals;
+      if (m !== "pull" && m !== "push") throw usage(`worker mode must be pull or push (got ${m === undefined ? "nothing" : `"${m}"`})`, role);
+      if (n === undefined || endpoint === undefined) throw usage("expected: faas worker pull|push N tcp://HOST:PORT", role);
+      if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`, role);
+      if (!/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/.test(endpoint)) throw usage(`endpoint must look like tcp://HOST:PORT (got "${endpoint}")`, role);
+      return { role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout() };
+    }
+    case "up":
+      return {
+        role, ...common, ...serve(), mode: mode(), threads: threads(), workers: int(str("workers"), 2, "--workers", role, 0, 64),
+        taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas",
+      };
   }
-  return { role, ...common, ...serve(), ...run(), dataDir: str("data-dir") ?? ".faas" };
 }
 
-function isRole(s: string): s is Role {
-  return (ROLES as readonly string[]).includes(s);
+function isRole(x: string): x is Role {
+  return (ROLES as readonly string[]).includes(x);
 }
 
-function usage(message: string, role?: Role): FaasError {
-  const e = new FaasError("USAGE", message);
-  (e as FaasError & { role?: Role }).role = role;
+/** A usage error; `role` selects the help text printed with it. */
+export function usage(message: string, role?: Role): FaasError & { role?: Role } {
+  const e: FaasError & { role?: Role } = new FaasError("USAGE", message);
+  e.role = role;
   return e;
 }
 
@@ -149,4 +195,10 @@ function seconds(v: string | undefined, dflt: number, flag: string, role: Role):
 function logLevel(v: string, role: Role): LogLevel {
   if (v === "debug" || v === "info" || v === "warn" || v === "error" || v === "silent") return v;
   throw usage(`--log-level must be debug, info, warn, error or silent (got "${v}")`, role);
+}
+
+/** The environment for a child role started by `faas up`: ours, minus what the flags given to the child replace. */
+export function childEnvironment(): Record<string, string | undefined> {
+  const { REDIS_URL: _r, FAAS_SECRET: _s, FAAS_PARENT_PID: _p, ...rest } = process.env;
+  return rest;
 }

@@ -5,6 +5,9 @@ const COMMON = `  --redis URL          Redis URL (redis://host:port or unix:///p
   --result-ttl S       keep finished tasks S seconds (default 86400)
   --log-level L        debug | info | warn | error | silent (default $FAAS_LOG_LEVEL, else info)
   -h, --help           show this help`;
+const RUN = `  --task-timeout S     default per-task timeout in seconds (default 300; a call may override it)
+  --max-attempts N     starts per task before it fails as lost, for infrastructure faults (default 3)`;
+const SECRET = `  --secret S           shared secret remote workers must present (default $FAAS_SECRET, else none)`;
 
 const TEXTS: Record<Role | "main", string> = {
   main: `faas — bunfaas, a function-as-a-service platform
@@ -12,25 +15,29 @@ const TEXTS: Record<Role | "main", string> = {
 Usage: faas <role> [options]
 
 Roles:
-  up           all-in-one on this machine: Redis (managed), REST API and a local dispatcher
+  up           all-in-one on this machine: Redis (managed), the API, a dispatcher and its workers
   api          the REST API (register, execute, status, result)
-  dispatcher   takes queued tasks from Redis and runs them on worker threads
+  dispatcher   takes queued tasks from Redis and runs them: on its own threads (local) or on remote workers (pull, push)
+  worker       a remote worker process: faas worker pull|push N tcp://HOST:PORT
 
 Options:
   -h, --help     show help (faas <role> --help for a role's options)
   -v, --version  print the version`,
   up: `Usage: faas up [options]
 
-Starts Redis (unless --redis/REDIS_URL is given; persisted in --data-dir), the API and a local dispatcher.
+Starts Redis (unless --redis/REDIS_URL is given; persisted in --data-dir), a dispatcher, its workers (pull/push)
+and the API, each as a child process; Ctrl-C or SIGTERM stops them all.
 
 Options:
-  --host H             listen address (default 127.0.0.1)
-  -p, --port N         listen port, 0 for any free port (default 8000)
-  -w, --workers N      worker threads (default: number of CPUs)
-  --task-timeout S     default per-task timeout in seconds (default 300)
-  --max-attempts N     starts per task before it fails as lost (default 3)
+  -m, --mode MODE      local (default), pull or push
+  -w, --threads N      threads of the local dispatcher, or of each worker process (default: number of CPUs)
+  --workers K          worker processes in pull/push mode (default 2)
+  --host H             API listen address (default 127.0.0.1)
+  -p, --port N         API port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
   --data-dir DIR       where the managed Redis keeps its append-only file (default ./.faas)
+${RUN}
+${SECRET} (pull/push: a random one if not given)
 ${COMMON}`,
   api: `Usage: faas api [options]
 
@@ -39,14 +46,26 @@ Options:
   -p, --port N         listen port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
 ${COMMON}`,
-  dispatcher: `Usage: faas dispatcher -m local [options]
+  dispatcher: `Usage: faas dispatcher -m local|pull|push [options]
 
 Options:
-  -m, --mode MODE      local (default)
-  -w, --workers N      worker threads (default: number of CPUs)
-  --task-timeout S     default per-task timeout in seconds (default 300)
-  --max-attempts N     starts per task before it fails as lost (default 3)
+  -m, --mode MODE      local (default): run tasks on this process's threads;
+                       pull: workers ask for tasks (REQ → ROUTER); push: tasks are pushed to registered workers (DEALER ↔ ROUTER)
+  -w, --threads N      local mode: worker threads (default: number of CPUs)
+  --host H             pull/push: interface to bind (default 127.0.0.1; 0.0.0.0 exposes it: see docs/deployment.md)
+  -p, --port N         pull/push: port to bind, 0 for any free port (default 5555)
+${RUN}
+${SECRET}
 ${COMMON}`,
+  worker: `Usage: faas worker pull|push N tcp://HOST:PORT [options]
+
+Connects to a dispatcher in pull or push mode and runs its tasks on N threads. Needs no Redis.
+
+Options:
+  --task-timeout S     default per-task timeout in seconds (default 300; the task's own value wins)
+${SECRET}
+  --log-level L        debug | info | warn | error | silent (default info)
+  -h, --help           show this help`,
 };
 
 /** Usage text of `role`, or of the whole command. */

@@ -1,23 +1,39 @@
 /** `faas dispatcher`: a dispatcher process in the chosen mode. */
 import type { DispatcherConfig } from "../config.ts";
+import type { DispatchMode } from "../dispatcher/dispatch-mode.ts";
 import { Dispatcher } from "../dispatcher/dispatcher.ts";
 import { LocalMode } from "../dispatcher/local-mode.ts";
+import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
 import type { Running } from "./running.ts";
 
-/** Start a dispatcher; resolves once it consumes the queue. */
-export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<Running & { dispatcher: Dispatcher }> {
-  const store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
-  const mode = new LocalMode({ threads: cfg.workers, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local") });
+/** Start a dispatcher; resolves once it consumes the queue. `ready` is "local" or the pull/push endpoint. */
+export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<Running & { dispatcher: Dispatcher; ready: string }> {
+  const { mode, ready } = await createMode(cfg, log);
+  let store;
+  try {
+    store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
+  } catch (err) {
+    await mode.close();
+    throw err;
+  }
   const dispatcher = new Dispatcher({ queue: store.queue, mode, log: log.child("dispatcher"), maxAttempts: cfg.maxAttempts });
   await dispatcher.start();
-  log.info("dispatcher running", { mode: cfg.mode, threads: cfg.workers, consumer: dispatcher.consumer });
+  log.info("dispatcher running", { mode: cfg.mode, at: ready, consumer: dispatcher.consumer });
   return {
     dispatcher,
+    ready,
     async stop() {
       await dispatcher.stop();
       await store.close();
     },
   };
+}
+
+async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<{ mode: DispatchMode; ready: string }> {
+  if (cfg.mode === "local") {
+    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local") }), ready: `local ${cfg.threads}` };
+  }
+  throw new FaasError("CONFIG", `mode "${cfg.mode}" is not available in this build`);
 }

@@ -1,30 +1,83 @@
-/** `faas up`: everything on one machine — managed Redis (unless one is given), the API and a local dispatcher. */
-import type { UpConfig } from "../config.ts";
+/** `faas up`: everything on one machine — managed Redis (unless one is given), a dispatcher, workers and the API, each a process. */
+import { childEnvironment, type UpConfig } from "../config.ts";
 import type { Log } from "../log.ts";
 import { startManagedRedis } from "./managed-redis.ts";
-import { runApi } from "./run-api.ts";
-import { runDispatcher } from "./run-dispatcher.ts";
 import type { Running } from "./running.ts";
+import { spawnRole, type RoleProcess } from "./spawn-role.ts";
 
-/** Start all parts; stopping stops them in reverse order. */
+/**
+ * Start the parts as child processes of this one (each role on its own event loop, so the API and the
+ * dispatcher use both cores) and keep them running: a child that dies is started again. Stopping stops the
+ * API first (no new tasks), then the dispatcher (it writes the outcomes it holds), the workers, and Redis.
+ */
 export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => void): Promise<Running & { url: string }> {
-  const parts: Running[] = [];
+  const env = childEnvironment();
+  const stops: (() => Promise<void>)[] = [];
+  const children = new Map<string, RoleProcess>();
+  let stopping = false;
   const stopAll = async () => {
-    for (const p of parts.reverse()) await p.stop().catch((err) => log.error("stop failed", { err: (err as Error).message }));
+    stopping = true;
+    for (const stop of stops.reverse()) await stop().catch((err) => log.error("stop failed", { err: (err as Error).message }));
+  };
+  /** Start a child and restart it whenever it dies while we are running. */
+  const keep = async (name: string, args: () => string[]): Promise<RoleProcess> => {
+    const child = await spawnRole(name, args(), env);
+    children.set(name, child);
+    void child.exited.then(async (code) => {
+      if (stopping || children.get(name) !== child) return;
+      log.error(`${name} exited (${code}); starting it again`);
+      for (let delay = 500; !stopping; delay = Math.min(delay * 2, 10_000)) {
+        await Bun.sleep(delay);
+        if (stopping) return;
+        try {
+          await keep(name, args);
+          return;
+        } catch (err) {
+          log.error(`restarting ${name} failed`, { err: (err as Error).message });
+        }
+      }
+    });
+    return child;
+  };
+  const stopChild = (name: string) => async () => {
+    await children.get(name)?.stop();
   };
   try {
     let redisUrl = cfg.redisUrl;
     if (!cfg.redisGiven) {
       const redis = await startManagedRedis({ dataDir: cfg.dataDir, log: log.child("redis") });
-      parts.push(redis);
+      stops.push(() => redis.stop());
       redisUrl = redis.url;
     }
-    parts.push(await runDispatcher({ ...cfg, redisUrl, mode: "local" }, log));
-    const api = await runApi({ ...cfg, redisUrl }, log);
-    parts.push(api);
-    print(`bunfaas is up: ${api.url}  (docs: ${api.url}/docs)`);
-    print(`try: curl -s -X POST ${api.url}/register_function -H 'content-type: application/json' -d '{"name":"double","payload":"(x) => x * 2"}'`);
-    return { url: api.url, stop: stopAll };
+    const common = ["--redis", redisUrl, "--log-level", cfg.logLevel, "--result-ttl", String(cfg.resultTtlSeconds)];
+    const remote = cfg.mode !== "local";
+    // The workers of a one-machine cluster get a fresh secret unless one was given.
+    const secret = remote ? (cfg.secret ?? crypto.randomUUID()) : undefined;
+    const secretArgs = secret ? ["--secret", secret] : [];
+    const timeout = ["--task-timeout", String(cfg.taskTimeoutMs / 1000)];
+
+    const workerNames = remote ? Array.from({ length: cfg.workers }, (_, i) => `worker-${i + 1}`) : [];
+    // Stop order is the reverse of this list: API, dispatcher, workers, Redis.
+    for (const w of workerNames) stops.push(stopChild(w));
+    // Ports start at 0 (free) and are pinned once known, so a restarted child comes back where it was.
+    let dispatcherPort = "0";
+    const dispatcher = await keep("dispatcher", () => ["dispatcher", "-m", cfg.mode, "-w", String(cfg.threads), "--host", "127.0.0.1",
+      "-p", dispatcherPort, "--max-attempts", String(cfg.maxAttempts), ...timeout, ...secretArgs, ...common]);
+    stops.push(stopChild("dispatcher"));
+    if (remote) {
+      const endpoint = dispatcher.ready.split(" ")[1]!;
+      dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
+      print(`dispatcher: ${endpoint} (${cfg.mode} mode)`);
+      await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), endpoint, ...timeout, ...secretArgs, ...common])));
+    }
+    let apiPort = String(cfg.port);
+    const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes), ...common]);
+    stops.push(stopChild("api"));
+    const url = api.ready.split(" ")[1]!;
+    apiPort = new URL(url).port;
+    print(`bunfaas is up: ${url}  (docs: ${url}/docs)`);
+    print(`try: curl -s -X POST ${url}/register_function -H 'content-type: application/json' -d '{"name":"double","payload":"(x) => x * 2"}'`);
+    return { url, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

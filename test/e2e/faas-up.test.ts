@@ -1,8 +1,31 @@
 // The compiled binary, copied away from the source tree, driven over HTTP like a user would.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { copyBinary, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
+import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
+
+/** Pids of the live children of `pid`, with their command lines. */
+function childrenOf(pid: number): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, "utf8").replaceAll("\0", " ") });
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+const alive = (pid: number) => {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+  } catch {
+    return false;
+  }
+};
 
 let copy: FaasCopy;
 beforeAll(() => {
@@ -106,5 +129,24 @@ describe("faas up", () => {
     expect((await result(t.body.task_id)).result).toBe("2");
     const t2 = await post("/execute_function", { function_id: f.body.function_id, payload: "[41]" });
     expect((await result(t2.body.task_id)).result).toBe("42");
+  });
+
+  test("SIGKILL of faas up: its children stop by themselves and the next up takes over the data dir", async () => {
+    const f = await post("/register_function", { name: "id", payload: "(x) => x" });
+    const t = await post("/execute_function", { function_id: f.body.function_id, payload: "[7]" });
+    expect((await result(t.body.task_id)).result).toBe("7");
+    const kids = childrenOf(up.proc.pid).filter((k) => !k.cmd.includes("redis-server"));
+    expect(kids.length).toBeGreaterThanOrEqual(2);
+    await up.stop("SIGKILL");
+    await eventually(async () => kids.every((k) => !alive(k.pid)), 20_000, "children of the killed faas up to exit");
+    await start();
+    expect((await result(t.body.task_id)).result).toBe("7");
+  });
+
+  test("SIGINT stops everything and exits 0", async () => {
+    const kids = childrenOf(up.proc.pid);
+    expect(kids.some((k) => k.cmd.includes("redis-server"))).toBe(true);
+    expect(await up.stop("SIGINT")).toBe(0);
+    for (const k of kids) expect(alive(k.pid)).toBe(false);
   });
 });
