@@ -1,9 +1,11 @@
 /** Dispatcher side of the durable queue: a Redis Stream with one consumer group shared by all dispatchers. */
 import type Redis from "ioredis";
 import type { Log } from "../log.ts";
-import { connectRedis } from "./connect-redis.ts";
 import type { Keys } from "./keys.ts";
+import { QueueReader } from "./queue-reader.ts";
 import { FINISH_TASKS, REQUEUE_TASK, START_TASKS } from "./scripts.ts";
+
+export type { QueueReader } from "./queue-reader.ts";
 
 /** A queue entry delivered to this dispatcher (not yet started). */
 export interface QueueEntry {
@@ -39,7 +41,6 @@ interface Scripts {
   faasRequeueTask(...args: string[]): Promise<number>;
 }
 
-type StreamReply = [string, [string, string[]][]][] | null;
 
 /** Queue operations for dispatchers. Blocking reads use a connection of their own. */
 export class TaskQueue {
@@ -169,49 +170,8 @@ export class TaskQueue {
   }
 }
 
-/** Reads new queue entries for one consumer, blocking on a connection of its own. */
-export class QueueReader {
-  private conn: Redis | null = null;
-  private closed = false;
-
-  constructor(
-    private readonly url: string,
-    private readonly keys: Keys,
-    private readonly ensureGroup: () => Promise<void>,
-    private readonly onClose: (r: QueueReader) => void,
-  ) {}
-
-  /** Wait up to `blockMs` for new entries and take at most `count` of them for `consumer`; [] once closed. */
-  async read(consumer: string, count: number, blockMs: number): Promise<QueueEntry[]> {
-    if (this.closed) return [];
-    this.conn ??= connectRedis(this.url, { maxRetriesPerRequest: null });
-    let reply: StreamReply;
-    try {
-      reply = (await this.conn.xreadgroup(
-        "GROUP", this.keys.group, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.keys.queue, ">",
-      )) as StreamReply;
-    } catch (err) {
-      if (this.closed) return [];
-      if (String((err as Error).message).includes("NOGROUP")) {
-        await this.ensureGroup();
-        return [];
-      }
-      throw err;
-    }
-    return toEntries(reply?.[0]?.[1]);
-  }
-
-  /** Close the connection; a read in progress returns []. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.conn?.disconnect();
-    this.conn = null;
-    this.onClose(this);
-  }
-}
-
-function toEntries(rows: [string, string[]][] | undefined): QueueEntry[] {
+/** Queue entries from an XREADGROUP/XCLAIM reply (entries without fields, i.e. deleted, are skipped). */
+export function toEntries(rows: [string, string[]][] | undefined): QueueEntry[] {
   const out: QueueEntry[] = [];
   for (const row of rows ?? []) {
     if (!row?.[1]) continue;
