@@ -2,7 +2,12 @@
 import type Redis from "ioredis";
 import { connectRedis } from "./connect-redis.ts";
 import type { Keys } from "./keys.ts";
-import { toEntries, type QueueEntry } from "./task-queue.ts";
+
+/** A queue entry delivered to this dispatcher (not yet started). */
+export interface QueueEntry {
+  streamId: string;
+  taskId: string;
+}
 
 type StreamReply = [string, [string, string[]][]][] | null;
 
@@ -46,4 +51,17 @@ export class QueueReader {
     this.conn = null;
     this.onClose(this);
   }
+}
+
+/** Queue entries from an XREADGROUP/XCLAIM reply (entries without fields, i.e. deleted, are skipped). */
+export function toEntries(rows: [string, string[]][] | undefined): QueueEntry[] {
+  const out: QueueEntry[] = [];
+  for (const row of rows ?? []) {
+    if (!row?.[1]) continue;
+    const fields = row[1];
+    const i = fields.indexOf("t");
+    const taskId = i >= 0 ? fields[i + 1] : undefined;
+    if (taskId) out.push({ streamId: row[0], taskId });
+  }
+  return out;
 }

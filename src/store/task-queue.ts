@@ -2,16 +2,12 @@
 import type Redis from "ioredis";
 import type { Log } from "../log.ts";
 import type { Keys } from "./keys.ts";
-import { QueueReader } from "./queue-reader.ts";
+import { QueueReader, toEntries } from "./queue-reader.ts";
 import { FINISH_TASKS, REQUEUE_TASK, START_TASKS } from "./scripts.ts";
 
-export type { QueueReader } from "./queue-reader.ts";
+export type { QueueEntry, QueueReader } from "./queue-reader.ts";
+import type { QueueEntry } from "./queue-reader.ts";
 
-/** A queue entry delivered to this dispatcher (not yet started). */
-export interface QueueEntry {
-  streamId: string;
-  taskId: string;
-}
 
 /** A task turned RUNNING by {@link TaskQueue.startTasks}. */
 export interface StartedTask extends QueueEntry {
@@ -168,19 +164,6 @@ export class TaskQueue {
   async close(): Promise<void> {
     for (const r of [...this.readers]) r.close();
   }
-}
-
-/** Queue entries from an XREADGROUP/XCLAIM reply (entries without fields, i.e. deleted, are skipped). */
-export function toEntries(rows: [string, string[]][] | undefined): QueueEntry[] {
-  const out: QueueEntry[] = [];
-  for (const row of rows ?? []) {
-    if (!row?.[1]) continue;
-    const fields = row[1];
-    const i = fields.indexOf("t");
-    const taskId = i >= 0 ? fields[i + 1] : undefined;
-    if (taskId) out.push({ streamId: row[0], taskId });
-  }
-  return out;
 }
 
 function pairs(flat: unknown[]): Record<string, unknown> {
