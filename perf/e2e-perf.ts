@@ -18,7 +18,7 @@ const L = Number(o.latency);
 let stack: Stack | null = null;
 let base = o.url ?? "";
 if (!base) {
-  stack = await startStack(["-w", String(o.workers)]);
+  stack = await startStack({ threads: Number(o.workers) });
   base = stack.url;
 }
 

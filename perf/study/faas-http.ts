@@ -1,0 +1,71 @@
+/** A minimal keep-alive HTTP client of the bunfaas REST API for the load generator: no codec, no per-task logging. */
+
+/** A task's state as `GET /result/{id}` answers it. */
+export interface TaskResult {
+  status: string;
+  result: string | null;
+}
+
+/** Statuses after which a task never changes again. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set(["COMPLETED", "FAILED"]);
+
+/** Register, execute and read results over HTTP (fetch keeps connections alive by default). */
+export class FaasHttp {
+  private readonly base: string;
+
+  /** `baseUrl`: the API root, e.g. `http://127.0.0.1:8000` (a trailing slash is ignored). */
+  constructor(baseUrl: string) {
+    this.base = baseUrl.replace(/\/+$/, "");
+  }
+
+  /** The API root this client talks to. */
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  /** `POST /register_function`; resolves with the function id. */
+  async register(name: string, source: string): Promise<string> {
+    return ((await this.post("/register_function", { name, payload: source })) as { function_id: string }).function_id;
+  }
+
+  /** `POST /execute_function`; resolves with the task id. `args` is the JSON text of the argument array. */
+  async execute(functionId: string, args: string): Promise<string> {
+    return ((await this.post("/execute_function", { function_id: functionId, payload: args })) as { task_id: string }).task_id;
+  }
+
+  /** `GET /result/{id}?wait=S`: long-polls up to `waitS` seconds (0: answer at once). */
+  async result(taskId: string, waitS: number): Promise<TaskResult> {
+    const r = await fetch(`${this.base}/result/${taskId}?wait=${waitS}`);
+    if (!r.ok) throw new Error(`GET /result: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
+    return (await r.json()) as TaskResult;
+  }
+
+  /** Long-poll until the task is final; throws once `deadline` (epoch ms) has passed. */
+  async final(taskId: string, deadline: number): Promise<TaskResult> {
+    for (;;) {
+      const left = Math.ceil((deadline - Date.now()) / 1000);
+      if (left <= 0) throw new Error(`task ${taskId} not finished before the deadline`);
+      const r = await this.result(taskId, Math.min(60, left));
+      if (FINAL_STATUSES.has(r.status)) return r;
+    }
+  }
+
+  /** `GET /health`: true when the API answers 200. */
+  async healthy(): Promise<boolean> {
+    try {
+      return (await fetch(`${this.base}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  private async post(path: string, body: unknown): Promise<unknown> {
+    const r = await fetch(this.base + path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`POST ${path}: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
+    return r.json();
+  }
+}
