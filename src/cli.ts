@@ -45,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
   } else if (cmd.role === "worker") {
     const w = await runWorker(cmd, log);
     out(`ready worker ${w.id}`);
+    // Refused by the dispatcher (wrong secret or protocol version): say why and exit 2.
+    void w.exited.then((err) => {
+      if (!err) return;
+      process.stderr.write(`faas: ${err.message}\n`);
+      process.exit(2);
+    });
     running = w;
   } else {
     running = await runUp(cmd, log, out);
@@ -63,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
   const force = () => process.exit(130);
   process.once("SIGINT", force);
   process.once("SIGTERM", force);
+  // Never hang on the way out (e.g. Redis gone): 30 s after the stop began, exit anyway.
+  setTimeout(() => {
+    log.error("stopping took over 30 s; exiting");
+    process.exit(1);
+  }, 30_000).unref();
   await running.stop();
   log.info("stopped");
   return 0;

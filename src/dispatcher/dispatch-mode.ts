@@ -2,6 +2,8 @@
 
 /** A task ready to run: everything an executor needs, function code included. */
 export interface DispatchJob {
+  /** The queue entry this start came from (echoed by remote workers so a late result can still be written). */
+  streamId: string;
   taskId: string;
   functionId: string;
   /** JavaScript source of the function expression. */
@@ -22,6 +24,19 @@ export type JobOutcome =
   | { status: "COMPLETED" | "FAILED"; result: string; executor: string }
   | { status: "LOST"; reason: string };
 
+/**
+ * A final result the mode does not hold a run for: it arrived after its worker was declared lost, after the
+ * task's dispatcher-side deadline, or after a dispatcher restart. The core writes it like any outcome: the
+ * store writes a task's final state once and never flips it.
+ */
+export interface LateResult {
+  streamId: string;
+  taskId: string;
+  status: "COMPLETED" | "FAILED";
+  result: string;
+  executor: string;
+}
+
 /** A dispatch mode. The core never gives it more jobs than `capacity()` allows. */
 export interface DispatchMode {
   /** Short name used in executor labels and logs ("local", "pull", "push"). */
@@ -30,6 +45,8 @@ export interface DispatchMode {
   capacity(): number;
   /** Register a listener called whenever capacity may have grown (e.g. a worker joined). */
   onCapacity(listener: () => void): void;
+  /** Optional: register the listener the mode hands late results to (remote modes). */
+  onLateResult?(listener: (result: LateResult) => void): void;
   /** Run one job; resolves with its outcome, never rejects. */
   run(job: DispatchJob): Promise<JobOutcome>;
   /** Stop; pending runs settle (LOST for work that did not finish). */

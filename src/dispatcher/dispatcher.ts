@@ -62,6 +62,13 @@ export class Dispatcher {
       `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`,
     ));
     this.mode.onCapacity(() => this.poke());
+    this.mode.onLateResult?.((late) => {
+      this.log.debug("late result; writing it unless the task is final already", { task: late.taskId, executor: late.executor });
+      // Written without its stream id: a worker's claim that an entry belongs to a task is not checked, so it must
+      // not acknowledge or delete entries. The entry (if any) is already gone (re-queued) or sits with a dead
+      // dispatcher; whoever recovers it finds the task final and drops it.
+      this.finisher.add({ ...late, streamId: "" });
+    });
   }
 
   /** Tasks taken from the queue and not yet finished. */
@@ -92,9 +99,13 @@ export class Dispatcher {
     const deadline = Date.now() + graceMs;
     while (this.inflight > 0 && Date.now() < deadline) await Bun.sleep(10);
     await this.mode.close();
-    await this.finisher.drain();
+    // Write what we can; if Redis is gone, give up after the grace period: unwritten outcomes stay pending
+    // under our name in Redis and another dispatcher re-runs those tasks.
+    const left = Math.max(1000, deadline - Date.now());
+    await Promise.race([this.finisher.drain(), Bun.sleep(left)]);
+    this.finisher.stop();
     // Tasks still unfinished stay pending under our name; without the liveness key another dispatcher takes them.
-    await this.queue.leave(this.consumer).catch(() => {});
+    await Promise.race([this.queue.leave(this.consumer).catch(() => {}), Bun.sleep(1000)]);
   }
 
   private poke(): void {

@@ -3,7 +3,8 @@ import type { DispatcherConfig } from "../config.ts";
 import type { DispatchMode } from "../dispatcher/dispatch-mode.ts";
 import { Dispatcher } from "../dispatcher/dispatcher.ts";
 import { LocalMode } from "../dispatcher/local-mode.ts";
-import { FaasError } from "../faas-error.ts";
+import { PullMode } from "../dispatcher/pull-mode.ts";
+import { PushMode } from "../dispatcher/push-mode.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
 import type { Running } from "./running.ts";
@@ -35,5 +36,11 @@ async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promis
   if (cfg.mode === "local") {
     return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local") }), ready: `local ${cfg.threads}` };
   }
-  throw new FaasError("CONFIG", `mode "${cfg.mode}" is not available in this build`);
+  const Mode = cfg.mode === "pull" ? PullMode : PushMode;
+  const mode = new Mode({ host: cfg.host, port: cfg.port, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode) });
+  const { endpoint } = await mode.start();
+  if (cfg.secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
+    log.warn("the dispatcher port hands code to any worker that connects and no --secret is set: see docs/deployment.md");
+  }
+  return { mode, ready: endpoint };
 }

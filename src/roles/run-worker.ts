@@ -1,11 +1,15 @@
 /** `faas worker pull|push N tcp://HOST:PORT`: a remote worker process with N executor threads. */
 import type { WorkerConfig } from "../config.ts";
-import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
+import { startPullWorker } from "../workers/pull-worker.ts";
+import { startPushWorker } from "../workers/push-worker.ts";
+import type { RemoteWorker } from "../workers/remote-worker.ts";
 import type { Running } from "./running.ts";
 
-/** Start a worker; resolves once it is connected and registered. */
-export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & { id: string }> {
-  void log;
-  throw new FaasError("CONFIG", `worker mode "${cfg.mode}" is not available in this build`);
+/** Start a worker; resolves once it is connected to its dispatcher. */
+export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & RemoteWorker> {
+  const start = cfg.mode === "pull" ? startPullWorker : startPushWorker;
+  const worker = await start({ endpoint: cfg.endpoint, threads: cfg.threads, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log });
+  log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint });
+  return worker;
 }

@@ -1,0 +1,71 @@
+/** The options of the remote dispatch modes (pull and push), each with its default, and the ROUTER they configure. */
+import type { Log } from "../log.ts";
+import { Router } from "../zmtp/index.ts";
+
+/** Options of `PullMode` and `PushMode`. */
+export interface RemoteModeOptions {
+  /** Interface the ROUTER binds. Default: "127.0.0.1" (loopback: binding elsewhere is an explicit choice). */
+  host?: string;
+  /** Port the ROUTER binds; 0 picks a free one (read it back from `start()`). */
+  port: number;
+  /** Shared secret workers must present in READY/HELLO. Default: none (anyone who can connect gets tasks). */
+  secret?: string;
+  log: Log;
+  /** Per-task timeout sent to workers for tasks without their own. Default: 300_000. */
+  taskTimeoutMs?: number;
+  /** ZMTP heartbeat interval in ms; a peer silent for 3 intervals is dropped (and its tasks re-queued). Default: 1000. */
+  heartbeatMs?: number;
+  /** Extra time past a task's timeout before the dispatcher gives up on its worker, in ms. Default: 5000. */
+  deadlineGraceMs?: number;
+  /** Jobs the mode holds beyond what workers run, per connected worker thread, so a freed thread gets its next task without a Redis round trip. Default: 1. */
+  prefetch?: number;
+  /** Largest message accepted from a worker, in bytes; a bigger one drops that connection. Default: 256 MiB. */
+  maxMessageBytes?: number;
+}
+
+/** Options with defaults filled in. */
+export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret">> & { secret: string | undefined };
+
+/** Fill in defaults. */
+export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOptions {
+  return {
+    host: o.host ?? "127.0.0.1",
+    port: o.port,
+    secret: o.secret || undefined,
+    log: o.log,
+    taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
+    heartbeatMs: o.heartbeatMs ?? 1000,
+    deadlineGraceMs: o.deadlineGraceMs ?? 5000,
+    prefetch: o.prefetch ?? 1,
+    maxMessageBytes: o.maxMessageBytes ?? 256 * 1024 * 1024,
+  };
+}
+
+/**
+ * The dispatcher's ROUTER: heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us
+ * after 3 silent intervals; workers ask the same of us), `mandatory` so a send to a vanished worker fails
+ * instead of vanishing silently.
+ */
+export function createRouter(o: ResolvedRemoteOptions): Router {
+  const hb = o.heartbeatMs;
+  return new Router({
+    mandatory: true,
+    heartbeatInterval: hb,
+    heartbeatTimeout: Math.round(hb * 2.5),
+    heartbeatTimeToLive: hb * 3,
+    maxMessageSize: o.maxMessageBytes,
+    sendHighWaterMark: 0,
+    linger: 200,
+    log: (line) => o.log.debug(line),
+  });
+}
+
+/** `tcp://host:port` for binding (IPv6 literals in brackets). */
+export function bindEndpoint(host: string, port: number): string {
+  return `tcp://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${port}`;
+}
+
+/** The port of a bound endpoint such as `tcp://127.0.0.1:41234`. */
+export function portOf(endpoint: string): number {
+  return Number(endpoint.slice(endpoint.lastIndexOf(":") + 1));
+}

@@ -1,0 +1,47 @@
+/** Encoding and validating decoding of push-mode worker messages (worker DEALER → dispatcher ROUTER). */
+import { readId, readInt, readStreamId } from "./frame-reader.ts";
+import { MAX_CAPACITY, type PushMessage } from "./messages.ts";
+import { AUTH_FRAMES, authFrames, readAuth, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
+
+/** The frames of a push worker message (first frame = type). */
+export function encodePushMessage(msg: PushMessage): string[] {
+  switch (msg.type) {
+    case "HELLO":
+      return ["HELLO", ...authFrames(msg.auth), String(msg.capacity), String(msg.busy)];
+    case "RESULT":
+      return ["RESULT", ...resultFrames(msg.result)];
+    case "NEED":
+      return ["NEED", msg.streamId, msg.taskId];
+    case "BYE":
+      return ["BYE"];
+  }
+}
+
+/** The message these frames hold, or null for anything malformed (never throws). */
+export function decodePushMessage(frames: readonly Buffer[]): PushMessage | null {
+  const type = frames[0]?.length && frames[0].length <= 8 ? frames[0].toString("latin1") : "";
+  switch (type) {
+    case "HELLO": {
+      if (frames.length !== 1 + AUTH_FRAMES + 2) return null;
+      const auth = readAuth(frames, 1);
+      const capacity = readInt(frames[1 + AUTH_FRAMES], 1, MAX_CAPACITY);
+      const busy = readInt(frames[2 + AUTH_FRAMES], 0, MAX_CAPACITY);
+      return auth === null || capacity === null || busy === null ? null : { type, auth, capacity, busy };
+    }
+    case "RESULT": {
+      if (frames.length !== 1 + RESULT_FRAMES) return null;
+      const result = readResult(frames, 1);
+      return result === null ? null : { type, result };
+    }
+    case "NEED": {
+      if (frames.length !== 3) return null;
+      const streamId = readStreamId(frames[1]);
+      const taskId = readId(frames[2]);
+      return streamId === null || taskId === null ? null : { type, streamId, taskId };
+    }
+    case "BYE":
+      return frames.length === 1 ? { type } : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,145 @@
+/** Push worker process: one DEALER registers this process's capacity with the dispatcher, runs the tasks it pushes, sends results. */
+import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
+import { Dealer } from "../zmtp/index.ts";
+import { PoolClosedError } from "./pool-closed-error.ts";
+import { within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+
+export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
+
+/** Start a push worker: resolves once its threads are up (it connects and registers in the background). */
+export async function startPushWorker(opts: RemoteWorkerOptions): Promise<RemoteWorker> {
+  const base = new WorkerBase(opts);
+  try {
+    await base.pool.ready();
+  } catch (err) {
+    await base.pool.close();
+    throw err;
+  }
+  const worker = new PushWorker(base);
+  worker.start();
+  return worker;
+}
+
+/**
+ * HELLO opens every connection (also after a reconnect, with how many tasks are still running); until
+ * WELCOME, results wait in an outbox, so they always follow the HELLO on the new connection.
+ */
+class PushWorker implements RemoteWorker {
+  private readonly sock: Dealer;
+  private welcomed = false;
+  private byeAcked = false;
+  private readonly outbox: string[][] = [];
+  private readonly running = new Set<string>();
+  private loop: Promise<void> = Promise.resolve();
+  private stopped: Promise<void> | null = null;
+  /** Wakes `stop()` when the last running task reported. */
+  private idle: (() => void) | null = null;
+
+  constructor(readonly base: WorkerBase) {
+    this.sock = new Dealer(base.socketOptions());
+  }
+
+  get id(): string {
+    return this.base.id;
+  }
+  get stats() {
+    return this.base.stats;
+  }
+  get exited() {
+    return this.base.exited;
+  }
+
+  start(): void {
+    const { base, sock } = this;
+    sock.events.on("handshake", () => {
+      this.welcomed = false;
+      const hello: PushMessage = { type: "HELLO", auth: base.auth, capacity: base.opts.threads, busy: Math.min(this.running.size, base.opts.threads) };
+      sock.send(encodePushMessage(hello)).catch(() => {});
+    });
+    sock.events.on("disconnect", ({ handshaken }) => {
+      if (handshaken) this.welcomed = false;
+    });
+    sock.connect(base.opts.endpoint);
+    this.loop = this.receive().catch((err) => base.log.error("push worker receive loop failed", { err: (err as Error).message }));
+    base.log.info("push worker started", { id: this.id, threads: base.opts.threads, endpoint: base.opts.endpoint });
+  }
+
+  stop(graceMs = 10_000): Promise<void> {
+    return this.shutdown(graceMs);
+  }
+
+  private async receive(): Promise<void> {
+    for await (const frames of this.sock) {
+      const msg = decodeDispatcherMessage(frames);
+      if (msg === null) {
+        this.base.log.warn("malformed message from the dispatcher; ignored", { frames: frames.length });
+        continue;
+      }
+      switch (msg.type) {
+        case "TASK":
+          this.runTask(msg);
+          break;
+        case "WELCOME":
+          this.welcomed = true;
+          for (const m of this.outbox.splice(0)) this.sock.send(m).catch(() => {});
+          if (this.base.stopping) this.post({ type: "BYE" });
+          break;
+        case "BYE":
+          this.byeAcked = true;
+          this.checkIdle();
+          break;
+        case "DENIED":
+          if (this.base.stopping) break;
+          this.base.denied(msg.reason);
+          void this.shutdown(0);
+          return;
+      }
+    }
+  }
+
+  private runTask(t: TaskMessage): void {
+    const job = this.base.prepare(t);
+    if (job === null) return this.post({ type: "NEED", streamId: t.streamId, taskId: t.taskId });
+    this.running.add(t.taskId);
+    this.base.pool.run(job).then(
+      (out) => {
+        this.base.stats.tasks++;
+        this.post({ type: "RESULT", result: { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result } });
+      },
+      (err) => {
+        if (!(err instanceof PoolClosedError)) this.base.log.error("task run failed", { task: t.taskId, err: (err as Error).message });
+      },
+    ).finally(() => {
+      this.running.delete(t.taskId);
+      this.checkIdle();
+    });
+  }
+
+  /** Send now when registered, else keep it for after the next WELCOME. */
+  private post(msg: PushMessage): void {
+    const frames = encodePushMessage(msg);
+    if (this.welcomed) this.sock.send(frames).catch(() => {});
+    else this.outbox.push(frames);
+  }
+
+  private checkIdle(): void {
+    if (this.running.size === 0 && this.outbox.length === 0 && this.byeAcked) this.idle?.();
+  }
+
+  private shutdown(graceMs: number): Promise<void> {
+    this.stopped ??= (async () => {
+      const base = this.base;
+      base.stopping = true;
+      const drained = new Promise<void>((resolve) => (this.idle = resolve));
+      if (this.welcomed) this.post({ type: "BYE" });
+      this.checkIdle();
+      // Not registered and nothing running: nobody to say goodbye to.
+      if (this.welcomed || this.running.size > 0) await within(drained, graceMs);
+      this.sock.close();
+      await base.pool.close();
+      await this.loop;
+      base.ended();
+    })();
+    return this.stopped;
+  }
+}

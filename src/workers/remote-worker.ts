@@ -1,0 +1,136 @@
+/** What pull and push worker processes share: options, the handle they return, their thread pool, code cache and counters. */
+import { hostname } from "node:os";
+import { FaasError } from "../faas-error.ts";
+import type { Log } from "../log.ts";
+import { PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
+import type { SocketOptions } from "../zmtp/index.ts";
+import { CodeCache } from "./code-cache.ts";
+import type { PoolJob } from "./outcome.ts";
+import { ThreadPool } from "./thread-pool.ts";
+
+/** Options of `startPullWorker` and `startPushWorker`. */
+export interface RemoteWorkerOptions {
+  /** The dispatcher's endpoint, `tcp://host:port`. */
+  endpoint: string;
+  /** Bun Worker threads in this process (a `ThreadPool`). */
+  threads: number;
+  /** Shared secret the dispatcher requires. Default: none. */
+  secret?: string;
+  /** Timeout for tasks that come without one, in ms (the dispatcher always sends one). Default: 300_000. */
+  taskTimeoutMs?: number;
+  log: Log;
+  /** ZMTP heartbeat interval in ms; a dispatcher silent for 3 intervals is dropped and reconnected to. Default: 1000. */
+  heartbeatMs?: number;
+  /** This worker's id (printable ASCII, no spaces). Default: `${hostname}-${pid}-${random}`. */
+  id?: string;
+  /** Function codes kept (least recently used evicted; an evicted one is asked for again). Default: 1000. */
+  codeCacheSize?: number;
+}
+
+/** Counters of a remote worker (tests, logs). */
+export interface RemoteWorkerStats {
+  /** Tasks run to an outcome. */
+  tasks: number;
+  /** TASK messages that carried function code. */
+  codeReceived: number;
+  /** NEED messages sent (a task came without code this worker lacked). */
+  needs: number;
+}
+
+/** A running remote worker process. */
+export interface RemoteWorker {
+  /** This worker's id; its threads run as `${id}/thread-N`. */
+  readonly id: string;
+  readonly stats: RemoteWorkerStats;
+  /**
+   * Resolves when the worker ends by itself: with a FaasError (code CONFIG) when the dispatcher denied it
+   * (wrong secret or protocol version), with null after `stop()`.
+   */
+  readonly exited: Promise<FaasError | null>;
+  /** Graceful: stop taking tasks, finish running ones, send their results, close (after at most `graceMs`, default 10_000). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Everything a worker process holds besides its sockets. */
+export class WorkerBase {
+  readonly id: string;
+  readonly auth: WorkerAuth;
+  readonly pool: ThreadPool;
+  readonly stats: RemoteWorkerStats = { tasks: 0, codeReceived: 0, needs: 0 };
+  readonly exited: Promise<FaasError | null>;
+  readonly log: Log;
+  stopping = false;
+  private readonly codes: CodeCache;
+  private readonly endExited: (value: FaasError | null) => void;
+
+  constructor(readonly opts: RemoteWorkerOptions) {
+    this.id = opts.id ?? defaultWorkerId();
+    if (!/^[\x21-\x7e]{1,200}$/.test(this.id)) throw new FaasError("CONFIG", `worker id must be 1-200 printable ASCII characters without spaces: ${JSON.stringify(this.id)}`);
+    if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new FaasError("CONFIG", `threads must be a positive integer: ${opts.threads}`);
+    this.log = opts.log;
+    this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
+    this.codes = new CodeCache(opts.codeCacheSize ?? 1000);
+    this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id });
+    const { promise, resolve } = Promise.withResolvers<FaasError | null>();
+    this.exited = promise;
+    this.endExited = resolve;
+  }
+
+  /** ZMTP options for the worker's sockets: heartbeats both ways, quick reconnects, a short linger on close. */
+  socketOptions(): SocketOptions {
+    const hb = this.opts.heartbeatMs ?? 1000;
+    return {
+      heartbeatInterval: hb,
+      heartbeatTimeout: Math.round(hb * 2.5),
+      heartbeatTimeToLive: hb * 3,
+      reconnectInterval: 100,
+      reconnectMaxInterval: 1000,
+      sendHighWaterMark: 0,
+      linger: 1000,
+      log: (line) => this.log.debug(line),
+    };
+  }
+
+  /** The pool job for a TASK, or null when it came without code and this worker lacks it (answer NEED). */
+  prepare(t: TaskMessage): PoolJob | null {
+    let code = t.code;
+    if (code !== "") {
+      this.stats.codeReceived++;
+      this.codes.set(t.functionId, code);
+    } else {
+      const cached = this.codes.get(t.functionId);
+      if (cached === undefined) {
+        this.stats.needs++;
+        return null;
+      }
+      code = cached;
+    }
+    return { taskId: t.taskId, functionId: t.functionId, code, args: t.args, timeoutMs: t.timeoutMs };
+  }
+
+  /** The dispatcher refused us: report it through `exited`. */
+  denied(reason: string): FaasError {
+    const err = new FaasError("CONFIG", `the dispatcher at ${this.opts.endpoint} denied this worker: ${reason}`);
+    this.log.error("denied by the dispatcher; stopping", { reason });
+    this.endExited(err);
+    return err;
+  }
+
+  /** Stopped normally. */
+  ended(): void {
+    this.endExited(null);
+  }
+}
+
+/** `${hostname}-${pid}-${6 hex}`, restricted to characters valid in an id. */
+export function defaultWorkerId(): string {
+  const host = hostname().replace(/[^\w.-]/g, "_").slice(0, 64) || "host";
+  return `${host}-${process.pid}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+/** Resolves after `ms` or when `done` settles, whichever is first (without keeping a timer alive after). */
+export async function within(done: Promise<unknown>, ms: number): Promise<void> {
+  let timer: Timer | undefined;
+  await Promise.race([done.then(() => {}, () => {}), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}

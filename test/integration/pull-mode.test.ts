@@ -1,0 +1,195 @@
+// Pull mode end to end in one test process: real Redis, Dispatcher core + PullMode, workers in-process and as child processes.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { PullMode } from "../../src/dispatcher/pull-mode.ts";
+import { createLog, silentLog } from "../../src/log.ts";
+import { encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
+import { startPullWorker, type RemoteWorker } from "../../src/workers/pull-worker.ts";
+import { Dealer, Request } from "../../src/zmtp/index.ts";
+import { finalTask, register, runTask, spawnWorker, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
+
+const lines: string[] = [];
+const captured = createLog("debug", "test", (l) => lines.push(l));
+let s: RemoteStack;
+const workers: RemoteWorker[] = [];
+const sockets: { close(): void }[] = [];
+
+const pull = () => s.mode as PullMode;
+async function worker(id: string, threads = 2, extra: { codeCacheSize?: number; secret?: string } = {}): Promise<RemoteWorker> {
+  const w = await startPullWorker({ endpoint: s.endpoint, threads, id, log: silentLog, heartbeatMs: 250, ...extra });
+  workers.push(w);
+  return w;
+}
+async function stopAll(): Promise<void> {
+  await Promise.all(workers.splice(0).map((w) => w.stop(2000)));
+  await until(() => pull().idleSockets === 0, 3000, "workers to leave");
+}
+function rawRequest(): Request {
+  const r = new Request({ relaxed: true });
+  r.connect(s.endpoint);
+  sockets.push(r);
+  return r;
+}
+/** Outcomes are written in order: once a task run after a late result is final, that late write has landed too. */
+async function flushed(): Promise<void> {
+  expect((await runTask(s.store, await register(s.store, "() => 0"), [])).status).toBe("COMPLETED");
+}
+const auth = (workerId: string) => ({ version: PROTOCOL_VERSION, workerId, secret: "" });
+
+beforeAll(async () => {
+  s = await startRemoteStack("pull", { dispatcherLog: captured });
+});
+afterAll(async () => {
+  for (const r of sockets) r.close();
+  await Promise.all(workers.map((w) => w.stop(1000)));
+  await s.stop();
+});
+
+describe("pull mode", () => {
+  test("tasks complete with correct results; user errors are FAILED once; labels name the worker thread", async () => {
+    const a = await worker("pw-a");
+    const b = await worker("pw-b");
+    const double = await register(s.store, "(x) => x * 2");
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => s.store.createTask({ functionId: double, args: `[${i}]` })));
+    const done = await Promise.all(ids.map((id) => finalTask(s.store, id)));
+    done.forEach((t, i) => expect(t).toMatchObject({ status: "COMPLETED", result: String(i * 2), attempts: 1 }));
+    const executors = new Set(done.map((t) => t.executor!.split("/")[0]));
+    expect(executors).toEqual(new Set(["pw-a", "pw-b"]));
+    expect(done[0]!.executor).toMatch(/^pw-[ab]\/thread-[12]$/);
+    const thrower = await register(s.store, "() => { throw new RangeError('nope'); }");
+    const failed = await runTask(s.store, thrower, []);
+    expect(failed.status).toBe("FAILED");
+    expect(failed.attempts).toBe(1);
+    expect(JSON.parse(failed.result!).value).toMatchObject({ name: "RangeError", message: "nope" });
+    expect(a.stats.tasks + b.stats.tasks).toBe(301);
+    await stopAll();
+  });
+
+  test("function code travels once per worker process; an evicted one is asked for again (NEED)", async () => {
+    const w = await worker("pw-code", 2, { codeCacheSize: 1 });
+    const f = await register(s.store, "(x) => x + 1");
+    const g = await register(s.store, "(x) => x - 1");
+    expect((await runTask(s.store, f, [1])).result).toBe("2");
+    await Promise.all(Array.from({ length: 30 }, (_, i) => runTask(s.store, f, [i])));
+    expect(w.stats).toMatchObject({ codeReceived: 1, needs: 0 });
+    expect((await runTask(s.store, g, [1])).result).toBe("0"); // evicts f from the worker's cache of 1
+    expect((await runTask(s.store, f, [5])).result).toBe("6"); // sent without code → NEED → resent with code
+    expect(w.stats).toMatchObject({ codeReceived: 3, needs: 1 });
+    await stopAll();
+  });
+
+  test("a worker process killed with SIGKILL mid-task: detected at once, its task completes on another worker", async () => {
+    const slow = await register(s.store, `(parent) => process.pid === parent ? "fast" : new Promise(() => {})`);
+    const child = spawnWorker("pull", s.endpoint, "pw-child-kill");
+    try {
+      await until(() => pull().idleSockets === 1, 10_000, "the child worker to ask for work");
+      const id = await s.store.createTask({ functionId: slow, args: `[${process.pid}]` });
+      await until(() => pull().assigned === 1, 5000, "the child to hold the task");
+      await worker("pw-rescue", 1);
+      const killedAt = Date.now();
+      await child.kill("SIGKILL");
+      const t = await finalTask(s.store, id, 5000);
+      expect(Date.now() - killedAt).toBeLessThan(3000);
+      expect(t).toMatchObject({ status: "COMPLETED", result: '"fast"', attempts: 2, executor: "pw-rescue/thread-1" });
+    } finally {
+      await child.kill("SIGKILL");
+      await stopAll();
+    }
+  });
+
+  test("a hung (SIGSTOP) worker is dropped by heartbeat; its stale result after waking does not flip the task", async () => {
+    const fn = await register(s.store, `async (parent) => { if (process.pid === parent) return "fast"; await new Promise((r) => setTimeout(r, 300)); return "stale"; }`);
+    const child = spawnWorker("pull", s.endpoint, "pw-child-stop");
+    try {
+      await until(() => pull().idleSockets === 1, 10_000, "the child worker to ask for work");
+      const id = await s.store.createTask({ functionId: fn, args: `[${process.pid}]` });
+      await until(() => pull().assigned === 1, 5000, "the child to hold the task");
+      child.proc.kill("SIGSTOP");
+      const stoppedAt = Date.now();
+      await worker("pw-rescue2", 1);
+      const t = await finalTask(s.store, id, 5000);
+      expect(Date.now() - stoppedAt).toBeLessThan(3000);
+      expect(t).toMatchObject({ status: "COMPLETED", result: '"fast"', attempts: 2 });
+      child.proc.kill("SIGCONT");
+      await until(() => lines.some((l) => l.includes("late result") && l.includes(id)), 5000, "the woken worker's stale result");
+      await flushed();
+      expect(await s.store.getTask(id)).toMatchObject({ status: "COMPLETED", result: '"fast"', executor: "pw-rescue2/thread-1" });
+    } finally {
+      await child.kill("SIGKILL");
+      await stopAll();
+    }
+  });
+
+  test("garbage and unexpected requests are ignored; the dispatcher keeps serving", async () => {
+    const d = new Dealer();
+    d.connect(s.endpoint);
+    sockets.push(d);
+    await d.send(["no envelope"]);
+    await d.send([Buffer.alloc(0), "READY"]);
+    await d.send([Buffer.alloc(0), Buffer.from([0xff, 0xfe, 0x00])]);
+    await d.send([Buffer.alloc(0), "READY", PROTOCOL_VERSION, "bad id", ""]);
+    await d.send([Buffer.alloc(0), "RESULT", PROTOCOL_VERSION, "x", "", "1-1", "t", "MAYBE", "x", "1", "1"]);
+    // A well-formed RESULT for a task nobody knows: treated as late, writes nothing.
+    await d.send([Buffer.alloc(0), ...encodePullRequest({ type: "RESULT", auth: auth("ghost"), next: false, result: { streamId: "1-1", taskId: "no-such-task", status: "COMPLETED", executor: "ghost/thread-1", result: "1" } })]);
+    const r = rawRequest();
+    await r.send(["TASK", "1-1", "t", "f", "10", "[]", ""]);
+    await worker("pw-after-garbage", 1);
+    const f = await register(s.store, "() => 'still serving'");
+    expect((await runTask(s.store, f, [])).result).toBe('"still serving"');
+    expect(await s.store.getTask("no-such-task")).toBeNull();
+    await stopAll();
+  });
+
+  test("a late result for a finished task does not flip it", async () => {
+    await worker("pw-late", 1);
+    const f = await register(s.store, "() => 42");
+    const t = await runTask(s.store, f, []);
+    expect(t.result).toBe("42");
+    const r = rawRequest();
+    void r.send(encodePullRequest({ type: "RESULT", auth: auth("liar"), next: false, result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "liar/thread-1", result: "666" } })).catch(() => {});
+    expect(await r.receive().then((f) => f[0]!.toString())).toBe("BYE");
+    await until(() => lines.some((l) => l.includes("late result") && l.includes(t.id)), 3000, "the late result");
+    await flushed();
+    expect(await s.store.getTask(t.id)).toMatchObject({ status: "COMPLETED", result: "42" });
+    await stopAll();
+  });
+
+  test("a worker that holds a task and goes silent (but stays connected) hits the dispatcher-side deadline", async () => {
+    const f = await register(s.store, "() => 1");
+    const r = rawRequest();
+    void r.send(encodePullRequest({ type: "READY", auth: auth("mute") })).catch(() => {});
+    await until(() => pull().idleSockets === 1, 3000, "the mute worker's request");
+    const id = await s.store.createTask({ functionId: f, args: "[]", timeoutMs: 100 });
+    const task = await r.receive();
+    expect(task[0]!.toString()).toBe("TASK");
+    const t = await finalTask(s.store, id, 5000);
+    expect(t.status).toBe("FAILED");
+    expect(JSON.parse(t.result!).value).toMatchObject({ name: "TimeoutError" });
+    expect(JSON.parse(t.result!).value.message).toContain("mute");
+    r.close();
+  });
+});
+
+describe("pull mode with a shared secret", () => {
+  let sec: RemoteStack;
+  beforeAll(async () => {
+    sec = await startRemoteStack("pull", { secret: "s3cret" });
+  });
+  afterAll(async () => {
+    await sec.stop();
+  });
+
+  test("a wrong or missing secret is DENIED and the worker ends with a clear error; the right one works", async () => {
+    for (const secret of ["wrong", undefined]) {
+      const bad = await startPullWorker({ endpoint: sec.endpoint, threads: 1, log: silentLog, secret, heartbeatMs: 250 });
+      const err = await bad.exited;
+      expect(err?.code).toBe("CONFIG");
+      expect(err?.message).toContain(secret ? "wrong secret" : "requires a secret");
+      await bad.stop();
+    }
+    const good = await startPullWorker({ endpoint: sec.endpoint, threads: 1, log: silentLog, secret: "s3cret", heartbeatMs: 250 });
+    const f = await register(sec.store, "(a, b) => a + b");
+    expect((await runTask(sec.store, f, [2, 3])).result).toBe("5");
+    await good.stop(2000);
+    expect(await good.exited).toBeNull();
+  });
+});
