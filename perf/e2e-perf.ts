@@ -1,4 +1,7 @@
-/** End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks. */
+/**
+ * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
+ * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--url API]`
+ */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
 
@@ -9,6 +12,8 @@ const { values: o } = parseArgs({
     concurrency: { type: "string", default: "64" },
     latency: { type: "string", default: "200" },
     workers: { type: "string", default: "2" },
+    mode: { type: "string", default: "local" },
+    processes: { type: "string", default: "2" },
   },
 });
 const N = Number(o.tasks);
@@ -18,7 +23,8 @@ const L = Number(o.latency);
 let stack: Stack | null = null;
 let base = o.url ?? "";
 if (!base) {
-  stack = await startStack({ threads: Number(o.workers) });
+  // local: -w threads in the dispatcher; pull/push: `processes` worker processes × `workers` threads each.
+  stack = await startStack({ mode: o.mode as "local" | "pull" | "push", threads: Number(o.workers), processes: Number(o.processes) });
   base = stack.url;
 }
 
