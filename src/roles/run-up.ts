@@ -53,7 +53,8 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     const remote = cfg.mode !== "local";
     // The workers of a one-machine cluster get a fresh secret unless one was given.
     const secret = remote ? (cfg.secret ?? crypto.randomUUID()) : undefined;
-    const secretArgs = secret ? ["--secret", secret] : [];
+    // Passed through the environment, not argv, so it does not show in process listings.
+    if (secret) env.FAAS_SECRET = secret;
     const timeout = ["--task-timeout", String(cfg.taskTimeoutMs / 1000)];
 
     const workerNames = remote ? Array.from({ length: cfg.workers }, (_, i) => `worker-${i + 1}`) : [];
@@ -62,13 +63,13 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     // Ports start at 0 (free) and are pinned once known, so a restarted child comes back where it was.
     let dispatcherPort = "0";
     const dispatcher = await keep("dispatcher", () => ["dispatcher", "-m", cfg.mode, "-w", String(cfg.threads), "--host", "127.0.0.1",
-      "-p", dispatcherPort, "--max-attempts", String(cfg.maxAttempts), ...timeout, ...secretArgs, ...common]);
+      "-p", dispatcherPort, "--max-attempts", String(cfg.maxAttempts), ...timeout, ...common]);
     stops.push(stopChild("dispatcher"));
     if (remote) {
       const endpoint = dispatcher.ready.split(" ")[1]!;
       dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
       print(`dispatcher: ${endpoint} (${cfg.mode} mode)`);
-      await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), endpoint, ...timeout, ...secretArgs, ...common])));
+      await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), endpoint, ...timeout, ...common])));
     }
     let apiPort = String(cfg.port);
     const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes), ...common]);

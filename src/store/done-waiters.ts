@@ -10,11 +10,15 @@ export class DoneWaiters {
     private readonly subscriber: Redis,
     private readonly channel: string,
   ) {
-    subscriber.on("message", (_ch: string, taskId: string) => {
-      const set = this.waiters.get(taskId);
-      if (!set) return;
-      this.waiters.delete(taskId);
-      for (const wake of set) wake();
+    // One message announces a batch of finished task ids, separated by spaces.
+    subscriber.on("message", (_ch: string, ids: string) => {
+      if (this.waiters.size === 0) return;
+      for (const taskId of ids.split(" ")) {
+        const set = this.waiters.get(taskId);
+        if (!set) continue;
+        this.waiters.delete(taskId);
+        for (const wake of set) wake();
+      }
     });
   }
 

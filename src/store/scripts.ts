@@ -51,12 +51,14 @@ return out
 
 /**
  * Finish a batch of tasks: write status/result once (a final task never changes), set the TTL, acknowledge and
- * delete the queue entry, announce on the channel.
+ * delete the queue entry, and announce the written ids on the channel in one message (ids separated by spaces).
  * KEYS: queue, then one task key per entry. ARGV: group, now, ttlMs, channel, then per entry
  * streamId, taskId, status, result, executor. Returns how many tasks were written.
  */
 export const FINISH_TASKS = `
 local written = 0
+local ids = {}
+local sids = {}
 local n = #KEYS - 1
 for i = 1, n do
   local key = KEYS[i + 1]
@@ -66,14 +68,16 @@ for i = 1, n do
   if status and status ~= 'COMPLETED' and status ~= 'FAILED' then
     redis.call('HSET', key, 'status', ARGV[base + 3], 'result', ARGV[base + 4], 'finished', ARGV[2], 'executor', ARGV[base + 5])
     redis.call('PEXPIRE', key, ARGV[3])
-    redis.call('PUBLISH', ARGV[4], ARGV[base + 2])
     written = written + 1
+    ids[written] = ARGV[base + 2]
   end
-  if sid ~= '' then
-    redis.call('XACK', KEYS[1], ARGV[1], sid)
-    redis.call('XDEL', KEYS[1], sid)
-  end
+  if sid ~= '' then sids[#sids + 1] = sid end
 end
+if #sids > 0 then
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(sids))
+  redis.call('XDEL', KEYS[1], unpack(sids))
+end
+if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ')) end
 return written
 `;
 
