@@ -36,7 +36,7 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
     taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
     heartbeatMs: o.heartbeatMs ?? 1000,
     deadlineGraceMs: o.deadlineGraceMs ?? 5000,
-    prefetch: o.prefetch ?? 8,
+    prefetch: o.prefetch ?? 1,
     maxMessageBytes: o.maxMessageBytes ?? 256 * 1024 * 1024,
   };
 }
