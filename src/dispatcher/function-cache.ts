@@ -1,15 +1,18 @@
 /** Dispatcher-side cache of function code by id, so a task never carries its function body. */
 import type { TaskQueue } from "../store/task-queue.ts";
+import { LruCache } from "../workers/lru-cache.ts";
 
-/** Bounded map of function id → code (least recently loaded evicted first), loading misses in one round trip. */
+/** Function id → code, least recently used evicted first, loading misses in one round trip. */
 export class FunctionCache {
-  private readonly codes = new Map<string, string>();
+  private readonly codes: LruCache<string>;
 
   /** @param max entries kept. Default: 10000. */
   constructor(
     private readonly queue: TaskQueue,
-    private readonly max = 10_000,
-  ) {}
+    max = 10_000,
+  ) {
+    this.codes = new LruCache(max);
+  }
 
   /** Code for each id (absent from the map when the function does not exist). */
   async get(ids: string[]): Promise<Map<string, string>> {
@@ -27,7 +30,6 @@ export class FunctionCache {
       if (code == null) return;
       out.set(id, code);
       this.codes.set(id, code);
-      if (this.codes.size > this.max) this.codes.delete(this.codes.keys().next().value as string);
     });
     return out;
   }

@@ -1,6 +1,9 @@
 /** Runs one job in the current thread: compiles (and caches) a user function, calls it, encodes the outcome. */
 import { decodeArgs, encode, encodeError } from "../codec/index.ts";
-import { FunctionCache, type UserFunction } from "./function-cache.ts";
+import { LruCache } from "./lru-cache.ts";
+
+/** A compiled user function. */
+export type UserFunction = (...args: unknown[]) => unknown;
 import { keepUserFrame } from "./internal-frames.ts";
 import type { Job, Outcome } from "./outcome.ts";
 
@@ -25,7 +28,7 @@ const ENCODE_OPTIONS = { stackFilter: keepUserFrame };
 
 /** Create an executor with its own function cache. */
 export function createExecutor(options: ExecutorOptions = {}): Executor {
-  const cache = new FunctionCache(options.cacheSize ?? 1000);
+  const cache = new LruCache<UserFunction>(options.cacheSize ?? 1000);
 
   async function run(job: Job): Promise<Outcome> {
     let fn: UserFunction;
@@ -56,7 +59,7 @@ export function createExecutor(options: ExecutorOptions = {}): Executor {
  * Evaluate the function expression with indirect eval (global scope, no access to ours) and cache it.
  * A `sourceURL` names the code `function-<id>.js` in stack traces.
  */
-function compileInto(cache: FunctionCache, job: Job): UserFunction {
+function compileInto(cache: LruCache<UserFunction>, job: Job): UserFunction {
   const source = `(${job.code}\n)\n//# sourceURL=${sourceName(job.functionId)}`;
   const fn: unknown = (0, eval)(source);
   if (typeof fn !== "function") {

@@ -2,20 +2,13 @@
 import { decodeDispatcherMessage, encodePullRequest, type PullRequest } from "../protocol/index.ts";
 import { Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { startWorkerBase, within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
 /** Start a pull worker: resolves once its threads are up (it connects in the background, also before the dispatcher exists). */
 export async function startPullWorker(opts: RemoteWorkerOptions): Promise<RemoteWorker> {
-  const base = new WorkerBase(opts);
-  try {
-    await base.pool.ready();
-  } catch (err) {
-    await base.pool.close();
-    throw err;
-  }
-  const worker = new PullWorker(base);
+  const worker = new PullWorker(await startWorkerBase(opts));
   worker.start();
   return worker;
 }

@@ -2,20 +2,13 @@
 import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
 import { Dealer } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { startWorkerBase, within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
 /** Start a push worker: resolves once its threads are up (it connects and registers in the background). */
 export async function startPushWorker(opts: RemoteWorkerOptions): Promise<RemoteWorker> {
-  const base = new WorkerBase(opts);
-  try {
-    await base.pool.ready();
-  } catch (err) {
-    await base.pool.close();
-    throw err;
-  }
-  const worker = new PushWorker(base);
+  const worker = new PushWorker(await startWorkerBase(opts));
   worker.start();
   return worker;
 }

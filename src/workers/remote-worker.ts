@@ -4,7 +4,7 @@ import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
 import { PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
 import type { SocketOptions } from "../zmtp/index.ts";
-import { CodeCache } from "./code-cache.ts";
+import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
 import { ThreadPool } from "./thread-pool.ts";
 
@@ -51,6 +51,18 @@ export interface RemoteWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** A {@link WorkerBase} whose threads are all up (closed again when they cannot start). */
+export async function startWorkerBase(opts: RemoteWorkerOptions): Promise<WorkerBase> {
+  const base = new WorkerBase(opts);
+  try {
+    await base.pool.ready();
+  } catch (err) {
+    await base.pool.close();
+    throw err;
+  }
+  return base;
+}
+
 /** Everything a worker process holds besides its sockets. */
 export class WorkerBase {
   readonly id: string;
@@ -60,7 +72,7 @@ export class WorkerBase {
   readonly exited: Promise<FaasError | null>;
   readonly log: Log;
   stopping = false;
-  private readonly codes: CodeCache;
+  private readonly codes: LruCache<string>;
   private readonly endExited: (value: FaasError | null) => void;
 
   constructor(readonly opts: RemoteWorkerOptions) {
@@ -69,7 +81,7 @@ export class WorkerBase {
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new FaasError("CONFIG", `threads must be a positive integer: ${opts.threads}`);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
-    this.codes = new CodeCache(opts.codeCacheSize ?? 1000);
+    this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);
     this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id });
     const { promise, resolve } = Promise.withResolvers<FaasError | null>();
     this.exited = promise;

@@ -1,0 +1,66 @@
+/**
+ * BullMQ on the same machine, for comparison: N no-op jobs through a BullMQ queue and worker (no HTTP in the loop),
+ * then sequential job latency. `bun perf/bullmq-compare.ts [--jobs 10000] [--concurrency 64] [--latency 200]`
+ * Compare with `bun perf/e2e-perf.ts` (bunfaas, through HTTP).
+ */
+import { Queue, QueueEvents, Worker } from "bullmq";
+import { parseArgs } from "node:util";
+import { startRedis } from "../test/support/redis-server.ts";
+
+const { values: o } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "10000" },
+    concurrency: { type: "string", default: "64" },
+    latency: { type: "string", default: "200" },
+  },
+});
+const N = Number(o.jobs);
+const C = Number(o.concurrency);
+const L = Number(o.latency);
+
+const redis = await startRedis();
+const connection = { path: redis.socket, maxRetriesPerRequest: null };
+const queue = new Queue("bench", { connection });
+const events = new QueueEvents("bench", { connection });
+await events.waitUntilReady();
+let done = 0;
+let onDone: (() => void) | null = null;
+const worker = new Worker("bench", async () => null, { connection, concurrency: C });
+worker.on("completed", () => {
+  done++;
+  if (done >= N && onDone) onDone();
+});
+await worker.waitUntilReady();
+
+try {
+  // Throughput: add N jobs with C adds in flight, time until the worker completed them all.
+  const all = new Promise<void>((r) => (onDone = r));
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: C }, async () => {
+    while (next < N) {
+      next++;
+      await queue.add("noop", {}, { removeOnComplete: true });
+    }
+  }));
+  await all;
+  const secs = (performance.now() - t0) / 1000;
+  console.log(`bullmq throughput: ${N} no-op jobs, ${C} adds in flight, worker concurrency ${C}: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} jobs/s`);
+
+  onDone = null;
+  const lat: number[] = [];
+  for (let i = 0; i < L; i++) {
+    const s = performance.now();
+    const job = await queue.add("noop", {}, { removeOnComplete: 100 });
+    await job.waitUntilFinished(events, 10_000);
+    lat.push(performance.now() - s);
+  }
+  lat.sort((a, b) => a - b);
+  const p = (q: number) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))]!.toFixed(2);
+  console.log(`bullmq latency: ${L} sequential jobs (add → waitUntilFinished): p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, p99 ${p(0.99)} ms`);
+} finally {
+  await worker.close();
+  await events.close();
+  await queue.close();
+  await redis.stop();
+}
