@@ -17,7 +17,7 @@ export interface RemoteModeOptions {
   heartbeatMs?: number;
   /** Extra time past a task's timeout before the dispatcher gives up on its worker, in ms. Default: 5000. */
   deadlineGraceMs?: number;
-  /** Jobs the mode holds beyond what workers run, per connected worker thread, so a freed thread gets its next task without a Redis round trip. Default: 1. */
+  /** Jobs the mode holds beyond what workers run, per connected worker thread, so a freed thread gets its next task without a Redis round trip and Redis work comes in batches. Default: 8. */
   prefetch?: number;
   /** Largest message accepted from a worker, in bytes; a bigger one drops that connection. Default: 256 MiB. */
   maxMessageBytes?: number;
@@ -36,7 +36,7 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
     taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
     heartbeatMs: o.heartbeatMs ?? 1000,
     deadlineGraceMs: o.deadlineGraceMs ?? 5000,
-    prefetch: o.prefetch ?? 1,
+    prefetch: o.prefetch ?? 8,
     maxMessageBytes: o.maxMessageBytes ?? 256 * 1024 * 1024,
   };
 }

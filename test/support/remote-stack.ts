@@ -30,7 +30,8 @@ export async function startRemoteStack(
   const redis = await startRedis();
   const store = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
   const make = async (port: number) => {
-    const opts: RemoteModeOptions = { port, log: silentLog, heartbeatMs: 250, deadlineGraceMs: 1000, ...extra };
+    // prefetch 1: the capacity arithmetic the tests check (the default is larger, for throughput).
+    const opts: RemoteModeOptions = { port, log: silentLog, heartbeatMs: 250, deadlineGraceMs: 1000, prefetch: 1, ...extra };
     const mode = kind === "pull" ? new PullMode(opts) : new PushMode(opts);
     const { endpoint, port: bound } = await mode.start();
     const dispatcher = new Dispatcher({ queue: store.queue, mode, log: extra.dispatcherLog ?? silentLog, maxAttempts: extra.maxAttempts ?? 3, blockMs: 500 });
