@@ -6,6 +6,7 @@ import { startRedis } from "../../test/support/redis-server.ts";
 const redis = await startRedis();
 const store = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
 const fn = await store.registerFunction({ name: "noop", source: "() => null", code: "() => null" });
+const reader = store.queue.reader();
 const OPTS = { executor: "bench", maxAttempts: 3, lostError: "{}" };
 
 group("store", () => {
@@ -16,7 +17,7 @@ group("store", () => {
   // A task's whole life in the store: create, read from the stream, start, finish (4 round trips, batch of 1).
   bench("task life: create → read → start → finish", async () => {
     const id = await store.createTask({ functionId: fn, args: "[]" });
-    const entries = await store.queue.reader().read("bench", 1, 100);
+    const entries = await reader.read("bench", 1, 100);
     await store.queue.startTasks(entries, OPTS);
     await store.queue.finishTasks(entries.map((e) => ({ ...e, status: "COMPLETED" as const, result: "null", executor: "bench" })));
     void id;
@@ -24,7 +25,7 @@ group("store", () => {
   // The same with 64 tasks per batch: cost per batch (divide by 64 for per task).
   bench("task life, batch of 64", async () => {
     await Promise.all(Array.from({ length: 64 }, () => store.createTask({ functionId: fn, args: "[]" })));
-    const entries = await store.queue.reader().read("bench", 64, 100);
+    const entries = await reader.read("bench", 64, 100);
     await store.queue.startTasks(entries, OPTS);
     await store.queue.finishTasks(entries.map((e) => ({ ...e, status: "COMPLETED" as const, result: "null", executor: "bench" })));
   });
