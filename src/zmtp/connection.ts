@@ -6,6 +6,7 @@ import { GREETING_SIZE, checkGreetingPrefix, encodeGreeting, parseGreeting } fro
 import type { Mechanism } from "./mechanism.ts";
 import type { Metadata } from "./metadata.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import type { OutFrame } from "./message.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { type SocketType, isCompatible } from "./socket-type.ts";
 import type { Stream, StreamHandler } from "./transport.ts";
@@ -138,11 +139,11 @@ export class Connection implements StreamHandler {
   }
 
   /** Queues a multipart message; the write happens in a batch at the end of the tick. */
-  sendMessage(frames: readonly Uint8Array[]): void {
+  sendMessage(frames: readonly OutFrame[]): void {
     if (this.state !== "ready") return;
     const last = frames.length - 1;
     for (let i = 0; i <= last; i++) {
-      this.out.appendFrame(i < last ? FLAG_MORE : 0, frames[i] as Uint8Array);
+      this.out.appendFrame(i < last ? FLAG_MORE : 0, frames[i] as OutFrame);
     }
     this.out.messages++;
     this.stats.messagesOut++;

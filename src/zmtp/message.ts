@@ -25,3 +25,20 @@ export function toFrames(message: MessageLike | readonly MessageLike[]): Buffer[
   }
   return [toFrame(message as MessageLike)];
 }
+
+/** A frame on its way out: bytes, or text the connection encodes as UTF-8 straight into its write buffer. */
+export type OutFrame = Buffer | string;
+
+/** Like {@link toFrames}, but text frames stay strings (no intermediate Buffer per frame). */
+export function toOutFrames(message: MessageLike | readonly MessageLike[]): OutFrame[] {
+  if (Array.isArray(message)) {
+    if (message.length === 0) throw new ZmtpError("EINVAL", "cannot send a message with no frames");
+    const out: OutFrame[] = new Array(message.length);
+    for (let i = 0; i < message.length; i++) {
+      const value = message[i] as MessageLike;
+      out[i] = typeof value === "string" ? value : toFrame(value);
+    }
+    return out;
+  }
+  return [typeof message === "string" ? message : toFrame(message as MessageLike)];
+}

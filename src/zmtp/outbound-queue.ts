@@ -1,5 +1,5 @@
 /** Outgoing byte queue of one connection: coalesces small frames into a scratch buffer, keeps large bodies uncopied, survives short writes. */
-import { frameHeaderSize, writeFrameHeader } from "./frame.ts";
+import { MAX_SHORT_SIZE, frameHeaderSize, writeFrameHeader } from "./frame.ts";
 import type { Stream } from "./transport.ts";
 
 const SCRATCH_SIZE = 64 * 1024; // coalescing buffer for small frames
@@ -16,8 +16,9 @@ export class OutboundQueue {
   private scratchStart = 0;
   private scratchEnd = 0;
 
-  /** Appends one frame (header + body). */
-  appendFrame(flags: number, body: Uint8Array): void {
+  /** Appends one frame (header + body); a string body is written as UTF-8 straight into the coalescing buffer. */
+  appendFrame(flags: number, body: Uint8Array | string): void {
+    if (typeof body === "string") return this.appendText(flags, body);
     const size = body.length;
     const header = frameHeaderSize(size);
     if (size <= COPY_LIMIT) {
@@ -31,6 +32,28 @@ export class OutboundQueue {
       this.seal();
       this.out.push(body);
     }
+    this.bytes += header + size;
+  }
+
+  private appendText(flags: number, text: string): void {
+    const worst = text.length * 3; // UTF-8 octets per UTF-16 unit, at most
+    if (worst <= MAX_SHORT_SIZE) {
+      // short frame: encode in place, then fill in the 2-octet header
+      this.reserve(2 + worst);
+      const at = this.scratchEnd;
+      const size = worst === 0 ? 0 : this.scratch.write(text, at + 2, "utf8");
+      writeFrameHeader(this.scratch, at, flags, size);
+      this.scratchEnd = at + 2 + size;
+      this.bytes += 2 + size;
+      return;
+    }
+    const size = Buffer.byteLength(text, "utf8");
+    if (size > COPY_LIMIT) return this.appendFrame(flags, Buffer.from(text, "utf8"));
+    const header = frameHeaderSize(size);
+    this.reserve(header + size);
+    const at = writeFrameHeader(this.scratch, this.scratchEnd, flags, size);
+    if (size > 0) this.scratch.write(text, at, size, "utf8");
+    this.scratchEnd = at + size;
     this.bytes += header + size;
   }
 

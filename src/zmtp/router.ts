@@ -1,7 +1,7 @@
 /** ROUTER: prefixes received messages with the peer's routing id and routes sends by it (peer Identity or a generated id). */
 import type { Connection } from "./connection.ts";
 import type { Dialer } from "./dialer.ts";
-import type { MessageLike } from "./message.ts";
+import { type MessageLike, type OutFrame, toFrame } from "./message.ts";
 import type { SocketOptions } from "./options.ts";
 import { SocketBase } from "./socket-base.ts";
 import { ZmtpError } from "./zmtp-error.ts";
@@ -37,7 +37,7 @@ export class Router extends SocketBase {
   async send(message: MessageLike | readonly MessageLike[]): Promise<void> {
     const frames = this.frames(message);
     if (frames.length < 2) return Promise.reject(new ZmtpError("EINVAL", "ROUTER messages need a routing id frame and a body"));
-    const key = (frames[0] as Buffer).toString("latin1");
+    const key = toFrame(frames[0] as OutFrame).toString("latin1");
     const body = frames.slice(1);
     return this.enqueueSend(() => {
       const peer = this.byId.get(key);

@@ -3,7 +3,7 @@ import { Connection, type ConnectionHooks, type ConnectionSettings } from "./con
 import { Dialer } from "./dialer.ts";
 import { parseEndpoint } from "./endpoint.ts";
 import { NullMechanism } from "./mechanism.ts";
-import { type MessageLike, toFrames } from "./message.ts";
+import { type MessageLike, type OutFrame, toOutFrames } from "./message.ts";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.ts";
 import { type PeerInfo, SocketEvents } from "./socket-events.ts";
 import { type SocketType, sendsIdentity } from "./socket-type.ts";
@@ -266,8 +266,8 @@ export abstract class SocketBase {
   }
 
   /** Converts user input to frames (throws EINVAL on bad input). */
-  protected frames(message: MessageLike | readonly MessageLike[]): Buffer[] {
-    return toFrames(message);
+  protected frames(message: MessageLike | readonly MessageLike[]): OutFrame[] {
+    return toOutFrames(message);
   }
 
   /** Logs through the `log` option, if any. */
