@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as echarts from "echarts";
 import { studyGraphs, type Graph } from "./charts.ts";
-import { latestCsvs, loadRows } from "./latest-results.ts";
+import { csvSourcesOrExit, loadRows } from "./latest-results.ts";
 import { summarize } from "./summarize.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
@@ -45,12 +45,7 @@ export function writeGraphs(summaryCsvs: readonly string[], dir: string): string
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const sources = args.length > 0 ? args.map((a) => resolve(a)) : latestCsvs(resolve(REPO, "perf/results"));
-  if (sources.length === 0) {
-    process.stderr.write("no results CSV found in perf/results (run perf/test_perf.sh first)\n");
-    process.exit(1);
-  }
+  const sources = csvSourcesOrExit(process.argv.slice(2), resolve(REPO, "perf/results"));
   const written = writeGraphs(sources, resolve(REPO, "perf/graphs"));
   process.stderr.write(`rendered ${written.length / 2} graphs (svg + png) into perf/graphs from ${sources.length} CSV file(s)\n`);
 }

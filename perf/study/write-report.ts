@@ -1,7 +1,7 @@
 /** `bun perf/study/write-report.ts [csv...]`: perf/perf.txt and the tables of docs/performance.md from results CSVs. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, relative, resolve } from "node:path";
-import { latestCsvs, loadRows } from "./latest-results.ts";
+import { csvSourcesOrExit, loadRows } from "./latest-results.ts";
 import { machineInfo, machineLine } from "./machine-info.ts";
 import { markdownTable, modeTables, replaceBetweenMarkers, targetsTable, textTable } from "./report-tables.ts";
 import type { ResultRow } from "./results-csv.ts";
@@ -71,12 +71,7 @@ export function fillDoc(doc: string, rows: readonly ResultRow[], sources: readon
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2);
-  const sources = args.length > 0 ? args.map((a) => resolve(a)) : latestCsvs(resolve(REPO, "perf/results"));
-  if (sources.length === 0) {
-    process.stderr.write("no results CSV found in perf/results (run perf/test_perf.sh first)\n");
-    process.exit(1);
-  }
+  const sources = csvSourcesOrExit(process.argv.slice(2), resolve(REPO, "perf/results"));
   const rows = loadRows(sources);
   writeFileSync(resolve(REPO, "perf/perf.txt"), perfText(rows, sources));
   const docPath = resolve(REPO, "docs/performance.md");

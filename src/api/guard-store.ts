@@ -6,7 +6,6 @@ import type { ApiStore } from "../store/types.ts";
 export function guardStore(store: ApiStore): ApiStore {
   return {
     registerFunction: (fn) => guarded(() => store.registerFunction(fn)),
-    hasFunction: (id) => guarded(() => store.hasFunction(id)),
     createTask: (task) => guarded(() => store.createTask(task)),
     getTask: (id) => guarded(() => store.getTask(id)),
     waitForTask: (id, ms) => guarded(() => store.waitForTask(id, ms)),

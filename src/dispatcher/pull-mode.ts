@@ -2,8 +2,7 @@
 import { encodeDispatcherMessage, decodePullRequest, type PullRequest, type TaskResult } from "../protocol/index.ts";
 import { Fifo } from "../workers/fifo.ts";
 import type { Router } from "../zmtp/index.ts";
-import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "./dispatch-mode.ts";
-import { RemoteModeCore } from "./remote-mode-core.ts";
+import { RemoteMode } from "./remote-mode.ts";
 import type { Assignment } from "./remote-tasks.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 
@@ -26,34 +25,19 @@ const EMPTY = Buffer.alloc(0);
  * exists and answered with a TASK; nothing polls. `capacity()` = tasks out + held requests + prefetch per
  * connected socket, so the core reads from Redis about as many tasks as there are idle worker threads.
  */
-export class PullMode implements DispatchMode {
-  readonly name = "pull";
-  private readonly core: RemoteModeCore;
+export class PullMode extends RemoteMode {
   private readonly sockets = new Map<string, PullSocket>();
   private readonly idle = new Fifo<PullSocket>();
   private held = 0;
 
   constructor(opts: RemoteModeOptions) {
-    this.core = new RemoteModeCore("pull", opts, {
-      message: (frames) => this.onMessage(frames),
-      connected: () => {},
-      disconnected: (key, reason) => this.onDisconnect(key, reason),
-      expired: (a) => {
-        const s = this.sockets.get(a.owner);
-        if (s?.task === a) s.task = null; // its late RESULT makes it idle again
-      },
-      place: () => this.place(),
-    });
+    super("pull", opts);
   }
 
-  /** Bind the ROUTER and start serving; resolves with the bound endpoint and port. */
-  start(): Promise<{ endpoint: string; port: number }> {
-    return this.core.start();
-  }
-
-  /** Tasks now on workers (tests, metrics). */
-  get assigned(): number {
-    return this.core.tasks.size;
+  /** A socket whose task expired is idle again when its late RESULT comes. */
+  protected override onExpired(a: Assignment): void {
+    const s = this.sockets.get(a.owner);
+    if (s?.task === a) s.task = null;
   }
 
   /** Worker sockets now waiting for a task. */
@@ -66,28 +50,12 @@ export class PullMode implements DispatchMode {
     return this.core.tasks.size + this.held + this.core.opts.prefetch * this.sockets.size;
   }
 
-  onCapacity(listener: () => void): void {
-    this.core.capacityListeners.push(listener);
-  }
-
-  onLateResult(listener: (result: LateResult) => void): void {
-    this.core.lateListener = listener;
-  }
-
-  run(job: DispatchJob): Promise<JobOutcome> {
-    return this.core.accept(job);
-  }
-
-  close(): Promise<void> {
-    return this.core.close();
-  }
-
   private get router(): Router {
     return this.core.router;
   }
 
   /** Answer held requests with waiting jobs. */
-  private place(): void {
+  protected place(): void {
     const core = this.core;
     while (core.pending.length > 0) {
       const s = this.idle.shift();
@@ -100,7 +68,7 @@ export class PullMode implements DispatchMode {
     }
   }
 
-  private onMessage(frames: Buffer[]): void {
+  protected onMessage(frames: Buffer[]): void {
     const rid = frames[0]!;
     if (frames.length < 3 || frames[1]!.length !== 0) return this.core.bad("message without a REQ envelope", frames);
     const msg = decodePullRequest(frames.slice(2));
@@ -189,7 +157,7 @@ export class PullMode implements DispatchMode {
     this.core.capacityChanged();
   }
 
-  private onDisconnect(key: string, reason: string): void {
+  protected onDisconnect(key: string, reason: string): void {
     const s = this.sockets.get(key);
     if (s === undefined) return;
     this.sockets.delete(key);

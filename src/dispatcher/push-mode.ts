@@ -1,7 +1,6 @@
 /** Push mode: workers register their capacity over DEALER sockets; the dispatcher's ROUTER pushes each task to the least-loaded one. */
 import { decodePushMessage, encodeDispatcherMessage, type PushMessage } from "../protocol/index.ts";
-import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "./dispatch-mode.ts";
-import { RemoteModeCore } from "./remote-mode-core.ts";
+import { RemoteMode } from "./remote-mode.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 
 export type { RemoteModeOptions } from "./remote-mode-options.ts";
@@ -23,31 +22,13 @@ interface PushWorker {
  * find every worker full (or none) wait in a FIFO here, costing no attempt. `capacity()` = registered
  * capacity × (1 + prefetch).
  */
-export class PushMode implements DispatchMode {
-  readonly name = "push";
-  private readonly core: RemoteModeCore;
+export class PushMode extends RemoteMode {
   private readonly workers = new Map<string, PushWorker>();
   /** Sum of the capacities of registered workers that did not say BYE. */
   private registered = 0;
 
   constructor(opts: RemoteModeOptions) {
-    this.core = new RemoteModeCore("push", opts, {
-      message: (frames) => this.onMessage(frames),
-      connected: () => {},
-      disconnected: (key, reason) => this.onDisconnect(key, reason),
-      expired: () => {},
-      place: () => this.place(),
-    });
-  }
-
-  /** Bind the ROUTER and start serving; resolves with the bound endpoint and port. */
-  start(): Promise<{ endpoint: string; port: number }> {
-    return this.core.start();
-  }
-
-  /** Tasks now on workers (tests, metrics). */
-  get assigned(): number {
-    return this.core.tasks.size;
+    super("push", opts);
   }
 
   /** Registered worker processes. */
@@ -60,24 +41,8 @@ export class PushMode implements DispatchMode {
     return this.registered * (1 + this.core.opts.prefetch);
   }
 
-  onCapacity(listener: () => void): void {
-    this.core.capacityListeners.push(listener);
-  }
-
-  onLateResult(listener: (result: LateResult) => void): void {
-    this.core.lateListener = listener;
-  }
-
-  run(job: DispatchJob): Promise<JobOutcome> {
-    return this.core.accept(job);
-  }
-
-  close(): Promise<void> {
-    return this.core.close();
-  }
-
   /** Place waiting jobs, each on the worker with the lowest load ratio that has a free slot. */
-  private place(): void {
+  protected place(): void {
     const core = this.core;
     while (core.pending.length > 0) {
       let best: PushWorker | null = null;
@@ -95,7 +60,7 @@ export class PushMode implements DispatchMode {
     }
   }
 
-  private onMessage(frames: Buffer[]): void {
+  protected onMessage(frames: Buffer[]): void {
     const rid = frames[0]!;
     const msg = decodePushMessage(frames.slice(1));
     if (msg === null) return this.core.bad("malformed push message", frames);
@@ -158,7 +123,7 @@ export class PushMode implements DispatchMode {
     }
   }
 
-  private onDisconnect(key: string, reason: string): void {
+  protected onDisconnect(key: string, reason: string): void {
     const w = this.workers.get(key);
     if (w === undefined) return;
     this.workers.delete(key);

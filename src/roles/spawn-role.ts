@@ -35,20 +35,26 @@ export async function spawnRole(name: string, args: string[], env: Record<string
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)));
   const ready = await new Promise<string>((resolve, reject) => {
     let buf = "";
+    let settled = false;
     const timer = setTimeout(() => fail(`${name} did not become ready in ${readyMs} ms`), readyMs);
     const fail = (msg: string) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       child.kill("SIGKILL");
       reject(new FaasError("INTERNAL", msg));
     };
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       buf += chunk.toString();
       const m = /^ready (.*)$/m.exec(buf);
-      if (m) {
+      if (m && !settled) {
+        settled = true;
         clearTimeout(timer);
+        child.stdout!.off("data", onData);
         resolve(m[1]!);
       }
-    });
+    };
+    child.stdout!.on("data", onData);
     void exited.then((code) => fail(`${name} exited (${code}) before it was ready`));
   });
   // Keep draining stdout so the child never blocks on a full pipe.

@@ -50,6 +50,7 @@ export class RedisStore implements ApiStore {
     return { id, name: h.name ?? "", source: h.source ?? "", code: h.code, createdAt: Number(h.created ?? 0) };
   }
 
+  /** True when a function with this id exists. */
   async hasFunction(id: string): Promise<boolean> {
     return (await this.redis.exists(this.keys.fn(id))) === 1;
   }

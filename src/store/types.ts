@@ -35,8 +35,6 @@ export interface TaskRecord {
 export interface ApiStore {
   /** Store a function; returns its new id (uuid). */
   registerFunction(fn: { name: string; source: string; code: string }): Promise<string>;
-  /** True when a function with this id exists. */
-  hasFunction(id: string): Promise<boolean>;
   /** Atomically create a QUEUED task and enqueue it. Returns the task id (uuid). */
   createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string>;
   /** The task, or null when unknown or expired. */

@@ -2,7 +2,7 @@
 import { decodeDispatcherMessage, encodePullRequest, type PullRequest } from "../protocol/index.ts";
 import { Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { startWorkerBase, within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { startWorkerBase, within, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
@@ -93,21 +93,10 @@ class PullLane {
   }
 }
 
-class PullWorker implements RemoteWorker {
+class PullWorker extends WorkerHandle {
   private readonly lanes: PullLane[] = [];
   private stopped: Promise<void> | null = null;
 
-  constructor(readonly base: WorkerBase) {}
-
-  get id(): string {
-    return this.base.id;
-  }
-  get stats() {
-    return this.base.stats;
-  }
-  get exited() {
-    return this.base.exited;
-  }
 
   start(): void {
     for (let i = 0; i < this.base.opts.threads; i++) {

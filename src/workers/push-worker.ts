@@ -2,7 +2,7 @@
 import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
 import { Dealer } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { startWorkerBase, within, WorkerBase, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
@@ -17,7 +17,7 @@ export async function startPushWorker(opts: RemoteWorkerOptions): Promise<Remote
  * HELLO opens every connection (also after a reconnect, with how many tasks are still running); until
  * WELCOME, results wait in an outbox, so they always follow the HELLO on the new connection.
  */
-class PushWorker implements RemoteWorker {
+class PushWorker extends WorkerHandle {
   private readonly sock: Dealer;
   private welcomed = false;
   private byeAcked = false;
@@ -28,18 +28,9 @@ class PushWorker implements RemoteWorker {
   /** Wakes `stop()` when the last running task reported. */
   private idle: (() => void) | null = null;
 
-  constructor(readonly base: WorkerBase) {
+  constructor(base: WorkerBase) {
+    super(base);
     this.sock = new Dealer(base.socketOptions());
-  }
-
-  get id(): string {
-    return this.base.id;
-  }
-  get stats() {
-    return this.base.stats;
-  }
-  get exited() {
-    return this.base.exited;
   }
 
   start(): void {

@@ -51,6 +51,23 @@ export interface RemoteWorker {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** What pull and push workers answer from their {@link WorkerBase}; each adds its sockets and `stop`. */
+export abstract class WorkerHandle implements RemoteWorker {
+  constructor(readonly base: WorkerBase) {}
+
+  get id(): string {
+    return this.base.id;
+  }
+  get stats(): RemoteWorkerStats {
+    return this.base.stats;
+  }
+  get exited(): Promise<FaasError | null> {
+    return this.base.exited;
+  }
+
+  abstract stop(graceMs?: number): Promise<void>;
+}
+
 /** A {@link WorkerBase} whose threads are all up (closed again when they cannot start). */
 export async function startWorkerBase(opts: RemoteWorkerOptions): Promise<WorkerBase> {
   const base = new WorkerBase(opts);

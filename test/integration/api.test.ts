@@ -21,7 +21,6 @@ beforeAll(async () => {
   // The real store, with a spy on waitForTask so tests know when a long-poll is under way.
   const spied: ApiStore = {
     registerFunction: (fn) => store.registerFunction(fn),
-    hasFunction: (id) => store.hasFunction(id),
     createTask: (t) => store.createTask(t),
     getTask: (id) => store.getTask(id),
     waitForTask: (id, ms) => {
