@@ -1,5 +1,8 @@
 /** Opening ioredis connections from a Redis URL (redis://, rediss://, unix:///path). */
 import Redis, { type RedisOptions } from "ioredis";
+import { installTracingChannelShim } from "./tracing-channel-shim.ts";
+
+installTracingChannelShim();
 
 /**
  * Open a connection. `unix:///path/to/redis.sock` (or a bare absolute path) selects a unix socket;

@@ -1,6 +1,6 @@
 // The compiled binary, copied away from the source tree, driven over HTTP like a user would.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
 
@@ -93,6 +93,19 @@ describe("faas up", () => {
     expect((await up.waitFor(/try: (curl .*)/))[1]).toContain("/register_function");
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
     expect((await fetch(`${url}/docs`)).status).toBe(200);
+  });
+
+  test("the managed Redis listens on a private unix socket in the data dir, not on a TCP port", () => {
+    const st = statSync(join(dataDir(), "redis.sock"));
+    expect(st.isSocket()).toBe(true);
+    expect(st.mode & 0o777).toBe(0o700);
+    const pid = Number(readFileSync(join(dataDir(), "redis.pid"), "utf8").trim());
+    // Its only listening sockets are unix ones: no inode of a TCP listener in /proc/net/tcp belongs to it.
+    const tcpInodes = new Set(readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)
+      .map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === "0A").map((f) => f[9]));
+    const fds = readdirSync(`/proc/${pid}/fd`).map((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`); } catch { return ""; } });
+    const listening = fds.filter((l) => /^socket:\[(\d+)\]$/.test(l) && tcpInodes.has(l.slice(8, -1)));
+    expect(listening).toEqual([]);
   });
 
   test("register, execute, result: JS, TS, async, throwing, timeout", async () => {
