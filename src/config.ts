@@ -44,19 +44,21 @@ export interface DispatcherConfig extends CommonConfig {
   host: string;
   /** Port of the pull/push ROUTER (`-p`); 0 picks a free one. Default: 5555. */
   port: number;
+  /** Unix socket path the pull/push ROUTER also binds, for workers on this machine (`--ipc`). Default: none. */
+  ipcPath?: string;
   /** Default per-task timeout in ms (`--task-timeout` seconds). Default: 300 s. */
   taskTimeoutMs: number;
   /** Starts per task before it fails as lost (`--max-attempts`). Default: 3. */
   maxAttempts: number;
 }
 
-/** `faas worker pull|push N tcp://HOST:PORT`. */
+/** `faas worker pull|push N tcp://HOST:PORT` (or `ipc:///path/to/socket`). */
 export interface WorkerConfig extends CommonConfig {
   role: "worker";
   mode: "pull" | "push";
   /** Bun Worker threads in this worker process. */
   threads: number;
-  /** The dispatcher's endpoint, tcp://host:port. */
+  /** The dispatcher's endpoint, tcp://host:port or ipc://path. */
   endpoint: string;
   /** Default per-task timeout in ms (the dispatcher's per-task value wins). Default: 300 s. */
   taskTimeoutMs: number;
@@ -93,7 +95,7 @@ const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
 const OPTIONS = {
   api: { ...COMMON, ...SERVE },
-  dispatcher: { ...COMMON, ...RUN, host: s, port: { ...s, short: "p" } },
+  dispatcher: { ...COMMON, ...RUN, host: s, port: { ...s, short: "p" }, ipc: s },
   worker: { ...COMMON, "task-timeout": s },
   up: { ...COMMON, ...SERVE, ...RUN, workers: s, "data-dir": s },
 } as const;
@@ -147,14 +149,18 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     case "dispatcher":
       return {
         role, ...common, mode: mode(), threads: threads(), host: str("host") ?? "127.0.0.1",
-        port: int(str("port"), 5555, "--port", role, 0, 65_535), taskTimeoutMs: timeout(), maxAttempts: attempts(),
+        port: int(str("port"), 5555, "--port", role, 0, 65_535), ipcPath: ipcPath(str("ipc"), role),
+        taskTimeoutMs: timeout(), maxAttempts: attempts(),
       };
     case "worker": {
       const [m, n, endpoint, ...extra] = positionals;
       if (m !== "pull" && m !== "push") throw usage(`worker mode must be pull or push (got ${m === undefined ? "nothing" : `"${m}"`})`, role);
       if (n === undefined || endpoint === undefined) throw usage("expected: faas worker pull|push N tcp://HOST:PORT", role);
       if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`, role);
-      if (!/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/.test(endpoint)) throw usage(`endpoint must look like tcp://HOST:PORT (got "${endpoint}")`, role);
+      if (!/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/.test(endpoint) && !endpoint.startsWith("ipc://")) {
+        throw usage(`endpoint must look like tcp://HOST:PORT or ipc:///PATH (got "${endpoint}")`, role);
+      }
+      if (endpoint.startsWith("ipc://")) ipcPath(endpoint.slice("ipc://".length), role);
       return { role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout() };
     }
     case "up":
@@ -163,6 +169,15 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
         taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas",
       };
   }
+}
+
+/** A unix socket path for `--ipc` or an `ipc://` endpoint: non-empty, at most 103 bytes (the OS limit). */
+function ipcPath(path: string | undefined, role: Role): string | undefined {
+  if (path === undefined) return undefined;
+  if (path === "" || path.includes("\0") || Buffer.byteLength(path) > 103) {
+    throw usage(`ipc socket path must be 1-103 bytes (got ${JSON.stringify(path)})`, role);
+  }
+  return path;
 }
 
 function isRole(x: string): x is Role {

@@ -54,12 +54,16 @@ Options:
   -w, --threads N      local mode: worker threads (default: number of CPUs)
   --host H             pull/push: interface to bind (default 127.0.0.1; 0.0.0.0 exposes it: see docs/deployment.md)
   -p, --port N         pull/push: port to bind, 0 for any free port (default 5555)
+  --ipc PATH           pull/push: also bind the unix socket PATH, for workers on this machine
+                       (faas worker … ipc://PATH: cheaper than loopback TCP; default: none)
 ${RUN}
 ${SECRET}
 ${COMMON}`,
   worker: `Usage: faas worker pull|push N tcp://HOST:PORT [options]
+       faas worker pull|push N ipc:///PATH [options]
 
 Connects to a dispatcher in pull or push mode and runs its tasks on N threads. Needs no Redis.
+ipc:// reaches a dispatcher on this machine started with --ipc PATH.
 
 Options:
   --task-timeout S     default per-task timeout in seconds (default 300; the task's own value wins)

@@ -4,7 +4,9 @@ import { encodeDispatcherMessage, PROTOCOL_VERSION, type TaskResult, type Worker
 import { Fifo } from "../workers/fifo.ts";
 import type { Router } from "../zmtp/index.ts";
 import type { DispatchJob, JobOutcome, LateResult } from "./dispatch-mode.ts";
-import { bindEndpoint, createRouter, portOf, resolveRemoteOptions, type RemoteModeOptions, type ResolvedRemoteOptions } from "./remote-mode-options.ts";
+import {
+  bindEndpoint, createRouter, portOf, resolveRemoteOptions, type RemoteEndpoints, type RemoteModeOptions, type ResolvedRemoteOptions,
+} from "./remote-mode-options.ts";
 import { RemoteTasks, type Assignment } from "./remote-tasks.ts";
 import { SecretCheck } from "./secret-check.ts";
 import { SentFunctions } from "./sent-functions.ts";
@@ -63,8 +65,8 @@ export class RemoteModeCore {
     });
   }
 
-  /** Bind and serve. */
-  async start(): Promise<{ endpoint: string; port: number }> {
+  /** Bind (TCP, plus the unix socket if one is configured) and serve. */
+  async start(): Promise<RemoteEndpoints> {
     const r = this.router;
     r.events.on("handshake", ({ peer }) => {
       if (peer.routingId === null) return;
@@ -82,9 +84,14 @@ export class RemoteModeCore {
     });
     await r.bind(bindEndpoint(this.opts.host, this.opts.port));
     const endpoint = r.lastEndpoint!;
+    let ipc: string | undefined;
+    if (this.opts.ipcPath !== undefined) {
+      await r.bind(`ipc://${this.opts.ipcPath}`);
+      ipc = r.lastEndpoint!;
+    }
     this.loop = this.receive();
-    this.opts.log.info(`${this.name} mode listening`, { endpoint, secret: this.opts.secret ? "required" : "none" });
-    return { endpoint, port: portOf(endpoint) };
+    this.opts.log.info(`${this.name} mode listening`, { endpoint, ipc, secret: this.opts.secret ? "required" : "none" });
+    return { endpoint, port: portOf(endpoint), ipc };
   }
 
   /** Accept a job from the dispatcher core; it waits here until the mode places it. */

@@ -8,6 +8,8 @@ export interface RemoteModeOptions {
   host?: string;
   /** Port the ROUTER binds; 0 picks a free one (read it back from `start()`). */
   port: number;
+  /** A unix socket path the ROUTER binds as well (`ipc://`), for workers on the same machine. Default: none. */
+  ipcPath?: string;
   /** Shared secret workers must present in READY/HELLO. Default: none (anyone who can connect gets tasks). */
   secret?: string;
   log: Log;
@@ -23,14 +25,28 @@ export interface RemoteModeOptions {
   maxMessageBytes?: number;
 }
 
+/** Where a started remote mode listens. */
+export interface RemoteEndpoints {
+  /** The bound TCP endpoint, e.g. `tcp://127.0.0.1:41234`. */
+  endpoint: string;
+  /** Its port. */
+  port: number;
+  /** `ipc://path` when `ipcPath` was given, else undefined. */
+  ipc: string | undefined;
+}
+
 /** Options with defaults filled in. */
-export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret">> & { secret: string | undefined };
+export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret" | "ipcPath">> & {
+  secret: string | undefined;
+  ipcPath: string | undefined;
+};
 
 /** Fill in defaults. */
 export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOptions {
   return {
     host: o.host ?? "127.0.0.1",
     port: o.port,
+    ipcPath: o.ipcPath,
     secret: o.secret || undefined,
     log: o.log,
     taskTimeoutMs: o.taskTimeoutMs ?? 300_000,

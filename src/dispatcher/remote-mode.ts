@@ -1,7 +1,7 @@
 /** The DispatchMode plumbing pull and push share; a mode adds its capacity rule, placement and message handling. */
 import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "./dispatch-mode.ts";
 import { RemoteModeCore } from "./remote-mode-core.ts";
-import type { RemoteModeOptions } from "./remote-mode-options.ts";
+import type { RemoteEndpoints, RemoteModeOptions } from "./remote-mode-options.ts";
 import type { Assignment } from "./remote-tasks.ts";
 
 /** A dispatch mode whose executors are remote worker processes behind a ROUTER ({@link RemoteModeCore}). */
@@ -21,8 +21,8 @@ export abstract class RemoteMode implements DispatchMode {
     });
   }
 
-  /** Bind the ROUTER and start serving; resolves with the bound endpoint and port. */
-  start(): Promise<{ endpoint: string; port: number }> {
+  /** Bind the ROUTER and start serving; resolves with the bound endpoint, port and ipc endpoint (if any). */
+  start(): Promise<RemoteEndpoints> {
     return this.core.start();
   }
 

@@ -37,10 +37,12 @@ async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promis
     return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local") }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
-  const mode = new Mode({ host: cfg.host, port: cfg.port, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode) });
-  const { endpoint } = await mode.start();
+  const mode = new Mode({
+    host: cfg.host, port: cfg.port, ipcPath: cfg.ipcPath, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode),
+  });
+  const { endpoint, ipc } = await mode.start();
   if (cfg.secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
     log.warn("the dispatcher port hands code to any worker that connects and no --secret is set: see docs/deployment.md");
   }
-  return { mode, ready: endpoint };
+  return { mode, ready: ipc === undefined ? endpoint : `${endpoint} ${ipc}` };
 }

@@ -1,6 +1,6 @@
 /** Outgoing connection with automatic reconnect and optional exponential backoff (connect before bind works). */
-import { type TcpEndpoint, parseEndpoint } from "./endpoint.ts";
-import { connectTcp } from "./tcp-transport.ts";
+import { type Endpoint, parseEndpoint } from "./endpoint.ts";
+import { connectTo } from "./transports.ts";
 import type { Stream, StreamHandler } from "./transport.ts";
 
 /** Callbacks from a dialer to its socket. */
@@ -13,13 +13,13 @@ export interface DialerHooks {
 
 /** Keeps one outgoing connection to an endpoint alive until stopped. */
 export class Dialer {
-  private readonly target: TcpEndpoint;
+  private readonly target: Endpoint;
   private interval: number;
   private timer: Timer | null = null;
   private stopped = false;
 
   /**
-   * @param endpoint - `tcp://host:port` to connect to (validated here; throws EINVAL).
+   * @param endpoint - `tcp://host:port` or `ipc://path` to connect to (validated here; throws EINVAL).
    * @param baseInterval - first retry delay in ms.
    * @param maxInterval - cap for the doubling delay; 0 keeps it at `baseInterval`.
    */
@@ -65,7 +65,7 @@ export class Dialer {
 
   private attempt(): void {
     if (this.stopped) return;
-    connectTcp(this.target, (stream) => {
+    connectTo(this.target, (stream) => {
       if (this.stopped) {
         stream.close();
         return { onData() {}, onDrain() {}, onClose() {} };

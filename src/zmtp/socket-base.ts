@@ -7,8 +7,8 @@ import { type MessageLike, type OutFrame, toOutFrames } from "./message.ts";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.ts";
 import { type PeerInfo, SocketEvents } from "./socket-events.ts";
 import { type SocketType, sendsIdentity } from "./socket-type.ts";
-import { listenTcp } from "./tcp-transport.ts";
 import type { Listener, Stream } from "./transport.ts";
+import { listenOn } from "./transports.ts";
 import { ZmtpError } from "./zmtp-error.ts";
 
 interface Receiver {
@@ -100,15 +100,23 @@ export abstract class SocketBase {
     return this.isClosed;
   }
 
-  /** Binds to `tcp://host:port` (port `0` or `*` picks a free one; read it back from `lastEndpoint`). */
+  /**
+   * Binds to `tcp://host:port` (port `0` or `*` picks a free one; read it back from `lastEndpoint`) or to
+   * `ipc://path` (a unix socket file, removed again by `unbind`/`close`).
+   */
   async bind(endpoint: string): Promise<void> {
     this.assertOpen();
     const target = parseEndpoint(endpoint, true);
     let listener: Listener;
     try {
-      listener = listenTcp(target, (stream) => this.adopt(stream, listener.endpoint, null));
+      listener = await listenOn(target, (stream) => this.adopt(stream, listener.endpoint, null));
     } catch (err) {
+      if (err instanceof ZmtpError) throw err;
       throw new ZmtpError("EINVAL", `cannot bind ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (this.isClosed) {
+      listener.close();
+      throw new ZmtpError("ETERM", "socket closed while binding");
     }
     this.listeners.set(listener.endpoint, listener);
     this.lastEndpoint = listener.endpoint;
@@ -124,7 +132,7 @@ export abstract class SocketBase {
     this.events.emit("unbind", { address: endpoint });
   }
 
-  /** Connects to `tcp://host:port`; retries in the background until it succeeds and after every loss. */
+  /** Connects to `tcp://host:port` or `ipc://path`; retries in the background until it succeeds and after every loss. */
   connect(endpoint: string, options: ConnectOptions = {}): void {
     this.assertOpen();
     if (this.dialers.has(endpoint)) throw new ZmtpError("EINVAL", `already connected to ${endpoint}`);

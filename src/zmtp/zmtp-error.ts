@@ -9,6 +9,7 @@ export type ZmtpErrorCode =
   | "EFSM" // operation not allowed in the socket's current state (REQ/REP lockstep)
   | "EAGAIN" // send or receive timed out
   | "ETERM" // socket is closed
+  | "EADDRINUSE" // bind: another process listens on that ipc path
   | "EINVAL"; // bad argument (endpoint, option, frame)
 
 /** An error raised by the ZMTP library; `code` says what kind. */

@@ -1,4 +1,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Dealer, Reply, Request, Router } from "../../src/zmtp/index.ts";
 import { SocketJar, text, waitFor, within } from "../integration/zmtp/helpers.ts";
 import { killAllPeers, startZmqPeer } from "./zmq-peer.ts";
@@ -9,7 +12,11 @@ afterEach(() => {
   jar.closeAll();
   killAllPeers();
 });
-afterAll(killAllPeers);
+const ipcDir = mkdtempSync(join(tmpdir(), "zmtp-interop-"));
+afterAll(() => {
+  killAllPeers();
+  rmSync(ipcDir, { recursive: true, force: true });
+});
 
 const ANY = "tcp://127.0.0.1:*";
 const MIB = Buffer.alloc(1 << 20);
@@ -160,5 +167,29 @@ describe("heartbeats against libzmq", () => {
     peer.kill(); // SIGTERM: the OS closes the TCP connection
     await waitFor(() => reasons.length > 0, 5000, "disconnect");
     expect(router.connectedPeers()).toHaveLength(0);
+  });
+});
+
+describe("ipc:// transport", () => {
+  test("our DEALER to a libzmq ROUTER bound on ipc://, and a libzmq DEALER to our ROUTER on ipc://", async () => {
+    const theirs = `ipc://${join(ipcDir, "libzmq.sock")}`;
+    const peer = await startZmqPeer("Router", "bind", theirs);
+    const dealer = jar.add(new Dealer({ routingId: "bun-ipc" }));
+    dealer.connect(theirs);
+    await dealer.send(["over", MIB]);
+    const got = await within(peer.recv());
+    expect(got[0]?.toString()).toBe("bun-ipc");
+    expect(got[2]?.equals(MIB)).toBe(true);
+    await peer.send(["bun-ipc", "reply"]);
+    expect(text(await within(dealer.receive()))).toEqual(["reply"]);
+
+    const mine = `ipc://${join(ipcDir, "ours.sock")}`;
+    const router = jar.add(new Router());
+    await router.bind(mine);
+    const node = await startZmqPeer("Dealer", "connect", mine, { routingId: "node-ipc" });
+    await node.send(["hi"]);
+    expect(text(await within(router.receive()))).toEqual(["node-ipc", "hi"]);
+    await router.send(["node-ipc", "back"]);
+    expect(text(await within(node.recv()))).toEqual(["back"]);
   });
 });

@@ -6,14 +6,24 @@ import { isCompatible } from "../../../src/zmtp/socket-type.ts";
 test("parses tcp endpoints", () => {
   expect(parseEndpoint("tcp://127.0.0.1:5555", false)).toEqual({ transport: "tcp", host: "127.0.0.1", port: 5555 });
   expect(parseEndpoint("tcp://[::1]:80", false)).toEqual({ transport: "tcp", host: "::1", port: 80 });
-  expect(parseEndpoint("tcp://localhost:1", false).host).toBe("localhost");
+  expect(parseEndpoint("tcp://localhost:1", false)).toMatchObject({ host: "localhost" });
   expect(parseEndpoint("tcp://*:*", true)).toEqual({ transport: "tcp", host: "0.0.0.0", port: 0 });
-  expect(parseEndpoint("tcp://*:0", true).port).toBe(0);
+  expect(parseEndpoint("tcp://*:0", true)).toMatchObject({ port: 0 });
+});
+
+test("parses ipc endpoints: absolute and relative paths, up to the unix socket address limit", () => {
+  expect(parseEndpoint("ipc:///tmp/faas/d.sock", true)).toEqual({ transport: "ipc", path: "/tmp/faas/d.sock" });
+  expect(parseEndpoint("ipc://zmtp.sock", false)).toEqual({ transport: "ipc", path: "zmtp.sock" });
+  expect(parseEndpoint(`ipc:///${"a".repeat(102)}`, true)).toMatchObject({ transport: "ipc" });
+  expect(() => parseEndpoint(`ipc:///${"a".repeat(103)}`, true)).toThrow(/too long/);
 });
 
 test("rejects bad endpoints with EINVAL", () => {
   for (const [ep, bind] of [
-    ["ipc://zmtp.sock", true],
+    ["ipc://*", true],
+    ["ipc://@abstract", false],
+    ["ipc://a\0b", true],
+    ["inproc://x", true],
     ["tcp://host", true],
     ["tcp://::1:5", true],
     ["tcp://*:5", false],

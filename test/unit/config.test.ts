@@ -1,0 +1,18 @@
+import { expect, test } from "bun:test";
+import { parseCommand } from "../../src/config.ts";
+
+const env = {};
+
+test("workers take tcp:// or ipc:// dispatcher endpoints", () => {
+  expect(parseCommand(["worker", "push", "2", "tcp://10.0.0.5:5555"], env)).toMatchObject({ role: "worker", mode: "push", threads: 2, endpoint: "tcp://10.0.0.5:5555" });
+  expect(parseCommand(["worker", "pull", "1", "ipc:///run/faas/d.sock"], env)).toMatchObject({ endpoint: "ipc:///run/faas/d.sock" });
+  for (const bad of ["http://h:1", "tcp://h", "ipc://", `ipc:///${"x".repeat(120)}`, "h:5555"]) {
+    expect(() => parseCommand(["worker", "pull", "1", bad], env)).toThrow(expect.objectContaining({ code: "USAGE" }));
+  }
+});
+
+test("dispatcher --ipc adds a unix socket beside the TCP port; absent by default", () => {
+  expect(parseCommand(["dispatcher", "-m", "push", "-p", "0", "--ipc", "/tmp/d.sock"], env)).toMatchObject({ mode: "push", port: 0, ipcPath: "/tmp/d.sock" });
+  expect(parseCommand(["dispatcher", "-m", "pull"], env)).toMatchObject({ port: 5555, ipcPath: undefined });
+  expect(() => parseCommand(["dispatcher", "--ipc", "y".repeat(200)], env)).toThrow(/1-103 bytes/);
+});
