@@ -7,8 +7,9 @@ export function guardStore(store: ApiStore): ApiStore {
   return {
     registerFunction: (fn) => guarded(() => store.registerFunction(fn)),
     createTask: (task) => guarded(() => store.createTask(task)),
-    getTask: (id) => guarded(() => store.getTask(id)),
-    waitForTask: (id, ms) => guarded(() => store.waitForTask(id, ms)),
+    getTaskStatus: (id) => guarded(() => store.getTaskStatus(id)),
+    getTaskState: (id) => guarded(() => store.getTaskState(id)),
+    waitForTaskState: (id, ms) => guarded(() => store.waitForTaskState(id, ms)),
     ping: () => guarded(() => store.ping()),
   };
 }

@@ -3,12 +3,14 @@ import type Redis from "ioredis";
 import { FaasError } from "../faas-error.ts";
 import { silentLog, type Log } from "../log.ts";
 import { connectRedis } from "./connect-redis.ts";
-import { DoneWaiters } from "./done-waiters.ts";
+import { DoneWaiters, type Waiter } from "./done-waiters.ts";
 import { keysFor, type Keys } from "./keys.ts";
 import { CREATE_TASK } from "./scripts.ts";
 import { TaskQueue } from "./task-queue.ts";
-import { toTaskRecord } from "./task-record.ts";
-import { FINAL_STATUSES, type ApiStore, type FunctionRecord, type TaskRecord } from "./types.ts";
+import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
+import {
+  FINAL_STATUSES, type ApiStore, type FunctionRecord, type TaskRecord, type TaskState, type TaskStatus,
+} from "./types.ts";
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
@@ -66,22 +68,56 @@ export class RedisStore implements ApiStore {
     return id;
   }
 
+  /** The whole task record (every field, args included), or null when unknown or expired. */
   async getTask(id: string): Promise<TaskRecord | null> {
     return toTaskRecord(id, await this.redis.hgetall(this.keys.task(id)));
   }
 
+  /** Resolves with the whole record once the task is final, or with its current record after `timeoutMs`. */
   async waitForTask(id: string, timeoutMs: number): Promise<TaskRecord | null> {
     if (timeoutMs <= 0) return this.getTask(id);
-    const waiters = await this.doneWaiters();
-    // Register before reading, so a finish between the read and the wait is not missed.
-    const w = waiters.wait(id, timeoutMs);
-    const first = await this.getTask(id);
+    const w = await this.registerWaiter(id, timeoutMs);
+    let first: TaskRecord | null;
+    try {
+      first = await this.getTask(id);
+    } catch (err) {
+      w.cancel();
+      throw err;
+    }
     if (first === null || FINAL_STATUSES.has(first.status)) {
       w.cancel();
       return first;
     }
     await w.done;
     return this.getTask(id);
+  }
+
+  async getTaskStatus(id: string): Promise<TaskStatus | null> {
+    const status = await this.redis.hget(this.keys.task(id), "status");
+    return isTaskStatus(status) ? status : null;
+  }
+
+  async getTaskState(id: string): Promise<TaskState | null> {
+    const [status, result] = await this.redis.hmget(this.keys.task(id), "status", "result");
+    return toTaskState(status, result);
+  }
+
+  async waitForTaskState(id: string, timeoutMs: number): Promise<TaskState | null> {
+    if (timeoutMs <= 0) return this.getTaskState(id);
+    const w = await this.registerWaiter(id, timeoutMs);
+    let first: TaskState | null;
+    try {
+      first = await this.getTaskState(id);
+    } catch (err) {
+      w.cancel();
+      throw err;
+    }
+    if (first === null || FINAL_STATUSES.has(first.status)) {
+      w.cancel();
+      return first;
+    }
+    // The announcement usually carries the final state; read it only when it did not (large result, timeout).
+    return (await w.done) ?? this.getTaskState(id);
   }
 
   async ping(): Promise<void> {
@@ -95,13 +131,14 @@ export class RedisStore implements ApiStore {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private async doneWaiters(): Promise<DoneWaiters> {
+  /** Register a waiter for `id`; call it before the first read, so a finish between the read and the wait is not missed. */
+  private async registerWaiter(id: string, timeoutMs: number): Promise<Waiter> {
     if (!this.waiters) {
       this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null });
       this.waiters = new DoneWaiters(this.subscriber, this.keys.done);
     }
     await this.waiters.subscribe();
-    return this.waiters;
+    return this.waiters.wait(id, timeoutMs);
   }
 }
 

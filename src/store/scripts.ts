@@ -1,4 +1,5 @@
 /** Lua scripts that make each task step one atomic Redis round trip. */
+import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
 
 /**
  * Create a QUEUED task and append it to the queue, if its function exists.
@@ -13,13 +14,16 @@ return 1
 
 /**
  * Start a batch of delivered queue entries. For each (streamId, taskId): a task that is gone or final is
- * acknowledged and skipped; one that already used its attempts is FAILED with ARGV[6]; else it turns RUNNING
- * (attempts + 1) and its fn id, args, timeout and attempts are returned.
+ * acknowledged and skipped; one that already used its attempts is FAILED with ARGV[6] (and announced on the
+ * channel, its state inline when small: see done-announcement.ts); else it turns RUNNING (attempts + 1) and its
+ * fn id, args, timeout and attempts are returned.
  * KEYS: queue, then one task key per entry. ARGV: group, now, executor, maxAttempts, ttlMs, lostError, channel,
  * then streamId, taskId pairs. Returns a list with, per entry, false or { taskId, fn, args, timeout, attempts }.
  */
 export const START_TASKS = `
 local out = {}
+local lost = '[false]'
+if #ARGV[6] <= ${INLINE_RESULT_MAX_BYTES} then lost = cjson.encode({ { 'FAILED', ARGV[6] } }) end
 local n = #KEYS - 1
 for i = 1, n do
   local key = KEYS[i + 1]
@@ -38,7 +42,7 @@ for i = 1, n do
       redis.call('PEXPIRE', key, ARGV[5])
       redis.call('XACK', KEYS[1], ARGV[1], sid)
       redis.call('XDEL', KEYS[1], sid)
-      redis.call('PUBLISH', ARGV[7], tid)
+      redis.call('PUBLISH', ARGV[7], tid .. '\\n' .. lost)
       out[i] = false
     else
       redis.call('HSET', key, 'status', 'RUNNING', 'started', ARGV[2], 'attempts', tostring(attempts + 1), 'executor', ARGV[3])
@@ -51,13 +55,16 @@ return out
 
 /**
  * Finish a batch of tasks: write status/result once (a final task never changes), set the TTL, acknowledge and
- * delete the queue entry, and announce the written ids on the channel in one message (ids separated by spaces).
+ * delete the queue entry, and announce the written tasks on the channel in one message: their ids separated by
+ * spaces, a newline, then a JSON array with `[status, result]` per task, or `false` when the result is too large
+ * to go inline (see done-announcement.ts).
  * KEYS: queue, then one task key per entry. ARGV: group, now, ttlMs, channel, then per entry
  * streamId, taskId, status, result, executor. Returns how many tasks were written.
  */
 export const FINISH_TASKS = `
 local written = 0
 local ids = {}
+local states = {}
 local sids = {}
 local n = #KEYS - 1
 for i = 1, n do
@@ -70,6 +77,8 @@ for i = 1, n do
     redis.call('PEXPIRE', key, ARGV[3])
     written = written + 1
     ids[written] = ARGV[base + 2]
+    local result = ARGV[base + 4]
+    if #result <= ${INLINE_RESULT_MAX_BYTES} then states[written] = { ARGV[base + 3], result } else states[written] = false end
   end
   if sid ~= '' then sids[#sids + 1] = sid end
 end
@@ -77,7 +86,7 @@ if #sids > 0 then
   redis.call('XACK', KEYS[1], ARGV[1], unpack(sids))
   redis.call('XDEL', KEYS[1], unpack(sids))
 end
-if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ')) end
+if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ') .. '\\n' .. cjson.encode(states)) end
 return written
 `;
 

@@ -1,17 +1,28 @@
-/** Turning a task's Redis hash into a TaskRecord. */
-import type { TaskRecord, TaskStatus } from "./types.ts";
+/** Turning a task's Redis hash (all of it, or its status and result) into a TaskRecord or a TaskState. */
+import type { TaskRecord, TaskState, TaskStatus } from "./types.ts";
 
 const STATUSES = new Set<string>(["QUEUED", "RUNNING", "COMPLETED", "FAILED"]);
+
+/** True when `s` is one of the four task statuses. */
+export function isTaskStatus(s: unknown): s is TaskStatus {
+  return typeof s === "string" && STATUSES.has(s);
+}
+
+/** The state from a task's `status` and `result` fields; null when the status is missing (unknown or expired task). */
+export function toTaskState(status: string | null | undefined, result: string | null | undefined): TaskState | null {
+  if (!isTaskStatus(status)) return null;
+  return { status, result: result ?? null };
+}
 
 /** Parse the fields of `faas:task:{id}`; null when the hash is empty (unknown or expired task). */
 export function toTaskRecord(id: string, h: Record<string, string>): TaskRecord | null {
   const status = h.status;
-  if (status === undefined || !STATUSES.has(status)) return null;
+  if (!isTaskStatus(status)) return null;
   return {
     id,
     functionId: h.fn ?? "",
     args: h.args ?? "[]",
-    status: status as TaskStatus,
+    status,
     result: h.result ?? null,
     attempts: Number(h.attempts ?? 0),
     executor: h.executor || null,

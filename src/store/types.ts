@@ -31,16 +31,24 @@ export interface TaskRecord {
   timeoutMs: number | null;
 }
 
+/** What the API shows of a task: its status and, once it is final, its result (codec text; null before). */
+export interface TaskState {
+  status: TaskStatus;
+  result: string | null;
+}
+
 /** What the API needs from the store. */
 export interface ApiStore {
   /** Store a function; returns its new id (uuid). */
   registerFunction(fn: { name: string; source: string; code: string }): Promise<string>;
   /** Atomically create a QUEUED task and enqueue it. Returns the task id (uuid). */
   createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string>;
-  /** The task, or null when unknown or expired. */
-  getTask(id: string): Promise<TaskRecord | null>;
-  /** Resolves with the task once it is final, or with its current state after `timeoutMs`. Null if unknown. */
-  waitForTask(id: string, timeoutMs: number): Promise<TaskRecord | null>;
+  /** The task's status (one field read), or null when unknown or expired. */
+  getTaskStatus(id: string): Promise<TaskStatus | null>;
+  /** The task's status and result (two fields read), or null when unknown or expired. */
+  getTaskState(id: string): Promise<TaskState | null>;
+  /** Resolves with the task's state once it is final, or with its current state after `timeoutMs`. Null if unknown. */
+  waitForTaskState(id: string, timeoutMs: number): Promise<TaskState | null>;
   /** Round trip to Redis; throws when it is unreachable. */
   ping(): Promise<void>;
 }

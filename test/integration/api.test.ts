@@ -18,14 +18,15 @@ let onWait: (taskId: string) => void = () => {};
 beforeAll(async () => {
   redis = await startRedis();
   store = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
-  // The real store, with a spy on waitForTask so tests know when a long-poll is under way.
+  // The real store, with a spy on waitForTaskState so tests know when a long-poll is under way.
   const spied: ApiStore = {
     registerFunction: (fn) => store.registerFunction(fn),
     createTask: (t) => store.createTask(t),
-    getTask: (id) => store.getTask(id),
-    waitForTask: (id, ms) => {
+    getTaskStatus: (id) => store.getTaskStatus(id),
+    getTaskState: (id) => store.getTaskState(id),
+    waitForTaskState: (id, ms) => {
       onWait(id);
-      return store.waitForTask(id, ms);
+      return store.waitForTaskState(id, ms);
     },
     ping: () => store.ping(),
   };
@@ -264,6 +265,26 @@ describe("GET /status and /result", () => {
     onWait = () => {};
     expect(a.body).toEqual({ task_id: task, status: "COMPLETED", result: '"done"' });
     expect(elapsed).toBeLessThan(10_000);
+  });
+
+  test.each([
+    ["COMPLETED", JSON.stringify("spaces, \"quotes\", \\ / back\nnew line, ünïcødé 日本語 🚀 \u2028")],
+    ["FAILED", encodeError(new TypeError("bad \"input\"\n  at line 2 ✗"))],
+    ["COMPLETED", JSON.stringify(`${"€ x\n".repeat(400)}🚀`)], // over the 1 KiB inline limit: read again
+    ["FAILED", encodeError(new Error("€".repeat(2000)))],
+  ] as const)("a long-poll on a %s task answers with its result byte for byte (case %#)", async (status, result) => {
+    const task = await execute(await register());
+    const waiting = new Promise<void>((resolve) => {
+      onWait = (id) => id === task && resolve();
+    });
+    const answer = call("GET", `/result/${task}?wait=30`);
+    await within(waiting, 10_000, "the long-poll reaching the store");
+    await finish(task, status, result);
+    const a = await within(answer, 10_000, "the long-poll answer");
+    onWait = () => {};
+    expect(Object.keys(a.body)).toEqual(["task_id", "status", "result"]);
+    expect(a.body).toEqual({ task_id: task, status, result });
+    expect((await call("GET", `/status/${task}`)).body).toEqual({ task_id: task, status });
   });
 
   test("a long-poll on an unfinished task answers with its state when the wait expires", async () => {

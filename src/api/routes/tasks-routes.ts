@@ -2,7 +2,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { decodeArgs } from "../../codec/index.ts";
 import { FaasError } from "../../faas-error.ts";
-import { FINAL_STATUSES, type ApiStore, type TaskRecord } from "../../store/types.ts";
+import { FINAL_STATUSES, type ApiStore } from "../../store/types.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
   errorContent, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
@@ -74,26 +74,32 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
 
   app.get("/status/:task_id", async (c) => {
     const task_id = c.req.param("task_id");
-    const task = await findTask(store, task_id, 0);
-    return c.json({ task_id, status: task.status }, 200);
+    checkTaskId(task_id);
+    const status = await store.getTaskStatus(task_id);
+    if (status === null) throw taskNotFound(task_id);
+    return c.json({ task_id, status }, 200);
   });
 
   app.get("/result/:task_id", async (c) => {
     const task_id = c.req.param("task_id");
     const { wait } = parseWith(ResultQuery, c.req.query(), "query");
     const waitMs = wait === undefined ? 0 : Math.round(Math.min(Number(wait), MAX_WAIT_SECONDS) * 1000);
-    const task = await findTask(store, task_id, waitMs);
+    checkTaskId(task_id);
+    const task = waitMs > 0 ? await store.waitForTaskState(task_id, waitMs) : await store.getTaskState(task_id);
+    if (task === null) throw taskNotFound(task_id);
     const result = FINAL_STATUSES.has(task.status) ? task.result : null;
     return c.json({ task_id, status: task.status, result }, 200);
   });
 }
 
-/** The task (after waiting up to `waitMs` for it to end), or TASK_NOT_FOUND. */
-async function findTask(store: ApiStore, id: string, waitMs: number): Promise<TaskRecord> {
+/** A malformed task id is TASK_NOT_FOUND without asking the store. */
+function checkTaskId(id: string): void {
   if (!isUuid(id)) throw new FaasError("TASK_NOT_FOUND", `no task with id ${quote(id)} (task ids are uuids)`);
-  const task = waitMs > 0 ? await store.waitForTask(id, waitMs) : await store.getTask(id);
-  if (!task) throw new FaasError("TASK_NOT_FOUND", `no task with id ${id} (unknown, or expired)`);
-  return task;
+}
+
+/** The error for a well-formed id the store does not know (never existed, or expired). */
+function taskNotFound(id: string): FaasError {
+  return new FaasError("TASK_NOT_FOUND", `no task with id ${id} (unknown, or expired)`);
 }
 
 function checkArgs(payload: string): void {

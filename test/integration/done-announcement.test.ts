@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type Redis from "ioredis";
+import { encodeError } from "../../src/codec/index.ts";
+import { connectRedis } from "../../src/store/connect-redis.ts";
+import { INLINE_RESULT_MAX_BYTES } from "../../src/store/done-announcement.ts";
+import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
+import type { TaskState } from "../../src/store/types.ts";
+import { eventually } from "../support/faas-binary.ts";
+import { startRedis, type TestRedis } from "../support/redis-server.ts";
+
+let redis: TestRedis;
+let store: RedisStore;
+/** A plain subscriber to the `done` channel: every raw announcement, as text. */
+let sub: Redis;
+const announcements: string[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  store = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
+  sub = connectRedis(redis.url);
+  sub.on("messageBuffer", (_ch: Buffer, m: Buffer) => announcements.push(m.toString("utf8")));
+  await sub.subscribe(store.keys.done);
+});
+afterAll(async () => {
+  sub.disconnect();
+  await store.close();
+  await redis.stop();
+});
+
+const LOST = encodeError(new Error("task lost: its executor went away \"twice\"\n✗"));
+
+/** How many HMGETs Redis has run (the API's reads of a task's status and result; scripts' HMGETs count too). */
+async function hmgetCalls(): Promise<number> {
+  const info = await store.redis.info("commandstats");
+  return Number(/cmdstat_hmget:calls=(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** Wait until Redis has run exactly `n` HMGETs (the waiters' first reads are done). */
+async function hmgetCallsReach(n: number): Promise<void> {
+  await eventually(async () => (await hmgetCalls()) === n, 10_000, `${n} HMGET calls`);
+}
+
+/** The raw announcement whose header is exactly `ids`. */
+function announcementOf(ids: string[]): Promise<string> {
+  const header = `${ids.join(" ")}\n`;
+  return eventually(async () => announcements.find((a) => a.startsWith(header)), 10_000, `the announcement of ${ids.length} ids`);
+}
+
+/** The JSON after the header of a raw announcement, parsed. */
+function bodyOf(message: string): unknown {
+  return JSON.parse(message.slice(message.indexOf("\n") + 1));
+}
+
+async function queuedTask(): Promise<string> {
+  const fn = await store.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+  return store.createTask({ functionId: fn, args: "[]" });
+}
+
+function finish(taskId: string, state: TaskState & { status: "COMPLETED" | "FAILED" }) {
+  return { streamId: "", taskId, status: state.status, result: state.result ?? "", executor: "t" };
+}
+
+const euro = "€"; // three bytes of UTF-8: the inline limit counts bytes, not characters
+const TRICKY: (TaskState & { status: "COMPLETED" | "FAILED" })[] = [
+  { status: "COMPLETED", result: '"a b  c"' },
+  { status: "COMPLETED", result: "raw text, not JSON: with\nnewlines\r\n\tand a fake header 1 2 3\n[false] \u0000\u001f" },
+  { status: "COMPLETED", result: JSON.stringify("say \"hi\" \\ 'quoted' / slash") },
+  { status: "COMPLETED", result: JSON.stringify("héllo wörld ✓ 日本語 🚀 \u2028\u2029") },
+  { status: "FAILED", result: encodeError(new RangeError("bad \"input\"\nline 2 ✗")) },
+  { status: "COMPLETED", result: "" },
+  { status: "COMPLETED", result: `${euro.repeat(341)}a` }, // 1024 bytes: inline, at the limit
+  { status: "FAILED", result: euro.repeat(342) }, // 1026 bytes but 342 characters: by id only
+  { status: "COMPLETED", result: JSON.stringify(`${"x y\n".repeat(25_000)}🚀`) }, // 100 KiB: by id only
+];
+const inline = (s: TaskState) => Buffer.byteLength(s.result ?? "") <= INLINE_RESULT_MAX_BYTES;
+
+describe("done announcements", () => {
+  test("the test data straddles the inline limit", () => {
+    expect(TRICKY.filter(inline).length).toBe(7);
+    expect(Buffer.byteLength(TRICKY[6]!.result!)).toBe(INLINE_RESULT_MAX_BYTES);
+  });
+
+  test("an inline announcement wakes a waiter with the final state and no second read", async () => {
+    const id = await queuedTask();
+    const s0 = await hmgetCalls();
+    const waiting = store.waitForTaskState(id, 20_000);
+    await hmgetCallsReach(s0 + 1);
+    expect(await store.queue.finishTasks([finish(id, { status: "COMPLETED", result: '"ok"' })])).toBe(1);
+    expect(await waiting).toEqual({ status: "COMPLETED", result: '"ok"' });
+    expect(await hmgetCalls()).toBe(s0 + 1);
+    expect(await announcementOf([id])).toBe(`${id}\n[["COMPLETED","\\"ok\\""]]`);
+  });
+
+  test("one batch: any result text round-trips, COMPLETED and FAILED; only results over the limit are read again", async () => {
+    // The first task is finished in the same batch but waited for by nobody: states must stay aligned with ids.
+    const ids = await Promise.all([queuedTask(), ...TRICKY.map(() => queuedTask())]);
+    const waited = ids.slice(1);
+    const s0 = await hmgetCalls();
+    const waiting = Promise.all(waited.map((id) => store.waitForTaskState(id, 20_000)));
+    await hmgetCallsReach(s0 + waited.length);
+    const batch = [finish(ids[0]!, { status: "COMPLETED", result: '"unwaited"' }), ...waited.map((id, i) => finish(id, TRICKY[i]!))];
+    expect(await store.queue.finishTasks(batch)).toBe(ids.length);
+    expect(await waiting).toEqual(TRICKY);
+    expect(await hmgetCalls()).toBe(s0 + waited.length + TRICKY.filter((s) => !inline(s)).length);
+    // The message: ids, a newline, then one JSON item per id — [status, result] inline, false over the limit.
+    const items = TRICKY.map((s) => (inline(s) ? [s.status, s.result] : false));
+    expect(bodyOf(await announcementOf(ids))).toEqual([["COMPLETED", '"unwaited"'], ...items]);
+  });
+
+  test("a task failed for running out of attempts is announced with its error inline", async () => {
+    const id = await queuedTask();
+    const reader = store.queue.reader();
+    const opts = { executor: "test", maxAttempts: 1, lostError: LOST };
+    const [first] = (await reader.read("c1", 100, 100)).filter((e) => e.taskId === id);
+    expect(await store.queue.startTasks([first!], opts)).toHaveLength(1);
+    await store.queue.requeue(first!);
+    const [again] = (await reader.read("c1", 100, 100)).filter((e) => e.taskId === id);
+    const s0 = await hmgetCalls();
+    const waiting = store.waitForTaskState(id, 20_000);
+    await hmgetCallsReach(s0 + 1);
+    expect(await store.queue.startTasks([again!], opts)).toHaveLength(0);
+    expect(await waiting).toEqual({ status: "FAILED", result: LOST });
+    // One HMGET is the start script's own read of the task; the waiter read once only.
+    expect(await hmgetCalls()).toBe(s0 + 2);
+    expect(bodyOf(await announcementOf([id]))).toEqual([["FAILED", LOST]]);
+  });
+
+  test("an announcement without states (ids only, or a malformed body) makes the waiter read the task", async () => {
+    for (const body of ["", "\nnot json", "\n[false]", '\n[["RUNNING","x"]]']) {
+      const id = await queuedTask();
+      const s0 = await hmgetCalls();
+      const waiting = store.waitForTaskState(id, 20_000);
+      await hmgetCallsReach(s0 + 1);
+      await store.redis.hset(store.keys.task(id), "status", "COMPLETED", "result", '"read"');
+      await store.redis.publish(store.keys.done, `${id}${body}`);
+      expect(await waiting).toEqual({ status: "COMPLETED", result: '"read"' });
+      expect(await hmgetCalls()).toBe(s0 + 2);
+    }
+  });
+
+  test("a waiter is not woken by announcements of other tasks, and times out with the current state", async () => {
+    const [id, other, third] = await Promise.all([queuedTask(), queuedTask(), queuedTask()]);
+    let settled = false;
+    const s0 = await hmgetCalls();
+    const waiting = store.waitForTaskState(id!, 4_000).finally(() => (settled = true));
+    const waitingThird = store.waitForTaskState(third!, 20_000);
+    await hmgetCallsReach(s0 + 2);
+    await store.queue.finishTasks([finish(other!, { status: "COMPLETED", result: "1" })]);
+    await store.queue.finishTasks([finish(third!, { status: "COMPLETED", result: "3" })]);
+    // Announcements arrive in order on the store's one subscriber: once `third` is woken, `other` was seen.
+    expect(await waitingThird).toEqual({ status: "COMPLETED", result: "3" });
+    expect(settled).toBe(false);
+    expect(await waiting).toEqual({ status: "QUEUED", result: null });
+    expect(await hmgetCalls()).toBe(s0 + 3);
+  });
+
+  test("status and state reads: one field, two fields, null for unknown tasks", async () => {
+    const id = await queuedTask();
+    expect(await store.getTaskStatus(id)).toBe("QUEUED");
+    expect(await store.getTaskState(id)).toEqual({ status: "QUEUED", result: null });
+    await store.queue.finishTasks([finish(id, TRICKY[3]!)]);
+    expect(await store.getTaskStatus(id)).toBe("COMPLETED");
+    expect(await store.getTaskState(id)).toEqual(TRICKY[3]!);
+    expect(await store.waitForTaskState(id, 5_000)).toEqual(TRICKY[3]!);
+    const unknown = crypto.randomUUID();
+    expect(await store.getTaskStatus(unknown)).toBeNull();
+    expect(await store.getTaskState(unknown)).toBeNull();
+    expect(await store.waitForTaskState(unknown, 10)).toBeNull();
+  });
+});
