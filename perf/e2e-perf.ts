@@ -1,9 +1,11 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
- * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--url API]`
+ * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
+ *  [--client raw|fetch] [--url API]`
  */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
+import { FaasHttp, type HttpClientKind } from "./study/faas-http.ts";
 
 const { values: o } = parseArgs({
   options: {
@@ -14,6 +16,12 @@ const { values: o } = parseArgs({
     workers: { type: "string", default: "2" },
     mode: { type: "string", default: "local" },
     processes: { type: "string", default: "2" },
+    // Tasks run before timing, so every process has JIT-compiled its hot paths (a cold stack spends a sixth of
+    // the CPU in compiler threads during its first ~10,000 tasks).
+    warmup: { type: "string", default: "5000" },
+    // raw: the lean keep-alive client (perf/study/http-pool.ts); fetch: Bun's fetch(), which costs the load
+    // generator about twice the CPU on the machine it shares with the stack.
+    client: { type: "string", default: "raw" },
   },
 });
 const N = Number(o.tasks);
@@ -28,15 +36,9 @@ if (!base) {
   base = stack.url;
 }
 
-async function post(path: string, body: unknown): Promise<any> {
-  const r = await fetch(base + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
-  return r.json();
-}
-async function result(id: string, wait: number): Promise<{ status: string; result: string | null }> {
-  const r = await fetch(`${base}/result/${id}?wait=${wait}`);
-  return r.json() as any;
-}
+const http = new FaasHttp(base, o.client as HttpClientKind, C);
+const execute = (fnId: string) => http.execute(fnId, "[]");
+const result = (id: string, wait: number) => http.result(id, wait);
 async function pool<T>(items: T[], c: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: c }, async () => {
@@ -51,17 +53,16 @@ function pct(sorted: number[], p: number): number {
 }
 
 try {
-  const { function_id: noop } = await post("/register_function", { name: "noop", payload: "() => null" });
-  // Warm-up: threads compile the function, connections open.
-  await pool(Array.from({ length: 200 }), C, async () => {
-    const { task_id } = await post("/execute_function", { function_id: noop, payload: "[]" });
-    await result(task_id, 30);
+  const noop = await http.register("noop", "() => null");
+  // Warm-up: threads compile the function, connections open, the JIT settles.
+  await pool(Array.from({ length: Number(o.warmup) }), C, async () => {
+    await result(await execute(noop), 30);
   });
 
   const ids: string[] = new Array(N);
   const t0 = performance.now();
   await pool(Array.from({ length: N }), C, async (_x, i) => {
-    ids[i] = (await post("/execute_function", { function_id: noop, payload: "[]" })).task_id;
+    ids[i] = await execute(noop);
   });
   const tSubmitted = performance.now();
   let bad = 0;
@@ -78,8 +79,7 @@ try {
   const lat: number[] = [];
   for (let i = 0; i < L; i++) {
     const s = performance.now();
-    const { task_id } = await post("/execute_function", { function_id: noop, payload: "[]" });
-    const r = await result(task_id, 10);
+    const r = await result(await execute(noop), 10);
     if (r.status !== "COMPLETED") bad++;
     lat.push(performance.now() - s);
   }
@@ -89,5 +89,6 @@ try {
   console.log(`latency: ${L} sequential tasks with ?wait: p50 ${pct(lat, 50).toFixed(2)} ms, p95 ${pct(lat, 95).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms`);
   if (bad > 0) console.log(`FAILED tasks: ${bad}`);
 } finally {
+  http.close();
   await stack?.stop();
 }

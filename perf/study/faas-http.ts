@@ -1,4 +1,8 @@
 /** A minimal keep-alive HTTP client of the bunfaas REST API for the load generator: no codec, no per-task logging. */
+import { HttpPool } from "./http-pool.ts";
+
+/** Which HTTP client the load generator uses: the lean raw-socket pool (default) or `fetch()`. */
+export type HttpClientKind = "raw" | "fetch";
 
 /** A task's state as `GET /result/{id}` answers it. */
 export interface TaskResult {
@@ -9,13 +13,23 @@ export interface TaskResult {
 /** Statuses after which a task never changes again. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(["COMPLETED", "FAILED"]);
 
-/** Register, execute and read results over HTTP (fetch keeps connections alive by default). */
+/** Register, execute and read results over HTTP/1.1 keep-alive connections. */
 export class FaasHttp {
   private readonly base: string;
+  private readonly pool: HttpPool | null;
 
-  /** `baseUrl`: the API root, e.g. `http://127.0.0.1:8000` (a trailing slash is ignored). */
-  constructor(baseUrl: string) {
+  /**
+   * `baseUrl`: the API root, e.g. `http://127.0.0.1:8000` (a trailing slash is ignored). `client`: "raw" (default)
+   * sends requests over up to `connections` (default 64) sockets of its own; "fetch" uses `fetch()`.
+   */
+  constructor(baseUrl: string, client: HttpClientKind = "raw", connections = 64) {
     this.base = baseUrl.replace(/\/+$/, "");
+    this.pool = client === "raw" ? new HttpPool(this.base, connections) : null;
+  }
+
+  /** Close the client's connections. */
+  close(): void {
+    this.pool?.close();
   }
 
   /** The API root this client talks to. */
@@ -35,7 +49,13 @@ export class FaasHttp {
 
   /** `GET /result/{id}?wait=S`: long-polls up to `waitS` seconds (0: answer at once). */
   async result(taskId: string, waitS: number): Promise<TaskResult> {
-    const r = await fetch(`${this.base}/result/${taskId}?wait=${waitS}`);
+    const path = `/result/${taskId}?wait=${waitS}`;
+    if (this.pool) {
+      const r = await this.pool.request("GET", path);
+      if (r.status !== 200) throw new Error(`GET /result: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+      return JSON.parse(r.body) as TaskResult;
+    }
+    const r = await fetch(this.base + path);
     if (!r.ok) throw new Error(`GET /result: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
     return (await r.json()) as TaskResult;
   }
@@ -60,6 +80,11 @@ export class FaasHttp {
   }
 
   private async post(path: string, body: unknown): Promise<unknown> {
+    if (this.pool) {
+      const r = await this.pool.request("POST", path, JSON.stringify(body));
+      if (r.status < 200 || r.status > 299) throw new Error(`POST ${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+      return JSON.parse(r.body);
+    }
     const r = await fetch(this.base + path, {
       method: "POST",
       headers: { "content-type": "application/json" },
