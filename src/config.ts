@@ -62,6 +62,8 @@ export interface WorkerConfig extends CommonConfig {
   endpoint: string;
   /** Default per-task timeout in ms (the dispatcher's per-task value wins). Default: 300 s. */
   taskTimeoutMs: number;
+  /** Tasks held per thread beyond the running one, 0 or 1 (`--queue`). Default: 1. */
+  queuePerThread: number;
 }
 
 /** `faas up`. */
@@ -96,7 +98,7 @@ const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": 
 const OPTIONS = {
   api: { ...COMMON, ...SERVE },
   dispatcher: { ...COMMON, ...RUN, host: s, port: { ...s, short: "p" }, ipc: s },
-  worker: { ...COMMON, "task-timeout": s },
+  worker: { ...COMMON, "task-timeout": s, queue: s },
   up: { ...COMMON, ...SERVE, ...RUN, workers: s, "data-dir": s },
 } as const;
 
@@ -161,7 +163,10 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
         throw usage(`endpoint must look like tcp://HOST:PORT or ipc:///PATH (got "${endpoint}")`, role);
       }
       if (endpoint.startsWith("ipc://")) ipcPath(endpoint.slice("ipc://".length), role);
-      return { role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout() };
+      return {
+        role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
+        queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1),
+      };
     }
     case "up":
       return {

@@ -67,6 +67,8 @@ ipc:// reaches a dispatcher on this machine started with --ipc PATH.
 
 Options:
   --task-timeout S     default per-task timeout in seconds (default 300; the task's own value wins)
+  --queue 0|1          tasks each thread holds ready beyond the running one (default 1: a finished thread starts
+                       its next task without a round trip; 0: none waits here while another worker is idle)
 ${SECRET}
   --log-level L        debug | info | warn | error | silent (default info)
   -h, --help           show this help`,

@@ -1,6 +1,6 @@
 /** What pull and push modes share: the ROUTER and its events, the task registry, waiting jobs, code-once sending, auth. */
 import { encodeError } from "../codec/index.ts";
-import { encodeDispatcherMessage, PROTOCOL_VERSION, type TaskResult, type WorkerAuth } from "../protocol/index.ts";
+import { encodeDispatcherMessage, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskResult, type WorkerAuth } from "../protocol/index.ts";
 import { Fifo } from "../workers/fifo.ts";
 import type { Router } from "../zmtp/index.ts";
 import type { DispatchJob, JobOutcome, LateResult } from "./dispatch-mode.ts";
@@ -190,7 +190,8 @@ export class RemoteModeCore {
 
   private expire(a: Assignment): void {
     this.hooks.expired(a);
-    const msg = `no result from worker ${a.workerId} within the task's ${a.timeoutMs} ms timeout + ${this.opts.deadlineGraceMs} ms grace`;
+    const msg = `no result from worker ${a.workerId} within ${1 + MAX_QUEUED_PER_THREAD} × the task's ${a.timeoutMs} ms timeout ` +
+      `(it may wait behind a running task there) + ${this.opts.deadlineGraceMs} ms grace`;
     this.opts.log.warn("task deadline passed; failing it", { task: a.job.taskId, worker: a.workerId });
     const err = new Error(msg);
     err.name = "TimeoutError";

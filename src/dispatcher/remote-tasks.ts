@@ -1,4 +1,5 @@
 /** The tasks a remote mode has handed to workers: who holds each one, its deadline, and its caller's promise. */
+import { MAX_QUEUED_PER_THREAD } from "../protocol/index.ts";
 import type { DispatchJob, JobOutcome } from "./dispatch-mode.ts";
 
 /** One task on a remote worker. */
@@ -10,7 +11,10 @@ export interface Assignment {
   workerId: string;
   /** Effective timeout sent to the worker, in ms. */
   timeoutMs: number;
-  /** Epoch ms after which the dispatcher gives up waiting for the result. */
+  /**
+   * Epoch ms after which the dispatcher gives up waiting for the result: the timeout once for each task the
+   * worker may run on that thread first (it may hold MAX_QUEUED_PER_THREAD behind a running one), plus grace.
+   */
   deadline: number;
   resolve(outcome: JobOutcome): void;
 }
@@ -46,7 +50,7 @@ export class RemoteTasks {
 
   /** Record that `job` was sent on connection `owner`. */
   add(job: DispatchJob, owner: string, workerId: string, timeoutMs: number, resolve: (o: JobOutcome) => void): Assignment {
-    const a: Assignment = { job, owner, workerId, timeoutMs, deadline: Date.now() + timeoutMs + this.opts.graceMs, resolve };
+    const a: Assignment = { job, owner, workerId, timeoutMs, deadline: Date.now() + timeoutMs * (1 + MAX_QUEUED_PER_THREAD) + this.opts.graceMs, resolve };
     this.byTask.set(job.taskId, a);
     let set = this.byOwner.get(owner);
     if (set === undefined) this.byOwner.set(owner, (set = new Set()));

@@ -3,6 +3,13 @@
 /** Protocol version carried by READY/HELLO-style messages; a dispatcher denies any other. */
 export const PROTOCOL_VERSION = "1";
 
+/**
+ * Tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its
+ * next task without waiting a round trip to the dispatcher (pull: extra REQ lanes; push: capacity = threads × 2).
+ * The dispatcher's backstop deadline allows for it: a held task may wait behind one running task.
+ */
+export const MAX_QUEUED_PER_THREAD = 1;
+
 /** Largest capacity (threads) a push worker may register. */
 export const MAX_CAPACITY = 4096;
 /** Largest per-task timeout a TASK may carry, in ms (the largest delay a timer honours). */

@@ -9,7 +9,7 @@ import type { Running } from "./running.ts";
 /** Start a worker; resolves once it is connected to its dispatcher. */
 export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & RemoteWorker> {
   const start = cfg.mode === "pull" ? startPullWorker : startPushWorker;
-  const worker = await start({ endpoint: cfg.endpoint, threads: cfg.threads, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log });
+  const worker = await start({ endpoint: cfg.endpoint, threads: cfg.threads, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log });
   log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint });
   return worker;
 }

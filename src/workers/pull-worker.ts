@@ -1,4 +1,4 @@
-/** Pull worker process: one REQ socket per thread asks the dispatcher for tasks, runs them, returns results with the next request. */
+/** Pull worker process: REQ sockets ("lanes", one per task slot) ask the dispatcher for tasks, run them, return results with the next request. */
 import { decodeDispatcherMessage, encodePullRequest, type PullRequest } from "../protocol/index.ts";
 import { Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
@@ -13,7 +13,7 @@ export async function startPullWorker(opts: RemoteWorkerOptions): Promise<Remote
   return worker;
 }
 
-/** One thread's conversation: request (READY / RESULT / NEED / BYE) → reply (TASK / BYE / DENIED), in lockstep. */
+/** One slot's conversation: request (READY / RESULT / NEED / BYE) → reply (TASK / BYE / DENIED), in lockstep. */
 class PullLane {
   readonly sock: Request;
   /** The request awaiting its reply; re-sent when the connection it went out on is lost. */
@@ -98,13 +98,14 @@ class PullWorker extends WorkerHandle {
   private stopped: Promise<void> | null = null;
 
 
+  /** One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). */
   start(): void {
-    for (let i = 0; i < this.base.opts.threads; i++) {
+    for (let i = 0; i < this.base.slots; i++) {
       const lane = new PullLane(this);
       lane.done = lane.run().catch((err) => this.base.log.error("pull lane failed", { err: (err as Error).message }));
       this.lanes.push(lane);
     }
-    this.base.log.info("pull worker started", { id: this.id, threads: this.lanes.length, endpoint: this.base.opts.endpoint });
+    this.base.log.info("pull worker started", { id: this.id, threads: this.base.opts.threads, lanes: this.lanes.length, endpoint: this.base.opts.endpoint });
   }
 
   /** Denied by the dispatcher: report and shut down. */

@@ -37,7 +37,7 @@ class PushWorker extends WorkerHandle {
     const { base, sock } = this;
     sock.events.on("handshake", () => {
       this.welcomed = false;
-      const hello: PushMessage = { type: "HELLO", auth: base.auth, capacity: base.opts.threads, busy: Math.min(this.running.size, base.opts.threads) };
+      const hello: PushMessage = { type: "HELLO", auth: base.auth, capacity: base.slots, busy: Math.min(this.running.size, base.slots) };
       sock.send(encodePushMessage(hello)).catch(() => {});
     });
     sock.events.on("disconnect", ({ handshaken }) => {

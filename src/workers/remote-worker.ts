@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
-import { PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
+import { MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
 import type { SocketOptions } from "../zmtp/index.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
@@ -25,6 +25,12 @@ export interface RemoteWorkerOptions {
   id?: string;
   /** Function codes kept (least recently used evicted; an evicted one is asked for again). Default: 1000. */
   codeCacheSize?: number;
+  /**
+   * Tasks held per thread beyond the running one (0 or 1), so a finished thread starts its next task at once
+   * instead of after a round trip to the dispatcher (+20 % throughput with small tasks). 0 suits a few long tasks
+   * of uneven length best: none waits behind another while some other worker's thread is idle. Default: 1.
+   */
+  queuePerThread?: number;
 }
 
 /** Counters of a remote worker (tests, logs). */
@@ -88,6 +94,8 @@ export class WorkerBase {
   readonly stats: RemoteWorkerStats = { tasks: 0, codeReceived: 0, needs: 0 };
   readonly exited: Promise<FaasError | null>;
   readonly log: Log;
+  /** Tasks this process may hold at once: threads × (1 + queuePerThread). */
+  readonly slots: number;
   stopping = false;
   private readonly codes: LruCache<string>;
   private readonly endExited: (value: FaasError | null) => void;
@@ -96,6 +104,11 @@ export class WorkerBase {
     this.id = opts.id ?? defaultWorkerId();
     if (!/^[\x21-\x7e]{1,200}$/.test(this.id)) throw new FaasError("CONFIG", `worker id must be 1-200 printable ASCII characters without spaces: ${JSON.stringify(this.id)}`);
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new FaasError("CONFIG", `threads must be a positive integer: ${opts.threads}`);
+    const queue = opts.queuePerThread ?? MAX_QUEUED_PER_THREAD;
+    if (!Number.isInteger(queue) || queue < 0 || queue > MAX_QUEUED_PER_THREAD) {
+      throw new FaasError("CONFIG", `queuePerThread must be 0 to ${MAX_QUEUED_PER_THREAD}: ${queue}`);
+    }
+    this.slots = opts.threads * (1 + queue);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);

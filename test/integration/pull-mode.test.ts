@@ -14,7 +14,7 @@ const workers: RemoteWorker[] = [];
 const sockets: { close(): void }[] = [];
 
 const pull = () => s.mode as PullMode;
-async function worker(id: string, threads = 2, extra: { codeCacheSize?: number; secret?: string } = {}): Promise<RemoteWorker> {
+async function worker(id: string, threads = 2, extra: { codeCacheSize?: number; secret?: string; queuePerThread?: number } = {}): Promise<RemoteWorker> {
   const w = await startPullWorker({ endpoint: s.endpoint, threads, id, log: silentLog, heartbeatMs: 250, ...extra });
   workers.push(w);
   return w;
@@ -45,6 +45,19 @@ afterAll(async () => {
 });
 
 describe("pull mode", () => {
+  test("a worker holds one task per thread ready behind the running one (a second lane per thread); --queue 0 holds none", async () => {
+    const gate = await register(s.store, "async (ms) => { await Bun.sleep(ms); return ms }");
+    for (const [queuePerThread, held] of [[1, 2], [0, 1]] as const) {
+      await worker(`lq-${queuePerThread}`, 1, { queuePerThread });
+      await until(() => pull().idleSockets === held, 3000, `${held} lane(s) asking`);
+      const ids = await Promise.all(Array.from({ length: 3 }, () => s.store.createTask({ functionId: gate, args: "[400]" })));
+      await until(() => pull().assigned === held, 3000, `${held} task(s) on the 1-thread worker`);
+      const done = await Promise.all(ids.map((id) => finalTask(s.store, id)));
+      for (const t of done) expect(t).toMatchObject({ status: "COMPLETED", result: "400" });
+      await stopAll();
+    }
+  });
+
   test("tasks complete with correct results; user errors are FAILED once; labels name the worker thread", async () => {
     const a = await worker("pw-a");
     const b = await worker("pw-b");
@@ -81,7 +94,7 @@ describe("pull mode", () => {
     const slow = await register(s.store, `(parent) => process.pid === parent ? "fast" : new Promise(() => {})`);
     const child = spawnWorker("pull", s.endpoint, "pw-child-kill");
     try {
-      await until(() => pull().idleSockets === 1, 10_000, "the child worker to ask for work");
+      await until(() => pull().idleSockets === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
       const id = await s.store.createTask({ functionId: slow, args: `[${process.pid}]` });
       await until(() => pull().assigned === 1, 5000, "the child to hold the task");
       await worker("pw-rescue", 1);
@@ -100,7 +113,7 @@ describe("pull mode", () => {
     const fn = await register(s.store, `async (parent) => { if (process.pid === parent) return "fast"; await new Promise((r) => setTimeout(r, 300)); return "stale"; }`);
     const child = spawnWorker("pull", s.endpoint, "pw-child-stop");
     try {
-      await until(() => pull().idleSockets === 1, 10_000, "the child worker to ask for work");
+      await until(() => pull().idleSockets === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
       const id = await s.store.createTask({ functionId: fn, args: `[${process.pid}]` });
       await until(() => pull().assigned === 1, 5000, "the child to hold the task");
       child.proc.kill("SIGSTOP");

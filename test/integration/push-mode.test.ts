@@ -14,7 +14,7 @@ const workers: RemoteWorker[] = [];
 const sockets: Dealer[] = [];
 
 const push = () => s.mode as PushMode;
-async function worker(id: string, threads = 2, extra: { codeCacheSize?: number } = {}): Promise<RemoteWorker> {
+async function worker(id: string, threads = 2, extra: { codeCacheSize?: number; queuePerThread?: number } = {}): Promise<RemoteWorker> {
   const w = await startPushWorker({ endpoint: s.endpoint, threads, id, log: silentLog, heartbeatMs: 250, ...extra });
   workers.push(w);
   return w;
@@ -53,6 +53,20 @@ afterAll(async () => {
 });
 
 describe("push mode", () => {
+  test("a worker holds one task per thread ready behind the running one (capacity = 2 × threads); --queue 0 holds none", async () => {
+    const gate = await register(s.store, "async (ms) => { await Bun.sleep(ms); return ms }");
+    for (const [queuePerThread, held] of [[1, 2], [0, 1]] as const) {
+      await worker(`sq-${queuePerThread}`, 1, { queuePerThread });
+      await until(() => push().workerCount === 1, 3000, "the worker");
+      const ids = await Promise.all(Array.from({ length: 3 }, () => s.store.createTask({ functionId: gate, args: "[400]" })));
+      await until(() => push().assigned === held, 3000, `${held} task(s) on the 1-thread worker`);
+      // Only one runs at a time; the others wait on the worker or in the dispatcher, and all complete.
+      const done = await Promise.all(ids.map((id) => finalTask(s.store, id)));
+      for (const t of done) expect(t).toMatchObject({ status: "COMPLETED", result: "400" });
+      await stopAll();
+    }
+  });
+
   test("tasks complete with correct results on every registered worker; user errors are FAILED once", async () => {
     await worker("sw-a");
     await worker("sw-b");
