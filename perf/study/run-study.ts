@@ -35,6 +35,8 @@ process.stderr.write(`calibrating the CPU kind… `);
 const cpuIterations = args.cpuIterations ?? (await calibrateCpuLoop()).iterations;
 process.stderr.write(`${cpuIterations} loop iterations ≈ 10 ms in a worker thread\n`);
 
+/** No-op tasks each fresh stack runs before its first measured run (JIT warm-up, not recorded). */
+const STACK_WARMUP_TASKS = Math.max(20, Math.round(3000 * scale));
 const plans = layouts.map((l) => ({ layout: l, runs: planRuns(l.processes * l.threads, { scale, reps, studies, kinds }) }));
 progress = createProgress({ total: plans.reduce((n, p) => n + plannedTasks(p.runs), 0), plain });
 // Rows go to `<out>.partial` as they are measured; it becomes `<out>` when the study ends (an interrupted or
@@ -64,6 +66,10 @@ for (const { layout, runs } of plans) {
     const http = new FaasHttp(currentStack.url);
     const fnIds = new Map<TaskKind, string>();
     for (const k of TASK_KINDS) fnIds.set(k, await http.register(`perf-${k}`, KIND_SPECS[k].source));
+    // A fresh stack spends a sixth of the machine in JIT compiler threads over its first ~10,000 tasks: settle
+    // that once per stack (not recorded) so the first measured runs are not penalised against the later ones.
+    progress.step(`${tag}: JIT warm-up`);
+    await runLoad({ http, functionId: fnIds.get("noop")!, args: "[]", tasks: STACK_WARMUP_TASKS, concurrency: 64, timeoutMs: 120_000 });
     for (const run of runs) {
       if (interrupted) break;
       const label = `${tag} ${run.study} ${run.kind}`;
