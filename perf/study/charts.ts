@@ -79,7 +79,7 @@ export function latencyGraph(summary: readonly SummaryRow[]): Graph {
 export function throughputGraph(summary: readonly SummaryRow[]): Graph {
   const modes = modesOf(summary);
   const option = kindPanels("Throughput end to end through HTTP (tasks/s)",
-      "no-op: 4,000 tasks at saturation (dashed: 3,000/s target) · 10 ms kinds: 400 tasks (strong scaling) · higher is better",
+      "no-op: 10,000 tasks at saturation (dashed: 3,000/s target) · 10 ms kinds: 400 tasks (strong scaling) · higher is better",
       "tasks/s",
       (kind, panel) => modes.map((mode, mi): SeriesOption => ({
         type: "bar", name: mode, xAxisIndex: panel, yAxisIndex: panel, barGap: "10%",

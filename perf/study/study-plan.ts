@@ -55,7 +55,8 @@ export interface PlanOptions {
 /**
  * The runs for a layout with `workers` executors:
  * - latency: 150 sequential no-op tasks, each submit → result with `?wait`;
- * - saturation: 4,000 no-op tasks, 64 in flight;
+ * - saturation: 10,000 no-op tasks, 64 in flight (the N of the pull/push benchmark; long enough that the
+ *   first second's ramp-up does not dominate);
  * - weak scaling: 250 no-op or 50 ten-millisecond tasks per executor;
  * - strong scaling: a fixed 2,000 no-op or 400 ten-millisecond tasks (fewer for the 10 ms kinds so that the
  *   1-executor run takes 4 s, not 20, and the whole study stays under 10 minutes).
@@ -70,7 +71,7 @@ export function planRuns(workers: number, opts: PlanOptions = {}): PlannedRun[] 
   const add = (study: StudyName, kind: TaskKind, tasks: number, concurrency: number) =>
     runs.push({ study, kind, tasks: n(tasks), concurrency, warmupTasks: Math.max(Math.min(20, n(tasks)), Math.round(n(tasks) / 4)), reps });
   add("latency", "noop", 150, 1);
-  add("saturation", "noop", 4000, c);
+  add("saturation", "noop", 10_000, c);
   add("weak", "noop", 250 * workers, c);
   add("weak", "sleep10", 50 * workers, c);
   add("weak", "cpu10", 50 * workers, c);

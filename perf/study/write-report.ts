@@ -28,9 +28,10 @@ export function perfText(rows: readonly ResultRow[], sources: readonly string[])
     `measured commit(s): ${commits}`,
     `sources: ${sources.map((s) => basename(s)).join(", ")}`,
     `cpu10 kind: ${iters} loop iterations (calibrated to ~10 ms per call in a Bun worker thread at study start)`,
-    "method: each run = 1 warm-up (a quarter of the tasks, not recorded) + 3 repetitions; figures are medians of the",
-    "  repetitions. Timer: first submit → last result received, end to end through HTTP (keep-alive fetch, at most",
-    "  64 requests in flight: half submit, half long-poll results). Latency: one task at a time, submit → result",
+    "method: each fresh stack first runs 3,000 no-op tasks (JIT warm-up); each run = 1 warm-up (a quarter of the",
+    "  tasks, not recorded) + 3 repetitions; figures are medians of the repetitions. Timer: first submit → last result",
+    "  received, end to end through HTTP (a lean keep-alive HTTP/1.1 client, at most 64 requests in flight: half",
+    "  submit, half long-poll results). Latency: one task at a time, submit → result",
     "  with ?wait. Everything (Redis, API, dispatcher, workers, this load generator) shares the same cores.",
     "",
   ];

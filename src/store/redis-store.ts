@@ -75,20 +75,7 @@ export class RedisStore implements ApiStore {
 
   /** Resolves with the whole record once the task is final, or with its current record after `timeoutMs`. */
   async waitForTask(id: string, timeoutMs: number): Promise<TaskRecord | null> {
-    if (timeoutMs <= 0) return this.getTask(id);
-    const w = await this.registerWaiter(id, timeoutMs);
-    let first: TaskRecord | null;
-    try {
-      first = await this.getTask(id);
-    } catch (err) {
-      w.cancel();
-      throw err;
-    }
-    if (first === null || FINAL_STATUSES.has(first.status)) {
-      w.cancel();
-      return first;
-    }
-    await w.done;
+    if ((await this.waitForTaskState(id, timeoutMs)) === null) return null;
     return this.getTask(id);
   }
 
