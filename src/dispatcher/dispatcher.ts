@@ -116,14 +116,19 @@ export class Dispatcher {
 
   private async loop(): Promise<void> {
     let backoff = 100;
+    // True while the queue has a backlog (the last read filled all the room we had): then refill in batches of at
+    // least a quarter of the capacity, so slow tasks cost one read and one start per batch rather than per task.
+    let backlog = false;
     while (this.running) {
-      const free = this.mode.capacity() - this.inflight;
-      if (free <= 0) {
+      const capacity = this.mode.capacity();
+      const free = capacity - this.inflight;
+      if (free <= 0 || (backlog && free < Math.max(1, Math.floor(capacity / 4)))) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
       try {
         const entries = await this.reader!.read(this.consumer, free, this.blockMs);
+        backlog = entries.length >= free;
         if (entries.length > 0) await this.dispatch(entries);
         backoff = 100;
       } catch (err) {

@@ -166,6 +166,23 @@ export class PullMode extends RemoteMode {
     s.task = null;
     this.core.lose(key, `worker ${s.workerId} connection lost: ${reason}`);
     this.core.workerLeft(s.workerId);
+    this.releaseSiblings(s.workerId);
+  }
+
+  /**
+   * One connection of a worker process was lost: the process may be hung or gone as a whole, and its other lanes
+   * are only found dead when their own heartbeats run out. Until then, handing them a re-queued task would lose
+   * it again (one more attempt). So their held requests are released with WELCOME ("ask again"): lanes of a live
+   * process ask again at once and are held as before; lanes of a hung one never do, and get nothing.
+   */
+  private releaseSiblings(workerId: string): void {
+    for (const o of this.sockets.values()) {
+      if (o.workerId !== workerId || !o.held) continue;
+      o.held = false; // its entry in the idle FIFO is skipped from now on
+      this.held--;
+      this.reply(o.rid, encodeDispatcherMessage({ type: "WELCOME" }));
+    }
+    this.core.capacityChanged();
   }
 
   private reply(rid: Buffer, frames: string[]): void {

@@ -61,7 +61,9 @@ class PullLane {
       this.current = null;
       const msg = decodeDispatcherMessage(reply);
       if (msg === null || msg.type === "WELCOME") {
-        base.log.warn("unexpected reply from the dispatcher; asking again", { frames: reply.length });
+        // WELCOME: the dispatcher released our held request (another connection of this process was lost) and
+        // wants to see us ask again.
+        if (msg === null) base.log.warn("unexpected reply from the dispatcher; asking again", { frames: reply.length });
         request = { type: "READY", auth: base.auth };
         continue;
       }

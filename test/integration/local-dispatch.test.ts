@@ -87,6 +87,18 @@ describe("local dispatch", () => {
     results.forEach((r, i) => expect(r).toMatchObject({ status: "COMPLETED", result: String(i * 3 + 1) }));
   });
 
+  test("with a backlog, the dispatcher refills in batches (a quarter of its capacity), not one read per task", async () => {
+    const reads = async () => Number(/cmdstat_xreadgroup:calls=(\d+)/.exec(await store.redis.info("commandstats"))?.[1] ?? 0);
+    const fid = await client.register(async (i: number) => { await Bun.sleep(4); return i; });
+    const ids = await Promise.all(Array.from({ length: 300 }, (_, i) => store.createTask({ functionId: fid, args: `[${i}]` })));
+    const before = await reads();
+    const results = await Promise.all(ids.map((id) => client.result(id, { wait: 30 })));
+    results.forEach((r, i) => expect(r).toMatchObject({ status: "COMPLETED", result: String(i) }));
+    // Capacity is 2 threads × 32 = 64: after the first read, each read waits for 16 free slots (one read per task
+    // would be ~240 reads here).
+    expect((await reads()) - before).toBeLessThan(40);
+  });
+
   test("records say who ran a task and when", async () => {
     const fid = await client.register(() => 1);
     const tid = await client.execute(fid, []);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PullMode } from "../../src/dispatcher/pull-mode.ts";
 import { createLog, silentLog } from "../../src/log.ts";
-import { encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
+import { decodeDispatcherMessage, encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
 import { startPullWorker, type RemoteWorker } from "../../src/workers/pull-worker.ts";
 import { Dealer, Request } from "../../src/zmtp/index.ts";
 import { finalTask, register, runTask, spawnWorker, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
@@ -163,6 +163,24 @@ describe("pull mode", () => {
     await until(() => lines.some((l) => l.includes("late result") && l.includes(t.id)), 3000, "the late result");
     await flushed();
     expect(await s.store.getTask(t.id)).toMatchObject({ status: "COMPLETED", result: "42" });
+    await stopAll();
+  });
+
+  test("when one lane of a worker process is lost, its sibling lanes are released (WELCOME) and get no re-queued task", async () => {
+    const f = await register(s.store, "() => 7");
+    const a = rawRequest();
+    void a.send(encodePullRequest({ type: "READY", auth: auth("twin") })).catch(() => {});
+    await until(() => pull().idleSockets === 1, 3000, "lane A held");
+    const b = rawRequest();
+    void b.send(encodePullRequest({ type: "READY", auth: auth("twin") })).catch(() => {});
+    await until(() => pull().idleSockets === 2, 3000, "lane B held");
+    const id = await s.store.createTask({ functionId: f, args: "[]" });
+    expect((await a.receive())[0]!.toString()).toBe("TASK"); // FIFO: lane A asked first
+    a.close(); // lane A is lost with the task
+    expect(decodeDispatcherMessage(await b.receive())).toEqual({ type: "WELCOME" });
+    expect(pull().idleSockets).toBe(0); // B is not handed the re-queued task
+    await worker("twin-rescue", 1);
+    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: "7", attempts: 2, executor: "twin-rescue/thread-1" });
     await stopAll();
   });
 
