@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { FaasError } from "./faas-error.ts";
 import type { LogLevel } from "./log.ts";
+import { MAX_IPC_PATH, parseEndpoint } from "./zmtp/endpoint.ts";
 
 /** Settings every role shares. */
 export interface CommonConfig {
@@ -159,10 +160,11 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       if (m !== "pull" && m !== "push") throw usage(`worker mode must be pull or push (got ${m === undefined ? "nothing" : `"${m}"`})`, role);
       if (n === undefined || endpoint === undefined) throw usage("expected: faas worker pull|push N tcp://HOST:PORT", role);
       if (extra.length > 0) throw usage(`unexpected argument "${extra[0]}"`, role);
-      if (!/^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s]+):\d{1,5}$/.test(endpoint) && !endpoint.startsWith("ipc://")) {
-        throw usage(`endpoint must look like tcp://HOST:PORT or ipc:///PATH (got "${endpoint}")`, role);
+      try {
+        parseEndpoint(endpoint, false);
+      } catch (err) {
+        throw usage(`endpoint must look like tcp://HOST:PORT or ipc:///PATH (got "${endpoint}": ${(err as Error).message})`, role);
       }
-      if (endpoint.startsWith("ipc://")) ipcPath(endpoint.slice("ipc://".length), role);
       return {
         role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
         queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1),
@@ -176,11 +178,11 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   }
 }
 
-/** A unix socket path for `--ipc` or an `ipc://` endpoint: non-empty, at most 103 bytes (the OS limit). */
+/** A unix socket path for `--ipc`: non-empty, at most MAX_IPC_PATH bytes (the OS limit). */
 function ipcPath(path: string | undefined, role: Role): string | undefined {
   if (path === undefined) return undefined;
-  if (path === "" || path.includes("\0") || Buffer.byteLength(path) > 103) {
-    throw usage(`ipc socket path must be 1-103 bytes (got ${JSON.stringify(path)})`, role);
+  if (path === "" || path.includes("\0") || Buffer.byteLength(path) > MAX_IPC_PATH) {
+    throw usage(`ipc socket path must be 1-${MAX_IPC_PATH} bytes (got ${JSON.stringify(path)})`, role);
   }
   return path;
 }

@@ -176,13 +176,15 @@ export class PullMode extends RemoteMode {
    * process ask again at once and are held as before; lanes of a hung one never do, and get nothing.
    */
   private releaseSiblings(workerId: string): void {
+    let released = 0;
     for (const o of this.sockets.values()) {
       if (o.workerId !== workerId || !o.held) continue;
       o.held = false; // its entry in the idle FIFO is skipped from now on
       this.held--;
+      released++;
       this.reply(o.rid, encodeDispatcherMessage({ type: "WELCOME" }));
     }
-    this.core.capacityChanged();
+    if (released > 0) this.core.capacityChanged();
   }
 
   private reply(rid: Buffer, frames: string[]): void {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
+import { MAX_IPC_PATH } from "../zmtp/endpoint.ts";
 
 /** A running managed Redis. */
 export interface ManagedRedis {
@@ -29,7 +30,7 @@ export async function startManagedRedis(opts: { dataDir: string; log: Log }): Pr
   let lastErr = "";
   for (let attempt = 0; attempt < 5; attempt++) {
     const sock = resolve(dir, "redis.sock");
-    const where: Endpoint = Buffer.byteLength(sock) <= MAX_SOCKET_PATH ? { unix: sock } : { port: freePort() };
+    const where: Endpoint = Buffer.byteLength(sock) <= MAX_IPC_PATH ? { unix: sock } : { port: freePort() };
     const listen = "unix" in where
       ? ["--port", "0", "--unixsocket", where.unix, "--unixsocketperm", "700"]
       : ["--port", String(where.port), "--bind", "127.0.0.1", "--protected-mode", "yes"];
@@ -58,9 +59,6 @@ export async function startManagedRedis(opts: { dataDir: string; log: Log }): Pr
 
 /** Where the managed Redis listens. */
 type Endpoint = { unix: string } | { port: number };
-
-/** sun_path holds 108 bytes on Linux (104 on macOS) with the terminating NUL; stay under both. */
-const MAX_SOCKET_PATH = 100;
 
 function freePort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

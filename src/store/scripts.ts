@@ -22,8 +22,7 @@ return 1
  */
 export const START_TASKS = `
 local out = {}
-local lost = '[false]'
-if #ARGV[6] <= ${INLINE_RESULT_MAX_BYTES} then lost = cjson.encode({ { 'FAILED', ARGV[6] } }) end
+local lost = nil
 local n = #KEYS - 1
 for i = 1, n do
   local key = KEYS[i + 1]
@@ -42,6 +41,10 @@ for i = 1, n do
       redis.call('PEXPIRE', key, ARGV[5])
       redis.call('XACK', KEYS[1], ARGV[1], sid)
       redis.call('XDEL', KEYS[1], sid)
+      if not lost then
+        lost = '[false]'
+        if #ARGV[6] <= ${INLINE_RESULT_MAX_BYTES} then lost = cjson.encode({ { 'FAILED', ARGV[6] } }) end
+      end
       redis.call('PUBLISH', ARGV[7], tid .. '\\n' .. lost)
       out[i] = false
     else

@@ -20,8 +20,8 @@ export interface IpcEndpoint {
 /** Any endpoint this library can bind or connect. */
 export type Endpoint = TcpEndpoint | IpcEndpoint;
 
-/** sun_path holds 108 octets on Linux (104 on macOS) including the terminating NUL. */
-const MAX_IPC_PATH = 103;
+/** Longest unix socket path, in bytes: sun_path holds 108 octets on Linux (104 on macOS) with the terminating NUL. */
+export const MAX_IPC_PATH = 103;
 
 /**
  * Parses `ipc://path` (any non-empty path that fits a unix socket address; the `*` wildcard and Linux abstract

@@ -1,7 +1,7 @@
 /** ipc:// transport (zmq_ipc(7)): ZMTP over unix domain stream sockets, on Bun's native sockets. */
 import { lstatSync, unlinkSync } from "node:fs";
 import { type IpcEndpoint, formatIpcEndpoint } from "./endpoint.ts";
-import { type Slot, SocketStream, socketHandlers } from "./socket-stream.ts";
+import { type Slot, SocketStream, connectStream, socketHandlers } from "./socket-stream.ts";
 import type { Listener, Stream, StreamHandler } from "./transport.ts";
 import { ZmtpError } from "./zmtp-error.ts";
 
@@ -41,25 +41,9 @@ export async function listenIpc(endpoint: IpcEndpoint, onAccept: (stream: Stream
 }
 
 /** Opens a unix socket connection; resolves once connected, after `makeHandler` has been attached. */
-export async function connectIpc(endpoint: IpcEndpoint, makeHandler: (stream: Stream) => StreamHandler): Promise<Stream> {
-  let stream: SocketStream | null = null;
+export function connectIpc(endpoint: IpcEndpoint, makeHandler: (stream: Stream) => StreamHandler): Promise<Stream> {
   const address = formatIpcEndpoint(endpoint.path);
-  await Bun.connect<Slot>({
-    unix: endpoint.path,
-    data: { handler: null, closed: false },
-    socket: {
-      ...socketHandlers,
-      open(socket) {
-        stream = new SocketStream(socket, address);
-        socket.data.handler = makeHandler(stream);
-      },
-      connectError() {
-        // the promise rejects; nothing to clean up
-      },
-    },
-  });
-  if (stream === null) throw new Error(`connect to ${address} did not open`);
-  return stream;
+  return connectStream({ unix: endpoint.path }, () => address, makeHandler);
 }
 
 function isSocketFile(path: string): boolean {

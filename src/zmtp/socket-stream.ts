@@ -1,4 +1,4 @@
-/** The `Stream` over one Bun native socket (TCP or unix), and the socket callbacks both transports share. */
+/** The `Stream` over one Bun native socket (TCP or unix): the socket callbacks both transports share, and connecting one. */
 import type { Socket } from "bun";
 import type { Stream, StreamHandler } from "./transport.ts";
 
@@ -30,6 +30,38 @@ export class SocketStream implements Stream {
   resume(): void {
     this.socket.resume();
   }
+}
+
+/** Where {@link connectStream} connects: a unix socket path, or host and port (TCP, no Nagle delay). */
+export type SocketTarget = { unix: string } | { hostname: string; port: number };
+
+/**
+ * Opens a connection; resolves once connected, after `makeHandler` has been attached to its stream. `describe`
+ * names the peer for `remoteAddress`. Rejects with the connect error (e.g. ECONNREFUSED, ENOENT).
+ */
+export async function connectStream(
+  target: SocketTarget,
+  describe: (socket: Socket<Slot>) => string,
+  makeHandler: (stream: Stream) => StreamHandler,
+): Promise<Stream> {
+  let stream: SocketStream | null = null;
+  const socket = {
+    ...socketHandlers,
+    open(s: Socket<Slot>) {
+      if ("port" in target) s.setNoDelay(true);
+      stream = new SocketStream(s, describe(s));
+      s.data.handler = makeHandler(stream);
+    },
+    connectError() {
+      // the promise rejects; nothing to clean up
+    },
+  };
+  const data: Slot = { handler: null, closed: false };
+  await ("unix" in target
+    ? Bun.connect<Slot>({ unix: target.unix, data, socket })
+    : Bun.connect<Slot>({ hostname: target.hostname, port: target.port, data, socket }));
+  if (stream === null) throw new Error(`connect to ${"unix" in target ? target.unix : `${target.hostname}:${target.port}`} did not open`);
+  return stream;
 }
 
 /** Bun socket callbacks routing events to the stream's handler; `close` reaches the handler once. */

@@ -1,6 +1,6 @@
 /** TCP transport on Bun's native sockets (`Bun.listen` / `Bun.connect`): byte streams with explicit short-write handling. */
 import { type TcpEndpoint, formatEndpoint } from "./endpoint.ts";
-import { type Slot, SocketStream, socketHandlers } from "./socket-stream.ts";
+import { type Slot, SocketStream, connectStream, socketHandlers } from "./socket-stream.ts";
 import type { Listener, Stream, StreamHandler } from "./transport.ts";
 
 /** Binds a TCP listener; `onAccept` receives each new stream and returns its handler. Throws on bind errors. */
@@ -30,24 +30,7 @@ export function listenTcp(endpoint: TcpEndpoint, onAccept: (stream: Stream) => S
  * Opens a TCP connection; resolves once connected, after `makeHandler` has been attached.
  * Rejects with the connect error (e.g. ECONNREFUSED).
  */
-export async function connectTcp(endpoint: TcpEndpoint, makeHandler: (stream: Stream) => StreamHandler): Promise<Stream> {
-  let stream: SocketStream | null = null;
-  await Bun.connect<Slot>({
-    hostname: endpoint.host,
-    port: endpoint.port,
-    data: { handler: null, closed: false },
-    socket: {
-      ...socketHandlers,
-      open(socket) {
-        socket.setNoDelay(true);
-        stream = new SocketStream(socket, formatEndpoint(socket.remoteAddress, endpoint.port));
-        socket.data.handler = makeHandler(stream);
-      },
-      connectError() {
-        // the promise rejects; nothing to clean up
-      },
-    },
-  });
-  if (stream === null) throw new Error(`connect to ${formatEndpoint(endpoint.host, endpoint.port)} did not open`);
-  return stream;
+export function connectTcp(endpoint: TcpEndpoint, makeHandler: (stream: Stream) => StreamHandler): Promise<Stream> {
+  return connectStream({ hostname: endpoint.host, port: endpoint.port },
+    (socket) => formatEndpoint(socket.remoteAddress, endpoint.port), makeHandler);
 }
