@@ -11,26 +11,89 @@ export interface Waiter {
   cancel(): void;
 }
 
-/** Waiters keyed by task id, fed by one subscriber connection shared by the whole process. */
+/** Most task ids {@link DoneWaiters.track} remembers; past it the oldest is forgotten (its waiter reads first). */
+export const MAX_TRACKED_TASKS = 100_000;
+
+/**
+ * Waiters keyed by task id, fed by one subscriber connection shared by the whole process.
+ *
+ * It also tracks the tasks this process created while subscribed and has not seen announced since: such a task
+ * is known not to be final, so a long-poll on it can wait without reading it first. Every finish is announced
+ * (finish and lost-task scripts alike), so the only way to miss one is to lose the subscription: a dropped
+ * connection forgets every tracked id, and tracking resumes only once a new SUBSCRIBE is confirmed.
+ */
 export class DoneWaiters {
   private readonly waiters = new Map<string, Set<Wake>>();
+  /** Tracked ids, oldest first (a Set keeps insertion order). */
+  private readonly unfinished = new Set<string>();
   private ready: Promise<void> | null = null;
+  /** The subscription is confirmed and has not dropped since. */
+  private live = false;
+  /** Counts dropped connections, so a SUBSCRIBE sent before a drop does not mark the new connection live. */
+  private drops = 0;
 
   constructor(
     private readonly subscriber: Redis,
     private readonly channel: string,
   ) {
-    // Raw buffers: ioredis skips decoding the message, and with no waiter at all nothing of it is read.
+    // Raw buffers: ioredis skips decoding the message, and with nobody interested nothing of it is read.
     subscriber.on("messageBuffer", (_ch: Buffer, message: Buffer | undefined) => {
-      if (this.waiters.size === 0 || !message) return;
-      this.deliver(readAnnouncement(message));
+      if (!message || (this.waiters.size === 0 && this.unfinished.size === 0)) return;
+      const a = readAnnouncement(message);
+      if (this.unfinished.size > 0) for (const id of a.ids) this.unfinished.delete(id);
+      if (this.waiters.size > 0) this.deliver(a);
+    });
+    subscriber.on("close", () => {
+      // Announcements published while disconnected are lost: forget what they could have finished.
+      this.drops++;
+      this.live = false;
+      this.unfinished.clear();
+      this.ready = null;
     });
   }
 
-  /** Subscribe once; later calls reuse the subscription. */
+  /** Subscribe once; later calls reuse the subscription (after a dropped connection, they confirm it again). */
   subscribe(): Promise<void> {
-    this.ready ??= this.subscriber.subscribe(this.channel).then(() => undefined);
+    if (this.ready === null) {
+      const drops = this.drops;
+      const ready = this.subscriber.subscribe(this.channel).then(
+        () => {
+          if (drops === this.drops) this.live = true;
+        },
+        (err: unknown) => {
+          if (this.ready === ready) this.ready = null;
+          throw err;
+        },
+      );
+      this.ready = ready;
+    }
     return this.ready;
+  }
+
+  /**
+   * Remember that this process is about to create task `taskId` (call it before sending the create, so an
+   * announcement racing the reply is not missed). Returns false, remembering nothing, while not subscribed.
+   */
+  track(taskId: string): boolean {
+    if (!this.live) return false;
+    if (this.unfinished.size >= MAX_TRACKED_TASKS) {
+      for (const oldest of this.unfinished) {
+        this.unfinished.delete(oldest);
+        break;
+      }
+    }
+    this.unfinished.add(taskId);
+    return true;
+  }
+
+  /** Forget a tracked id (its create failed). */
+  untrack(taskId: string): void {
+    this.unfinished.delete(taskId);
+  }
+
+  /** True when `taskId` is tracked and not announced yet: it exists and is not final. */
+  isUnfinished(taskId: string): boolean {
+    return this.live && this.unfinished.has(taskId);
   }
 
   /**

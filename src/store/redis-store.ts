@@ -60,11 +60,22 @@ export class RedisStore implements ApiStore {
   async createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string> {
     const id = crypto.randomUUID();
     const k = this.keys;
-    const ok = await (this.redis as unknown as ScriptCommands).faasCreateTask(
-      k.fn(task.functionId), k.task(id), k.queue,
-      id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
-    );
-    if (ok !== 1) throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
+    // Tracked before the create is sent: its finish may be announced before the reply arrives.
+    const tracked = this.waiters?.track(id) ?? false;
+    let ok: number;
+    try {
+      ok = await (this.redis as unknown as ScriptCommands).faasCreateTask(
+        k.fn(task.functionId), k.task(id), k.queue,
+        id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
+      );
+    } catch (err) {
+      if (tracked) this.waiters?.untrack(id);
+      throw err;
+    }
+    if (ok !== 1) {
+      if (tracked) this.waiters?.untrack(id);
+      throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
+    }
     return id;
   }
 
@@ -91,6 +102,10 @@ export class RedisStore implements ApiStore {
 
   async waitForTaskState(id: string, timeoutMs: number): Promise<TaskState | null> {
     if (timeoutMs <= 0) return this.getTaskState(id);
+    if (this.waiters?.isUnfinished(id)) {
+      // Created here and not announced since: it exists and is not final, so wait without reading it first.
+      return (await this.waiters.wait(id, timeoutMs).done) ?? this.getTaskState(id);
+    }
     const w = await this.registerWaiter(id, timeoutMs);
     let first: TaskState | null;
     try {

@@ -10,6 +10,8 @@ import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
 let redis: TestRedis;
 let store: RedisStore;
+/** A second store on the same Redis, like another API process: the tasks it creates are unknown to `store`. */
+let other: RedisStore;
 /** A plain subscriber to the `done` channel: every raw announcement, as text. */
 let sub: Redis;
 const announcements: string[] = [];
@@ -17,12 +19,14 @@ const announcements: string[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   store = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
+  other = await createRedisStore({ url: redis.url, ttlSeconds: 60 });
   sub = connectRedis(redis.url);
   sub.on("messageBuffer", (_ch: Buffer, m: Buffer) => announcements.push(m.toString("utf8")));
   await sub.subscribe(store.keys.done);
 });
 afterAll(async () => {
   sub.disconnect();
+  await other.close();
   await store.close();
   await redis.stop();
 });
@@ -51,7 +55,14 @@ function bodyOf(message: string): unknown {
   return JSON.parse(message.slice(message.indexOf("\n") + 1));
 }
 
+/** A QUEUED task created by another process: `store` reads it before waiting. */
 async function queuedTask(): Promise<string> {
+  const fn = await other.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+  return other.createTask({ functionId: fn, args: "[]" });
+}
+
+/** A QUEUED task created by `store` itself (tracked once its subscription is live). */
+async function ownTask(): Promise<string> {
   const fn = await store.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
   return store.createTask({ functionId: fn, args: "[]" });
 }
@@ -166,5 +177,48 @@ describe("done announcements", () => {
     expect(await store.getTaskStatus(unknown)).toBeNull();
     expect(await store.getTaskState(unknown)).toBeNull();
     expect(await store.waitForTaskState(unknown, 10)).toBeNull();
+  });
+
+  describe("tasks this store created", () => {
+    beforeAll(async () => {
+      // Any long-poll subscribes the store; tasks it creates from then on are tracked.
+      expect(await store.waitForTaskState(crypto.randomUUID(), 10)).toBeNull();
+    });
+
+    test("a long-poll on one waits without reading it first, and is woken with the announced state", async () => {
+      const id = await ownTask();
+      const s0 = await hmgetCalls();
+      const waiting = store.waitForTaskState(id, 20_000);
+      expect(await store.queue.finishTasks([finish(id, { status: "COMPLETED", result: '"own"' })])).toBe(1);
+      expect(await waiting).toEqual({ status: "COMPLETED", result: '"own"' });
+      expect(await hmgetCalls()).toBe(s0);
+    });
+
+    test("one finished before its long-poll started is answered from a read, not left waiting", async () => {
+      const [id, marker] = [await ownTask(), await ownTask()];
+      expect(await store.queue.finishTasks([finish(id, { status: "COMPLETED", result: '"early"' })])).toBe(1);
+      // Announcements arrive in order: once the marker's waiter wakes, the store has seen `id` finish.
+      const markerDone = store.waitForTaskState(marker, 20_000);
+      await store.queue.finishTasks([finish(marker, { status: "COMPLETED", result: "0" })]);
+      await markerDone;
+      const s0 = await hmgetCalls();
+      // Far longer than the test's own timeout: a store still believing `id` unfinished would fail the test.
+      expect(await store.waitForTaskState(id, 3_600_000)).toEqual({ status: "COMPLETED", result: '"early"' });
+      expect(await hmgetCalls()).toBe(s0 + 1);
+    });
+
+    test("after the subscription drops, a task whose announcement was lost is read, not waited for", async () => {
+      const id = await ownTask();
+      const before = Number(await store.redis.call("CLIENT", "KILL", "TYPE", "pubsub", "SKIPME", "yes"));
+      expect(before).toBeGreaterThanOrEqual(1);
+      // Finish while the store's subscriber may be away: the announcement can be lost.
+      expect(await store.queue.finishTasks([finish(id, { status: "FAILED", result: '"lost?"' })])).toBe(1);
+      // Both subscribers (the store's and the test's) come back once the drop has been handled.
+      await eventually(async () => {
+        const [, n] = (await store.redis.call("PUBSUB", "NUMSUB", store.keys.done)) as [string, number];
+        return n >= 2;
+      }, 10_000, "the subscribers to reconnect");
+      expect(await store.waitForTaskState(id, 3_600_000)).toEqual({ status: "FAILED", result: '"lost?"' });
+    });
   });
 });

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type Redis from "ioredis";
+import { connectRedis } from "../../src/store/connect-redis.ts";
+import { DoneWaiters, MAX_TRACKED_TASKS } from "../../src/store/done-waiters.ts";
+import { eventually } from "../support/faas-binary.ts";
+import { startRedis, type TestRedis } from "../support/redis-server.ts";
+
+const CHANNEL = "test:done";
+let redis: TestRedis;
+let pub: Redis;
+const opened: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  pub = connectRedis(redis.url);
+});
+afterAll(async () => {
+  for (const r of opened) r.disconnect();
+  pub.disconnect();
+  await redis.stop();
+});
+
+function fresh(): { waiters: DoneWaiters; sub: Redis } {
+  const sub = connectRedis(redis.url, { maxRetriesPerRequest: null, connectionName: `waiters-${opened.length}` });
+  opened.push(sub);
+  return { waiters: new DoneWaiters(sub, CHANNEL), sub };
+}
+
+/** Publish a marker and wait until `waiters` wakes its waiter: every announcement published before it was handled. */
+async function drain(waiters: DoneWaiters): Promise<void> {
+  const marker = crypto.randomUUID();
+  const w = waiters.wait(marker, 20_000);
+  await pub.publish(CHANNEL, `${marker}\n[["COMPLETED","0"]]`);
+  expect(await w.done).toEqual({ status: "COMPLETED", result: "0" });
+}
+
+describe("DoneWaiters: tracking the tasks this process created", () => {
+  test("nothing is tracked before the subscription is confirmed", async () => {
+    const { waiters } = fresh();
+    const early = crypto.randomUUID();
+    expect(waiters.track(early)).toBe(false);
+    expect(waiters.isUnfinished(early)).toBe(false);
+    await waiters.subscribe();
+    const id = crypto.randomUUID();
+    expect(waiters.track(id)).toBe(true);
+    expect(waiters.isUnfinished(id)).toBe(true);
+    expect(waiters.isUnfinished(early)).toBe(false);
+  });
+
+  test("an announcement forgets its ids even when nobody waits for them (a finish racing the create's reply)", async () => {
+    const { waiters } = fresh();
+    await waiters.subscribe();
+    const [a, b, c] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    for (const id of [a, b, c]) waiters.track(id);
+    await pub.publish(CHANNEL, `${a} ${c}`); // ids only: the body does not matter for tracking
+    await drain(waiters);
+    expect([waiters.isUnfinished(a), waiters.isUnfinished(b), waiters.isUnfinished(c)]).toEqual([false, true, false]);
+    waiters.untrack(b);
+    expect(waiters.isUnfinished(b)).toBe(false);
+  });
+
+  test("a dropped subscription forgets every tracked id; tracking resumes once a new SUBSCRIBE is confirmed", async () => {
+    const { waiters, sub } = fresh();
+    await waiters.subscribe();
+    const id = crypto.randomUUID();
+    waiters.track(id);
+    const name = (await sub.client("GETNAME")) as string;
+    const killed = Number(await pub.call("CLIENT", "KILL", "SKIPME", "yes", ...(await clientIdArgs(name))));
+    expect(killed).toBe(1);
+    await eventually(async () => !waiters.isUnfinished(id), 10_000, "the drop to be noticed");
+    const later = crypto.randomUUID();
+    expect(waiters.track(later)).toBe(false);
+    await waiters.subscribe();
+    expect(waiters.track(later)).toBe(true);
+    expect(waiters.isUnfinished(later)).toBe(true);
+    expect(waiters.isUnfinished(id)).toBe(false);
+    await drain(waiters); // the resubscribed connection delivers again
+  });
+
+  test(`past ${MAX_TRACKED_TASKS} tracked ids the oldest is forgotten`, async () => {
+    const { waiters } = fresh();
+    await waiters.subscribe();
+    const ids = Array.from({ length: MAX_TRACKED_TASKS + 1 }, (_, i) => `t-${i}`);
+    for (const id of ids) waiters.track(id);
+    expect(waiters.isUnfinished(ids[0]!)).toBe(false);
+    expect(waiters.isUnfinished(ids[1]!)).toBe(true);
+    expect(waiters.isUnfinished(ids[MAX_TRACKED_TASKS]!)).toBe(true);
+  });
+});
+
+/** `ID n` arguments of CLIENT KILL for the connection named `name`. */
+async function clientIdArgs(name: string): Promise<string[]> {
+  const list = (await pub.call("CLIENT", "LIST")) as string;
+  const line = list.split("\n").find((l) => l.includes(` name=${name} `));
+  const id = line && /\bid=(\d+)/.exec(line)?.[1];
+  if (!id) throw new Error(`no client named ${name}`);
+  return ["ID", id];
+}
