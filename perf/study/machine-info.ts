@@ -21,9 +21,19 @@ function run(cmd: string[], cwd?: string): string {
   }
 }
 
-/** `git describe --always --dirty` of the repository at `repoDir`, or "unknown" outside git. */
+/** Files the study itself writes: changes there do not make the measured tree "dirty". */
+const STUDY_OUTPUTS = ["perf/results", "perf/graphs", "perf/perf.txt", "docs/performance.md"];
+
+/**
+ * The short commit of the repository at `repoDir`, with `-dirty` when files other than the study's own outputs
+ * have uncommitted changes (so the second and third modes of a study are not marked dirty by the first one's
+ * CSV); "unknown" outside git.
+ */
 export function gitCommit(repoDir: string): string {
-  return run(["git", "describe", "--always", "--dirty"], repoDir) || "unknown";
+  const head = run(["git", "rev-parse", "--short", "HEAD"], repoDir);
+  if (!head) return "unknown";
+  const changed = run(["git", "status", "--porcelain", "--", ".", ...STUDY_OUTPUTS.map((p) => `:(exclude)${p}`)], repoDir);
+  return changed ? `${head}-dirty` : head;
 }
 
 /** Collect the machine facts (the CPU model from the first CPU's name, as /proc/cpuinfo reports it). */
