@@ -15,6 +15,11 @@ export class Fifo<T> {
     this.#in.push(item);
   }
 
+  /** Put items back at the front, in their order (`items[0]` becomes the front item). */
+  unshift(...items: T[]): void {
+    for (let i = items.length - 1; i >= 0; i--) this.#out.push(items[i]!);
+  }
+
   /** Remove and return the front item; undefined when empty. */
   shift(): T | undefined {
     if (this.#out.length === 0) {

@@ -112,7 +112,8 @@ export class WorkerBase {
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);
-    this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id });
+    // A queued task is posted to its thread at once: the thread starts it without a turn through this process.
+    this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id, postAhead: queue > 0 });
     const { promise, resolve } = Promise.withResolvers<FaasError | null>();
     this.exited = promise;
     this.endExited = resolve;

@@ -1,4 +1,4 @@
-/** Worker-thread entry of the `ThreadPool`: runs posted jobs one at a time and posts their outcomes back. */
+/** Worker-thread entry of the `ThreadPool`: runs posted jobs one at a time, in order, and posts their outcomes back. */
 import { createExecutor } from "./execute.ts";
 import type { Outcome } from "./outcome.ts";
 import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
@@ -40,15 +40,42 @@ self.addEventListener("unhandledrejection", (event: Event) => crash((event as Ev
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
+/** Jobs posted and not started yet, in order: the pool may post the next job while one runs. */
+const waiting: RunMessage[] = [];
+let running = false;
+/** Seq of the job that came without code this thread lacks (`need-code` sent): nothing starts before it. */
+let awaitingCode: number | null = null;
+
 self.onmessage = (event: MessageEvent<RunMessage>) => {
-  const { seq, functionId, args, code } = event.data;
+  const message = event.data;
+  if (awaitingCode !== null && message.seq === awaitingCode) {
+    awaitingCode = null;
+    waiting.unshift(message); // the same job again, with its code: it keeps its place
+  } else {
+    waiting.push(message);
+  }
+  pump();
+};
+
+/** Start the next job unless one runs (jobs run one at a time, in the order they were posted). */
+function pump(): void {
+  if (running || awaitingCode !== null) return;
+  const next = waiting.shift();
+  if (next === undefined) return;
+  const { seq, functionId, args, code } = next;
   if (code === undefined && !executor.has(functionId)) {
+    awaitingCode = seq;
     send({ kind: "need-code", seq });
     return;
   }
+  running = true;
   current = seq;
-  executor.run({ functionId, code: code ?? "", args }).then(reply);
-};
+  executor.run({ functionId, code: code ?? "", args }).then((outcome) => {
+    reply(outcome);
+    running = false;
+    pump(); // a job posted ahead starts now, without a turn through the pool
+  });
+}
 
 send({ kind: "ready" });
 

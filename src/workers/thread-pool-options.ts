@@ -13,4 +13,11 @@ export interface ThreadPoolOptions {
   name?: string;
   /** Worker entry module. Default: `threadEntryUrl()` (works from source and in the compiled binary). */
   entry?: string | URL;
+  /**
+   * Post a thread its next job while it still runs one, so it starts the next without waiting for the pool's
+   * event loop (no idle gap, no wake-up between two jobs). The job is then committed to that thread: it waits
+   * behind the running one even if another thread frees up first, so use it where callers hand over no more
+   * than about two jobs per thread anyway (remote workers). Default: false.
+   */
+  postAhead?: boolean;
 }

@@ -38,6 +38,8 @@ export class ThreadPool {
   readonly #timeoutMs: number;
   readonly #log: Log;
   readonly #entry: string | URL;
+  /** Jobs a thread holds at once: 1, or 2 when the next job is posted ahead (`postAhead`). */
+  readonly #perThread: number;
   readonly #slots: Slot[] = [];
   readonly #queue = new Fifo<Accepted>();
   /** Respawns of threads that failed to start: after 100 ms, doubling per consecutive failure, up to 5 s. */
@@ -55,6 +57,7 @@ export class ThreadPool {
     this.#timeoutMs = timeoutMs;
     this.#log = options.log ?? silentLog;
     this.#entry = options.entry ?? threadEntryUrl();
+    this.#perThread = options.postAhead ? 2 : 1;
     const name = options.name ?? "local";
     for (let i = 1; i <= threads; i++) this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#entry, this.#events));
     for (const slot of this.#slots) this.#spawn(slot);
@@ -90,7 +93,7 @@ export class ThreadPool {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
     return new Promise<PoolOutcome>((resolve, reject) => {
       const accepted: Accepted = { job, resolve, reject };
-      const slot = this.#freeSlot();
+      const slot = this.#slotFor();
       if (slot === null) this.#queue.push(accepted);
       else this.#start(slot, accepted);
     });
@@ -112,12 +115,18 @@ export class ThreadPool {
     const stopping = this.#slots.map((slot) => slot.stop(CLOSE_WAIT_MS));
     for (const task of this.#queue.drain()) task.reject(error);
     this.#checkReady();
-    for (const task of await Promise.all(stopping)) task?.reject(error);
+    for (const tasks of await Promise.all(stopping)) for (const task of tasks) task.reject(error);
   }
 
-  #freeSlot(): Slot | null {
-    for (const slot of this.#slots) if (slot.ready && slot.task === null) return slot;
-    return null;
+  /** A ready thread with nothing to run, else (with `postAhead`) one running a job with nothing posted behind it. */
+  #slotFor(): Slot | null {
+    let behind: Slot | null = null;
+    for (const slot of this.#slots) {
+      if (!slot.ready) continue;
+      if (slot.held === 0) return slot;
+      if (behind === null && slot.held < this.#perThread) behind = slot;
+    }
+    return behind;
   }
 
   #start(slot: Slot, task: Accepted): void {
@@ -125,10 +134,20 @@ export class ThreadPool {
     slot.start(task, ms !== undefined && ms > 0 ? ms : this.#timeoutMs);
   }
 
-  /** Start the next queued job on `slot`, if any. */
-  #next(slot: Slot): void {
-    const task = this.#queue.shift();
-    if (task !== undefined) this.#start(slot, task);
+  /** Give `slot` queued jobs while it has room. */
+  #fill(slot: Slot): void {
+    while (slot.ready && slot.held < this.#perThread) {
+      const task = this.#queue.shift();
+      if (task === undefined) return;
+      this.#start(slot, task);
+    }
+  }
+
+  /** Jobs a lost thread never started go back to the front of the queue, to whichever thread has room first. */
+  #requeue(tasks: Accepted[]): void {
+    if (tasks.length === 0) return;
+    this.#queue.unshift(...tasks);
+    for (const slot of this.#slots) this.#fill(slot);
   }
 
   #spawn(slot: Slot): void {
@@ -144,19 +163,23 @@ export class ThreadPool {
     ready: (slot) => {
       this.#respawns.succeed(slot);
       this.#checkReady();
-      this.#next(slot);
+      this.#fill(slot);
     },
     done: (slot, task, status, result) => {
       task.resolve({ status, result, executor: slot.label });
-      this.#next(slot);
+      this.#fill(slot);
     },
     timedOut: (slot, task, ms) => {
       this.#log.warn("task timed out; replacing its thread", { taskId: task.job.taskId, executor: slot.label, timeoutMs: ms });
-      slot.retire();
+      const [, ...unstarted] = slot.retire();
       this.#fail(slot, task, "TimeoutError", `task exceeded its ${ms} ms timeout`);
       this.#spawn(slot);
+      this.#requeue(unstarted);
     },
-    died: (slot, task, death) => this.#died(slot, task, death),
+    died: (slot, task, death, unstarted) => {
+      this.#died(slot, task, death);
+      this.#requeue(unstarted);
+    },
   };
 
   #died(slot: Slot, task: Accepted | null, { code, reason, wasReady }: Death): void {

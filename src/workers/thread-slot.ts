@@ -1,4 +1,4 @@
-/** One thread position of a `ThreadPool`: its current worker, the job it runs and the code it was sent. */
+/** One thread position of a `ThreadPool`: its current worker, the jobs it holds (running, next) and the code it was sent. */
 import type { OutcomeStatus, PoolJob } from "./outcome.ts";
 import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
 
@@ -22,18 +22,29 @@ export interface SlotEvents<T extends { job: PoolJob }> {
   ready(slot: ThreadSlot<T>): void;
   done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
   timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
-  died(slot: ThreadSlot<T>, task: T | null, death: Death): void;
+  /** `task`: the job it was running; `unstarted`: jobs posted ahead that it never started (run them elsewhere). */
+  died(slot: ThreadSlot<T>, task: T | null, death: Death, unstarted: T[]): void;
+}
+
+/** A job posted to the slot's worker: the first one held runs, a second one waits in the thread behind it. */
+interface Held<T> {
+  task: T;
+  seq: number;
+  timeoutMs: number;
 }
 
 /**
  * Holds one worker at a time (replaced via `retire` + `spawn`), runs one job at a time on it, and
- * arms the job's timeout. Messages from a replaced worker, and stray ones, are ignored.
+ * arms the running job's timeout. A job may be posted ahead while another runs: the thread starts it as soon
+ * as the first finishes, and its timeout is armed when the pool hears of that finish. Messages from a replaced
+ * worker, and stray ones, are ignored.
  */
 export class ThreadSlot<T extends { job: PoolJob }> {
   #worker: Worker | null = null;
   #ready = false;
-  #task: T | null = null;
-  /** Sequence number of the current (or last) job. */
+  /** Jobs posted to this worker and not finished, oldest (running) first. */
+  #held: Held<T>[] = [];
+  /** Sequence number of the last job posted. */
   #seq = 0;
   #timer: Timer | null = null;
   /** Function ids whose code this worker was sent (it may have evicted some: it then asks again). */
@@ -59,7 +70,12 @@ export class ThreadSlot<T extends { job: PoolJob }> {
 
   /** The job running now. */
   get task(): T | null {
-    return this.#task;
+    return this.#held[0]?.task ?? null;
+  }
+
+  /** Jobs posted and not finished: the running one plus any posted ahead. */
+  get held(): number {
+    return this.#held.length;
   }
 
   /** Start a fresh worker. Throws when the Worker cannot even be constructed. */
@@ -82,28 +98,31 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     });
   }
 
-  /** Run `task` on the (ready, free) worker; `timeoutMs` is armed now. */
+  /**
+   * Post `task` to the (ready) worker: it runs now if the slot holds nothing, else right after the jobs held
+   * before it. Its `timeoutMs` is armed when it starts running.
+   */
   start(task: T, timeoutMs: number): void {
-    this.#task = task;
-    this.#seq++;
-    this.#post(task.job, !this.#known.has(task.job.functionId));
-    this.#timer = setTimeout(this.#onTimeout, Math.min(timeoutMs, MAX_TIMER_MS), timeoutMs);
+    const held: Held<T> = { task, seq: ++this.#seq, timeoutMs };
+    this.#held.push(held);
+    this.#post(held, !this.#known.has(task.job.functionId));
+    if (this.#held.length === 1) this.#arm(held);
   }
 
-  /** Detach and terminate the worker; returns the job it was running, if any. */
-  retire(): T | null {
+  /** Detach and terminate the worker; returns the jobs it held, the running one first. */
+  retire(): T[] {
     this.#clearTimer();
     const worker = this.#worker;
     this.#worker = null;
     this.#ready = false;
     worker?.terminate();
-    const task = this.#task;
-    this.#task = null;
-    return task;
+    const tasks = this.#held.map((h) => h.task);
+    this.#held = [];
+    return tasks;
   }
 
-  /** Retire the worker and resolve once it has closed (or after `waitMs`); returns the job it was running. */
-  async stop(waitMs: number): Promise<T | null> {
+  /** Retire the worker and resolve once it has closed (or after `waitMs`); returns the jobs it held. */
+  async stop(waitMs: number): Promise<T[]> {
     const worker = this.#worker;
     if (worker === null) return this.retire();
     let timer: Timer | undefined;
@@ -111,28 +130,34 @@ export class ThreadSlot<T extends { job: PoolJob }> {
       worker.addEventListener("close", () => resolve(), { once: true });
       timer = setTimeout(resolve, waitMs);
     });
-    const task = this.retire();
+    const tasks = this.retire();
     void gone.finally(() => clearTimeout(timer));
     await gone;
-    return task;
+    return tasks;
   }
 
   #onMessage(raw: unknown): void {
     if (typeof raw !== "object" || raw === null) return;
     const message = raw as ThreadMessage;
-    const task = this.#task;
     switch (message.kind) {
-      case "done":
-        if (task === null || message.seq !== this.#seq) return;
+      case "done": {
+        // The thread runs jobs in the order posted: only the oldest held one can finish.
+        const head = this.#held[0];
+        if (head === undefined || message.seq !== head.seq) return;
         if (message.status !== "COMPLETED" && message.status !== "FAILED") return;
         if (typeof message.result !== "string") return;
         this.#clearTimer();
-        this.#task = null;
-        this.events.done(this, task, message.status, message.result);
+        this.#held.shift();
+        const next = this.#held[0];
+        if (next !== undefined) this.#arm(next);
+        this.events.done(this, head.task, message.status, message.result);
         return;
-      case "need-code":
-        if (task !== null && message.seq === this.#seq) this.#post(task.job, true);
+      }
+      case "need-code": {
+        const held = this.#held.find((h) => h.seq === message.seq);
+        if (held !== undefined) this.#post(held, true);
         return;
+      }
       case "ready":
         if (this.#ready) return;
         this.#ready = true;
@@ -144,8 +169,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     }
   }
 
-  #post(job: PoolJob, withCode: boolean): void {
-    const seq = this.#seq;
+  #post({ task: { job }, seq }: Held<T>, withCode: boolean): void {
     const message: RunMessage = withCode
       ? { seq, functionId: job.functionId, args: job.args, code: job.code }
       : { seq, functionId: job.functionId, args: job.args };
@@ -156,17 +180,21 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     this.#worker?.postMessage(message);
   }
 
+  #arm(held: Held<T>): void {
+    this.#timer = setTimeout(this.#onTimeout, Math.min(held.timeoutMs, MAX_TIMER_MS), held.timeoutMs);
+  }
+
   readonly #onTimeout = (timeoutMs: number): void => {
     this.#timer = null;
-    const task = this.#task;
+    const task = this.task;
     if (task !== null) this.events.timedOut(this, task, timeoutMs);
   };
 
   #die(code: number | null): void {
     const wasReady = this.#ready;
     const reason = this.#crashReason;
-    const task = this.retire();
-    this.events.died(this, task, { code, reason, wasReady });
+    const [task = null, ...unstarted] = this.retire();
+    this.events.died(this, task, { code, reason, wasReady }, unstarted);
   }
 
   #clearTimer(): void {

@@ -204,6 +204,32 @@ describe("ThreadPool", () => {
     }
   });
 
+  test("a thread waiting for code starts nothing posted after that job until the code comes", async () => {
+    const worker = new Worker(threadEntryUrl());
+    const inbox: ThreadMessage[] = [];
+    const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
+    worker.onmessage = (event: MessageEvent<ThreadMessage>) => void inbox.push(event.data);
+    try {
+      await until(() => inbox.length === 1);
+      worker.postMessage({ seq: 1, functionId: "first", args: "[]" });
+      worker.postMessage({ seq: 2, functionId: "second", args: "[]", code: "() => 'second'" });
+      await until(() => inbox.length === 2);
+      expect(inbox[1]).toEqual({ kind: "need-code", seq: 1 });
+      // Job 2 is posted and has its code, yet it waits: a round trip through the thread proves nothing ran.
+      worker.postMessage({ seq: 3, functionId: "second", args: "[]" });
+      worker.postMessage({ seq: 1, functionId: "first", args: "[]", code: "() => 'first'" });
+      await until(() => inbox.length === 5);
+      expect(inbox.slice(2)).toEqual([
+        { kind: "done", seq: 1, status: "COMPLETED", result: '"first"' },
+        { kind: "done", seq: 2, status: "COMPLETED", result: '"second"' },
+        { kind: "done", seq: 3, status: "COMPLETED", result: '"second"' },
+      ]);
+    } finally {
+      worker.terminate();
+      await closed;
+    }
+  });
+
   test("rejects nonsense options", () => {
     expect(() => new ThreadPool({ threads: 0 })).toThrow(RangeError);
     expect(() => new ThreadPool({ threads: 1.5 })).toThrow(RangeError);
@@ -233,5 +259,51 @@ describe("ThreadPool", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("ThreadPool with postAhead (a thread's next job posted while it runs one)", () => {
+  const counter = job("counter", "async () => { await new Promise((r) => setTimeout(r, 20)); return (globalThis.__n = (globalThis.__n ?? 0) + 1) }");
+
+  test("the next job goes to the busy thread at once and runs right after, in order", async () => {
+    const pool = makePool({ threads: 1, name: "ahead", postAhead: true });
+    const runs = Array.from({ length: 4 }, () => pool.run({ ...counter, taskId: `c-${++nextTask}` }));
+    await until(() => pool.idle === 0);
+    expect(pool.pending).toBe(2); // one running, one posted ahead, two in the pool's queue
+    expect((await Promise.all(runs)).map(value)).toEqual([1, 2, 3, 4]);
+    expect(pool.pending).toBe(0);
+  });
+
+  test("a job posted ahead gets its own timeout from when it starts, not from when it was posted", async () => {
+    const pool = makePool({ threads: 1, postAhead: true });
+    const sleep = job("sleep", "async (ms) => { await new Promise((r) => setTimeout(r, ms)); return ms }");
+    const first = pool.run({ ...sleep, taskId: "s-1", args: "[300]" });
+    const second = pool.run({ ...sleep, taskId: "s-2", args: "[100]", timeoutMs: 250 });
+    expect([value(await first), value(await second)]).toEqual([300, 100]);
+  });
+
+  test("a job posted behind one that times out runs on the replacement thread", async () => {
+    const pool = makePool({ threads: 1, taskTimeoutMs: 300, postAhead: true });
+    const spin = pool.run(job("spin", "() => { while (true) {} }"));
+    const behind = pool.run(double(21));
+    expect(failure(await spin).name).toBe("TimeoutError");
+    expect(value(await behind)).toBe(42);
+  });
+
+  test("a job posted behind one whose thread exits runs on the replacement thread", async () => {
+    const pool = makePool({ threads: 1, postAhead: true });
+    const exit = pool.run(job("exit", "() => process.exit(3)"));
+    const behind = [pool.run(double(1)), pool.run(double(2))];
+    expect(failure(await exit).name).toBe("WorkerExitError");
+    expect((await Promise.all(behind)).map(value)).toEqual([2, 4]);
+  });
+
+  test("close() rejects the running job and the one posted ahead", async () => {
+    const pool = makePool({ threads: 1, postAhead: true });
+    const settled = Promise.allSettled([pool.run(job("forever", "() => new Promise(() => {})")), pool.run(double(1))]);
+    await until(() => pool.idle === 0);
+    expect(pool.pending).toBe(0);
+    await pool.close();
+    for (const r of await settled) expect(r.status === "rejected" && r.reason).toBeInstanceOf(PoolClosedError);
   });
 });
