@@ -49,6 +49,22 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/** A bare pool thread: `body` gets it once it reported ready, and every message it posts (`ready` first). */
+async function withThread(body: (worker: Worker, inbox: ThreadMessage[]) => Promise<void>): Promise<void> {
+  const worker = new Worker(threadEntryUrl());
+  const inbox: ThreadMessage[] = [];
+  const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
+  worker.onmessage = (event: MessageEvent<ThreadMessage>) => void inbox.push(event.data);
+  try {
+    await until(() => inbox.length === 1);
+    expect(inbox[0]).toEqual({ kind: "ready" });
+    await body(worker, inbox);
+  } finally {
+    worker.terminate();
+    await closed;
+  }
+}
+
 describe("ThreadPool", () => {
   test("500 concurrent jobs on 2 threads all get their own result", async () => {
     const pool = makePool();
@@ -181,13 +197,7 @@ describe("ThreadPool", () => {
   });
 
   test("a thread asks for code it lacks, then runs the function from its cache", async () => {
-    const worker = new Worker(threadEntryUrl());
-    const inbox: ThreadMessage[] = [];
-    const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
-    worker.onmessage = (event: MessageEvent<ThreadMessage>) => void inbox.push(event.data);
-    try {
-      await until(() => inbox.length === 1);
-      expect(inbox[0]).toEqual({ kind: "ready" });
+    await withThread(async (worker, inbox) => {
       worker.postMessage({ seq: 1, functionId: "inc", args: "[1]" });
       await until(() => inbox.length === 2);
       expect(inbox[1]).toEqual({ kind: "need-code", seq: 1 });
@@ -198,19 +208,11 @@ describe("ThreadPool", () => {
         { kind: "done", seq: 1, status: "COMPLETED", result: "2" },
         { kind: "done", seq: 2, status: "COMPLETED", result: "42" },
       ]);
-    } finally {
-      worker.terminate();
-      await closed;
-    }
+    });
   });
 
   test("a thread waiting for code starts nothing posted after that job until the code comes", async () => {
-    const worker = new Worker(threadEntryUrl());
-    const inbox: ThreadMessage[] = [];
-    const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
-    worker.onmessage = (event: MessageEvent<ThreadMessage>) => void inbox.push(event.data);
-    try {
-      await until(() => inbox.length === 1);
+    await withThread(async (worker, inbox) => {
       worker.postMessage({ seq: 1, functionId: "first", args: "[]" });
       worker.postMessage({ seq: 2, functionId: "second", args: "[]", code: "() => 'second'" });
       await until(() => inbox.length === 2);
@@ -224,10 +226,7 @@ describe("ThreadPool", () => {
         { kind: "done", seq: 2, status: "COMPLETED", result: '"second"' },
         { kind: "done", seq: 3, status: "COMPLETED", result: '"second"' },
       ]);
-    } finally {
-      worker.terminate();
-      await closed;
-    }
+    });
   });
 
   test("rejects nonsense options", () => {
