@@ -70,7 +70,7 @@ export class ThreadPool {
     return n;
   }
 
-  /** Jobs accepted but not yet started on a thread. */
+  /** Jobs accepted and not handed to a thread yet (a job posted ahead to a busy thread is no longer counted). */
   get pending(): number {
     return this.#queue.length;
   }

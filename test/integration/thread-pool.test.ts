@@ -297,6 +297,14 @@ describe("ThreadPool with postAhead (a thread's next job posted while it runs on
     expect((await Promise.all(behind)).map(value)).toEqual([2, 4]);
   });
 
+  test("a job posted ahead that kills its thread fails alone; the job before it keeps its result", async () => {
+    const pool = makePool({ threads: 1, postAhead: true });
+    const outcomes = await Promise.all([pool.run(double(5)), pool.run(job("exit-9", "() => process.exit(9)")), pool.run(double(6))]);
+    expect(value(outcomes[0]!)).toBe(10);
+    expect(failure(outcomes[1]!).message).toBe("worker thread exited with code 9 while running this task");
+    expect(value(outcomes[2]!)).toBe(12);
+  });
+
   test("close() rejects the running job and the one posted ahead", async () => {
     const pool = makePool({ threads: 1, postAhead: true });
     const settled = Promise.allSettled([pool.run(job("forever", "() => new Promise(() => {})")), pool.run(double(1))]);
