@@ -2,11 +2,14 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** Which study a row belongs to. */
-export type StudyName = "latency" | "saturation" | "weak" | "strong";
+/**
+ * Which study a row belongs to. `pair`: the CPU kind on 1 and on 2 executors, from two stacks that are up at the
+ * same time, their runs alternating (the CPU-scaling target, measured without minutes of drift in between).
+ */
+export type StudyName = "latency" | "saturation" | "weak" | "strong" | "pair";
 
 /** Every study, in report order. */
-export const STUDIES: readonly StudyName[] = ["latency", "saturation", "weak", "strong"];
+export const STUDIES: readonly StudyName[] = ["latency", "saturation", "weak", "strong", "pair"];
 
 /** One measured repetition. */
 export interface ResultRow {
