@@ -2,14 +2,11 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/**
- * Which study a row belongs to. `pair`: the CPU kind on 1 and on 2 executors, from two stacks that are up at the
- * same time, their runs alternating (the CPU-scaling target, measured without minutes of drift in between).
- */
-export type StudyName = "latency" | "saturation" | "weak" | "strong" | "pair";
+/** Which study a row belongs to. */
+export type StudyName = "latency" | "saturation" | "weak" | "strong";
 
 /** Every study, in report order. */
-export const STUDIES: readonly StudyName[] = ["latency", "saturation", "weak", "strong", "pair"];
+export const STUDIES: readonly StudyName[] = ["latency", "saturation", "weak", "strong"];
 
 /** One measured repetition. */
 export interface ResultRow {

@@ -10,7 +10,7 @@ import { createProgress, type Progress } from "./progress.ts";
 import { appendCsv, startCsv, type ResultRow } from "./results-csv.ts";
 import { parseStudyArgs } from "./study-args.ts";
 import { latencySummary, median } from "./stats.ts";
-import { pairOrder, planPair, planRuns, plannedTasks, type PairPlan, type PlannedRun, type WorkerLayout } from "./study-plan.ts";
+import { planRuns, plannedTasks, type PlannedRun } from "./study-plan.ts";
 import { KIND_SPECS, TASK_KINDS, type TaskKind } from "./task-kinds.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
@@ -36,15 +36,9 @@ const cpuIterations = args.cpuIterations ?? (await calibrateCpuLoop()).iteration
 process.stderr.write(`${cpuIterations} loop iterations ≈ 10 ms in a worker thread\n`);
 
 /** No-op tasks each fresh stack runs before its first measured run (JIT warm-up, not recorded). */
-function stackWarmupTasks(scale: number): number {
-  return Math.max(20, Math.round(3000 * scale));
-}
-const STACK_WARMUP_TASKS = stackWarmupTasks(scale);
+const STACK_WARMUP_TASKS = Math.max(20, Math.round(3000 * scale));
 const plans = layouts.map((l) => ({ layout: l, runs: planRuns(l.processes * l.threads, { scale, reps, studies, kinds }) }));
-// The interleaved CPU-scaling runs need two stacks of their own: only when this runner starts its stacks.
-const pair = dispatcher ? null : planPair(layouts, { scale, reps, studies, kinds });
-const pairTasks = pair ? 2 * (stackWarmupTasks(scale) + pair.warmupTasks + pair.reps * pair.tasks) : 0;
-progress = createProgress({ total: plans.reduce((n, p) => n + plannedTasks(p.runs), 0) + pairTasks, plain });
+progress = createProgress({ total: plans.reduce((n, p) => n + plannedTasks(p.runs), 0), plain });
 // Rows go to `<out>.partial` as they are measured; it becomes `<out>` when the study ends (an interrupted or
 // failed-to-start study leaves the previous results in place).
 const partial = `${out}.partial`;
@@ -113,7 +107,6 @@ for (const { layout, runs } of plans) {
     currentStack = null;
   }
 }
-if (pair && !interrupted) await runPair(pair);
 progress.stop();
 if (interrupted) await new Promise(() => {}); // the signal handler exits once the stack is stopped
 if (rowsWritten > 0) {
@@ -126,67 +119,4 @@ if (rowsWritten > 0) {
 if (errors.length > 0) {
   process.stderr.write(`${errors.length} problem(s):\n  ${errors.join("\n  ")}\n`);
   process.exit(1);
-}
-
-/** A stack of the pair study, ready to measure: its client and the id of the CPU function. */
-interface PairSide {
-  layout: WorkerLayout;
-  stack: Stack;
-  http: FaasHttp;
-  cpu: string;
-}
-
-/**
- * The `pair` study: start the 1×1 and 1×2 stacks side by side, warm both, then alternate their measured CPU
- * runs (1, 2, 2, 1, …). The idle stack costs the running one a little CPU either way, the same for both sides.
- */
-async function runPair(plan: PairPlan): Promise<void> {
-  const run: PlannedRun = { study: "pair", kind: "cpu10", tasks: plan.tasks, concurrency: 64, warmupTasks: plan.warmupTasks, reps: plan.reps };
-  const label = (l: WorkerLayout) => (mode === "local" ? `${l.threads} thr` : `${l.processes}×${l.threads}`);
-  progress!.step(`${mode} pair: starting ${label(plan.one)} and ${label(plan.two)}`);
-  const sides: PairSide[] = [];
-  try {
-    const layoutsOf = [plan.one, plan.two];
-    const stacks = await Promise.allSettled(layoutsOf.map((l) => startStack({ mode, threads: l.threads, processes: l.processes, bin })));
-    for (const [i, r] of stacks.entries()) {
-      if (r.status === "rejected") throw r.reason;
-      const http = new FaasHttp(r.value.url);
-      sides.push({ layout: layoutsOf[i]!, stack: r.value, http, cpu: await http.register("perf-cpu10", KIND_SPECS.cpu10.source) });
-    }
-    for (const side of sides) {
-      progress!.step(`${mode} pair ${label(side.layout)}: warm-up`);
-      const noop = await side.http.register("perf-noop", KIND_SPECS.noop.source);
-      await runLoad({ http: side.http, functionId: noop, args: "[]", tasks: STACK_WARMUP_TASKS, concurrency: 64, timeoutMs: 120_000, onProgress: (n) => progress!.tick(n) });
-      await measure(side.http, side.cpu, run, plan.warmupTasks);
-    }
-    const results: LoadResult[][] = [[], []];
-    for (const which of pairOrder(plan.reps)) {
-      if (interrupted) return;
-      const side = sides[which]!;
-      const rep = results[which]!.length + 1;
-      progress!.step(`${mode} pair ${label(side.layout)} ${rep}/${plan.reps}`);
-      const r = await measure(side.http, side.cpu, run, plan.tasks);
-      results[which]!.push(r);
-      const lat = latencySummary(r.latenciesMs);
-      appendCsv(partial, {
-        mode, workers: side.layout.processes * side.layout.threads, threads: side.layout.threads, tasks: plan.tasks, kind: "cpu10",
-        seconds: r.seconds, tasks_per_s: r.tasksPerS, p50_ms: lat.p50, p95_ms: lat.p95, p99_ms: lat.p99, commit, study: "pair", rep,
-        processes: side.layout.processes, concurrency: 64, failed: r.failed, cpu_iterations: cpuIterations,
-      });
-      rowsWritten++;
-      if (r.failed > 0) errors.push(`${mode} pair ${label(side.layout)}: ${r.failed} tasks FAILED`);
-    }
-    const [one, two] = results.map((rs) => median(rs.map((r) => r.tasksPerS)));
-    progress!.note(`${`${mode} pair cpu10 (interleaved)`.padEnd(34)} ${String(plan.tasks).padStart(5)} tasks  ` +
-      `${one!.toFixed(0)} → ${two!.toFixed(0)} tasks/s  ratio ${(two! / one!).toFixed(2)}`);
-  } catch (err) {
-    if (!interrupted) {
-      const tail = sides.map((x) => x.stack.stderrTail()).join("").trim().split("\n").slice(-10).join("\n");
-      progress!.note(`${mode} pair: ${(err as Error).message}${tail ? `\n  stack stderr:\n${tail}` : ""}`);
-      errors.push(`${mode} pair: ${(err as Error).message.split("\n")[0]}`);
-    }
-  } finally {
-    await Promise.all(sides.map((x) => x.stack.stop()));
-    await stopAllStacks();
-  }
 }

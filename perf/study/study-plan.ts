@@ -85,38 +85,3 @@ export function planRuns(workers: number, opts: PlanOptions = {}): PlannedRun[] 
 export function plannedTasks(runs: readonly PlannedRun[]): number {
   return runs.reduce((n, r) => n + r.warmupTasks + r.tasks * r.reps, 0);
 }
-
-/** The interleaved CPU-scaling runs of a mode (the `pair` study). */
-export interface PairPlan {
-  /** The 1-executor layout (1×1) and the 2-executor one (one process, 2 threads). */
-  one: WorkerLayout;
-  two: WorkerLayout;
-  /** CPU tasks per run. */
-  tasks: number;
-  /** Measured runs per layout. */
-  reps: number;
-  /** Tasks of each stack's CPU warm-up run (not recorded). */
-  warmupTasks: number;
-}
-
-/**
- * The `pair` study: both stacks up at once, `reps` runs each of 300 CPU tasks, alternating 1, 2, 2, 1, 1, 2, …
- * so that slow drift of the machine hits both sides alike (the strong-scaling runs of 1 and 2 executors are a
- * minute apart). `reps` is one more than the other studies' (4 by default). Null when the study or the CPU kind
- * is not selected, or the layouts lack 1×1 or 1×2.
- */
-export function planPair(layouts: readonly WorkerLayout[], opts: PlanOptions = {}): PairPlan | null {
-  if ((opts.studies && !opts.studies.includes("pair")) || (opts.kinds && !opts.kinds.includes("cpu10"))) return null;
-  const one = layouts.find((l) => l.processes === 1 && l.threads === 1);
-  const two = layouts.find((l) => l.processes === 1 && l.threads === 2);
-  if (!one || !two) return null;
-  const tasks = Math.max(1, Math.round(300 * (opts.scale ?? 1)));
-  return { one, two, tasks, reps: (opts.reps ?? 3) + 1, warmupTasks: Math.max(Math.min(20, tasks), Math.round(tasks / 4)) };
-}
-
-/** Which layout each measured run of a {@link PairPlan} uses, in order: 0 (1×1) or 1 (1×2), ABBA-alternating. */
-export function pairOrder(reps: number): (0 | 1)[] {
-  const order: (0 | 1)[] = [];
-  for (let i = 0; i < reps * 2; i++) order.push(((i + 1) >> 1) % 2 === 0 ? 0 : 1);
-  return order;
-}

@@ -5,7 +5,7 @@ import { renderSvg } from "../../perf/study/render-graphs.ts";
 import { markdownTable, modeTables, replaceBetweenMarkers, textTable } from "../../perf/study/report-tables.ts";
 import { csvHeader, csvLine, parseCsv, type ResultRow } from "../../perf/study/results-csv.ts";
 import { latencySummary, median, percentile, scalingEfficiency } from "../../perf/study/stats.ts";
-import { pairOrder, planPair, planRuns, plannedTasks, workerLayouts } from "../../perf/study/study-plan.ts";
+import { planRuns, plannedTasks, workerLayouts } from "../../perf/study/study-plan.ts";
 import { checkTargets, summarize } from "../../perf/study/summarize.ts";
 
 function row(p: Partial<ResultRow>): ResultRow {
@@ -68,22 +68,6 @@ describe("plan", () => {
   });
 });
 
-describe("the interleaved CPU pair", () => {
-  test("needs the 1×1 and 1×2 layouts, the pair study and the CPU kind", () => {
-    const local = workerLayouts("local");
-    expect(planPair(local)).toEqual({ one: local[0]!, two: local[1]!, tasks: 300, reps: 4, warmupTasks: 75 });
-    expect(planPair(workerLayouts("push"), { reps: 5, scale: 0.5 })).toMatchObject({ tasks: 150, reps: 6 });
-    expect(planPair(local, { studies: ["strong"] })).toBeNull();
-    expect(planPair(local, { kinds: ["noop"] })).toBeNull();
-    expect(planPair([{ processes: 1, threads: 1 }, { processes: 2, threads: 1 }])).toBeNull();
-  });
-
-  test("runs alternate 1, 2, 2, 1, … so each side gets as many early runs as late ones", () => {
-    expect(pairOrder(4)).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
-    expect(pairOrder(1)).toEqual([0, 1]);
-  });
-});
-
 describe("summary, targets and tables", () => {
   const rows = [
     ...[1, 2, 3].map((rep) => row({ study: "saturation", rep, workers: 2, threads: 2, tasks_per_s: [3100, 2900, 3300][rep - 1]! })),
@@ -107,13 +91,6 @@ describe("summary, targets and tables", () => {
     expect(slow[2]!.met).toBe(false);
     expect(slow[2]!.measured).toContain("1.60×");
     expect(checkTargets(summarize([row({ mode: "push", study: "weak" })])).every((c) => c.met === null)).toBe(true);
-  });
-
-  test("the CPU ratio comes from the interleaved pair when the study has one", () => {
-    const paired = [...rows, row({ study: "pair", kind: "cpu10", tasks_per_s: 100 }), row({ study: "pair", kind: "cpu10", workers: 2, threads: 2, tasks_per_s: 165 })];
-    const cpu = checkTargets(summarize(paired))[2]!;
-    expect(cpu.met).toBe(false);
-    expect(cpu.measured).toBe("1.65× (100 → 165 tasks/s, interleaved)");
   });
 
   test("tables render as text and Markdown, and replace the text between markers", () => {
