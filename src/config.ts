@@ -2,7 +2,7 @@
 import { parseArgs } from "node:util";
 import { FaasError } from "./faas-error.ts";
 import type { LogLevel } from "./log.ts";
-import { MAX_IPC_PATH, parseEndpoint } from "./zmtp/endpoint.ts";
+import { formatIpcEndpoint, MAX_IPC_PATH, parseEndpoint } from "./zmtp/endpoint.ts";
 
 /** Settings every role shares. */
 export interface CommonConfig {
@@ -178,10 +178,12 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   }
 }
 
-/** A unix socket path for `--ipc`: non-empty, at most MAX_IPC_PATH bytes (the OS limit). */
+/** A unix socket path for `--ipc`, checked by the zmtp endpoint parser (non-empty, at most MAX_IPC_PATH bytes). */
 function ipcPath(path: string | undefined, role: Role): string | undefined {
   if (path === undefined) return undefined;
-  if (path === "" || path.includes("\0") || Buffer.byteLength(path) > MAX_IPC_PATH) {
+  try {
+    parseEndpoint(formatIpcEndpoint(path), true);
+  } catch {
     throw usage(`ipc socket path must be 1-${MAX_IPC_PATH} bytes (got ${JSON.stringify(path)})`, role);
   }
   return path;

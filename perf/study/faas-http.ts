@@ -49,15 +49,9 @@ export class FaasHttp {
 
   /** `GET /result/{id}?wait=S`: long-polls up to `waitS` seconds (0: answer at once). */
   async result(taskId: string, waitS: number): Promise<TaskResult> {
-    const path = `/result/${taskId}?wait=${waitS}`;
-    if (this.pool) {
-      const r = await this.pool.request("GET", path);
-      if (r.status !== 200) throw new Error(`GET /result: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-      return JSON.parse(r.body) as TaskResult;
-    }
-    const r = await fetch(this.base + path);
-    if (!r.ok) throw new Error(`GET /result: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
-    return (await r.json()) as TaskResult;
+    const r = await this.send("GET", `/result/${taskId}?wait=${waitS}`);
+    if (r.status !== 200) throw new Error(`GET /result: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return JSON.parse(r.body) as TaskResult;
   }
 
   /** Long-poll until the task is final; throws once `deadline` (epoch ms) has passed. */
@@ -80,17 +74,15 @@ export class FaasHttp {
   }
 
   private async post(path: string, body: unknown): Promise<unknown> {
-    if (this.pool) {
-      const r = await this.pool.request("POST", path, JSON.stringify(body));
-      if (r.status < 200 || r.status > 299) throw new Error(`POST ${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
-      return JSON.parse(r.body);
-    }
-    const r = await fetch(this.base + path, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`POST ${path}: HTTP ${r.status} ${(await r.text()).slice(0, 200)}`);
-    return r.json();
+    const r = await this.send("POST", path, JSON.stringify(body));
+    if (r.status < 200 || r.status > 299) throw new Error(`POST ${path}: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return JSON.parse(r.body);
+  }
+
+  /** One request over the chosen client; the body, if any, is JSON. */
+  private async send(method: "GET" | "POST", path: string, body?: string): Promise<{ status: number; body: string }> {
+    if (this.pool) return this.pool.request(method, path, body);
+    const r = await fetch(this.base + path, body === undefined ? undefined : { method, headers: { "content-type": "application/json" }, body });
+    return { status: r.status, body: await r.text() };
   }
 }

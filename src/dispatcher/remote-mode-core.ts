@@ -22,8 +22,6 @@ export interface PendingJob {
 export interface RemoteModeHooks {
   /** A message from a worker: `[routingId, ...frames]`. Exceptions are caught and logged. */
   message(frames: Buffer[]): void;
-  /** A worker connection completed its handshake. */
-  connected(key: string): void;
   /** A handshaken worker connection closed (TCP close, heartbeat timeout, protocol error). */
   disconnected(key: string, reason: string): void;
   /** A task's deadline passed (already removed from the registry; the core settles it FAILED after this). */
@@ -72,7 +70,6 @@ export class RemoteModeCore {
       if (peer.routingId === null) return;
       const key = peer.routingId.toString("latin1");
       this.live.add(key);
-      this.hooks.connected(key);
     });
     r.events.on("disconnect", ({ peer, reason, handshaken }) => {
       if (!handshaken || peer.routingId === null) return;

@@ -14,7 +14,6 @@ export abstract class RemoteMode implements DispatchMode {
   ) {
     this.core = new RemoteModeCore(name, opts, {
       message: (frames) => this.onMessage(frames),
-      connected: () => {},
       disconnected: (key, reason) => this.onDisconnect(key, reason),
       expired: (a) => this.onExpired(a),
       place: () => this.place(),

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
-import { MAX_IPC_PATH } from "../zmtp/endpoint.ts";
+import { fitsIpcPath } from "../zmtp/endpoint.ts";
 
 /** A running managed Redis. */
 export interface ManagedRedis {
@@ -30,7 +30,7 @@ export async function startManagedRedis(opts: { dataDir: string; log: Log }): Pr
   let lastErr = "";
   for (let attempt = 0; attempt < 5; attempt++) {
     const sock = resolve(dir, "redis.sock");
-    const where: Endpoint = Buffer.byteLength(sock) <= MAX_IPC_PATH ? { unix: sock } : { port: freePort() };
+    const where: Endpoint = fitsIpcPath(sock) ? { unix: sock } : { port: freePort() };
     const listen = "unix" in where
       ? ["--port", "0", "--unixsocket", where.unix, "--unixsocketperm", "700"]
       : ["--port", String(where.port), "--bind", "127.0.0.1", "--protected-mode", "yes"];

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { childEnvironment, type UpConfig } from "../config.ts";
 import type { Log } from "../log.ts";
-import { MAX_IPC_PATH } from "../zmtp/endpoint.ts";
+import { fitsIpcPath } from "../zmtp/endpoint.ts";
 import { startManagedRedis } from "./managed-redis.ts";
 import type { Running } from "./running.ts";
 import { spawnRole, type RoleProcess } from "./spawn-role.ts";
@@ -95,7 +95,7 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
 /** `dataDir/dispatcher.sock` (the directory is created), or undefined when the path is too long for a unix socket. */
 function localIpcPath(dataDir: string): string | undefined {
   const path = resolve(dataDir, "dispatcher.sock");
-  if (Buffer.byteLength(path) > MAX_IPC_PATH) return undefined;
+  if (!fitsIpcPath(path)) return undefined;
   mkdirSync(resolve(dataDir), { recursive: true });
   return path;
 }

@@ -93,7 +93,7 @@ export class DoneWaiters {
 
   /** True when `taskId` is tracked and not announced yet: it exists and is not final. */
   isUnfinished(taskId: string): boolean {
-    return this.live && this.unfinished.has(taskId);
+    return this.unfinished.has(taskId); // only filled while live, and emptied when the connection drops
   }
 
   /**

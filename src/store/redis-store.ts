@@ -61,21 +61,17 @@ export class RedisStore implements ApiStore {
     const id = crypto.randomUUID();
     const k = this.keys;
     // Tracked before the create is sent: its finish may be announced before the reply arrives.
-    const tracked = this.waiters?.track(id) ?? false;
-    let ok: number;
+    this.waiters?.track(id);
+    let ok = 0;
     try {
       ok = await (this.redis as unknown as ScriptCommands).faasCreateTask(
         k.fn(task.functionId), k.task(id), k.queue,
         id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
       );
-    } catch (err) {
-      if (tracked) this.waiters?.untrack(id);
-      throw err;
+    } finally {
+      if (ok !== 1) this.waiters?.untrack(id); // not created (refused or failed): nothing will announce it
     }
-    if (ok !== 1) {
-      if (tracked) this.waiters?.untrack(id);
-      throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
-    }
+    if (ok !== 1) throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
     return id;
   }
 

@@ -1,11 +1,11 @@
 /** Runs one job in the current thread: compiles (and caches) a user function, calls it, encodes the outcome. */
 import { decodeArgs, encode, encodeError } from "../codec/index.ts";
+import { keepUserFrame } from "./internal-frames.ts";
 import { LruCache } from "./lru-cache.ts";
+import type { Job, Outcome } from "./outcome.ts";
 
 /** A compiled user function. */
 export type UserFunction = (...args: unknown[]) => unknown;
-import { keepUserFrame } from "./internal-frames.ts";
-import type { Job, Outcome } from "./outcome.ts";
 
 /** Options of `createExecutor`. */
 export interface ExecutorOptions {

@@ -99,7 +99,6 @@ class PullWorker extends WorkerHandle {
   private readonly lanes: PullLane[] = [];
   private stopped: Promise<void> | null = null;
 
-
   /** One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). */
   start(): void {
     for (let i = 0; i < this.base.slots; i++) {

@@ -23,6 +23,11 @@ export type Endpoint = TcpEndpoint | IpcEndpoint;
 /** Longest unix socket path, in bytes: sun_path holds 108 octets on Linux (104 on macOS) with the terminating NUL. */
 export const MAX_IPC_PATH = 103;
 
+/** True when `path` fits a unix socket address ({@link MAX_IPC_PATH} bytes of UTF-8 at most). */
+export function fitsIpcPath(path: string): boolean {
+  return Buffer.byteLength(path) <= MAX_IPC_PATH;
+}
+
 /**
  * Parses `ipc://path` (any non-empty path that fits a unix socket address; the `*` wildcard and Linux abstract
  * names `@name` are not supported) or `tcp://host:port`. Host may be an IPv4 address, a bracketed IPv6 address
@@ -62,7 +67,7 @@ function parseIpc(endpoint: string, path: string): IpcEndpoint {
     throw new ZmtpError("EINVAL", `unsupported ipc endpoint ${endpoint}: give a file path (no wildcard, no abstract name)`);
   }
   if (path.includes("\0")) throw new ZmtpError("EINVAL", `invalid ipc path in ${JSON.stringify(endpoint)}`);
-  if (Buffer.byteLength(path) > MAX_IPC_PATH) {
+  if (!fitsIpcPath(path)) {
     throw new ZmtpError("EINVAL", `ipc path too long in ${endpoint} (at most ${MAX_IPC_PATH} bytes)`);
   }
   return { transport: "ipc", path };
