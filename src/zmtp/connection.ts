@@ -1,49 +1,21 @@
-/** One ZMTP connection over a byte stream: greeting, mechanism handshake, framing, heartbeats and batched writes (RFC 37). */
-import { decodePing, encodeError, encodePing, encodePong, parseCommand } from "./command.ts";
+/** One ZMTP connection over a byte stream: its states from greeting to close, messages framed in and out, commands after READY (RFC 37). */
+import { BatchedWriter } from "./batched-writer.ts";
+import { parseCommand } from "./command.ts";
+import type { ConnectionHooks } from "./connection-hooks.ts";
+import type { ConnectionSettings } from "./connection-settings.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { FLAG_MORE } from "./frame.ts";
-import { GREETING_SIZE, checkGreetingPrefix, encodeGreeting, parseGreeting } from "./greeting.ts";
+import { Handshake, readyIdentity, readySocketType } from "./handshake.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import type { Mechanism } from "./mechanism.ts";
 import type { Metadata } from "./metadata.ts";
-import { Heartbeat } from "./heartbeat.ts";
 import type { OutFrame } from "./message.ts";
-import { OutboundQueue } from "./outbound-queue.ts";
-import { type SocketType, isCompatible } from "./socket-type.ts";
+import type { OutboundQueue } from "./outbound-queue.ts";
 import type { Stream, StreamHandler } from "./transport.ts";
 import { ZmtpError, protocolError } from "./zmtp-error.ts";
 
-/** Per-connection settings, resolved from the socket options. */
-export interface ConnectionSettings {
-  /** Our socket type (for the compatibility check). */
-  socketType: SocketType;
-  /** Largest inbound message in octets; -1 for no limit. */
-  maxMessageSize: number;
-  /** Milliseconds between our PINGs; 0 disables heartbeats. */
-  heartbeatInterval: number;
-  /** Milliseconds without any traffic after a PING before we drop the peer. */
-  heartbeatTimeout: number;
-  /** TTL in milliseconds we ask the peer to apply (sent in deciseconds); 0 for none. */
-  heartbeatTimeToLive: number;
-  /** Milliseconds allowed for greeting + handshake; 0 for no limit. */
-  handshakeTimeout: number;
-}
-
-/** What a connection reports to the socket that owns it. */
-export interface ConnectionHooks {
-  /** Handshake complete; return a reason string to refuse the peer, or null to accept it. */
-  onHandshake(conn: Connection): string | null;
-  /** A complete message arrived. */
-  onMessage(conn: Connection, frames: Buffer[]): void;
-  /** The outgoing queue emptied after having been at or above the high-water mark. */
-  onWritable(conn: Connection): void;
-  /** The connection is gone; called exactly once. */
-  onClose(conn: Connection, reason: string, error: ZmtpError | null): void;
-}
-
 type State = "greeting" | "handshake" | "ready" | "closed";
 
-const EAGER_FLUSH = 256 * 1024; // flush at once when this much is queued
-const MAX_HANDSHAKE_BYTES = 64 * 1024; // a peer may not buffer more than this before READY
 const MAX_BUFFER = 2 ** 32;
 
 let nextConnectionId = 1;
@@ -77,18 +49,11 @@ export class Connection implements StreamHandler {
   private readonly decoder: FrameDecoder;
   private parts: Buffer[] = [];
   private partsSize = 0;
-  private readonly out = new OutboundQueue();
-  private blocked = false;
-  private flushScheduled = false;
+  private readonly writer: BatchedWriter;
+  private readonly out: OutboundQueue; // the writer's queue
   private lastReceived = performance.now();
-  private handshakeTimer: Timer | null = null;
+  private readonly handshake: Handshake;
   private readonly heartbeat: Heartbeat;
-  private lingerTimer: Timer | null = null;
-  private closeWhenFlushed = false;
-  private readonly flushNow = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
 
   constructor(
     /** The underlying byte stream. */
@@ -96,31 +61,16 @@ export class Connection implements StreamHandler {
     /** Endpoint this connection was dialled to or accepted on. */
     readonly endpoint: string,
     private readonly settings: ConnectionSettings,
-    private readonly mechanism: Mechanism,
+    mechanism: Mechanism,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.heartbeat = new Heartbeat(
-      {
-        sendPing: () => {
-          this.appendRaw(encodePing(settings.heartbeatTimeToLive / 100));
-          this.stats.pingsSent++;
-          this.flush();
-        },
-        lastReceived: () => this.lastReceived,
-        expire: (reason) => this.fail(protocolError(reason)),
-      },
-      settings.heartbeatInterval,
-      settings.heartbeatTimeout,
-    );
+    this.writer = new BatchedWriter(stream, () => this.onWritable());
+    this.out = this.writer.queue;
+    const heartbeatHost = { lastReceived: () => this.lastReceived, expire: (reason: string) => this.fail(protocolError(reason)) };
+    this.heartbeat = new Heartbeat(heartbeatHost, this.writer, settings, this.stats);
     const max = settings.maxMessageSize >= 0 ? settings.maxMessageSize : MAX_BUFFER;
     this.decoder = new FrameDecoder(max);
-    // RFC 37 "Version Negotiation": we send the whole greeting at once; any 3.x peer accepts that.
-    this.appendRaw(encodeGreeting(mechanism.name, mechanism.asServer));
-    this.flush();
-    if (settings.handshakeTimeout > 0) {
-      this.handshakeTimer = setTimeout(() => this.fail(protocolError("handshake timed out")), settings.handshakeTimeout);
-      this.handshakeTimer.unref();
-    }
+    this.handshake = new Handshake(mechanism, this.writer, settings.handshakeTimeout, () => this.fail(protocolError("handshake timed out")));
   }
 
   /** True once READY was exchanged and until the connection closes. */
@@ -147,7 +97,7 @@ export class Connection implements StreamHandler {
     }
     this.out.messages++;
     this.stats.messagesOut++;
-    this.scheduleFlush();
+    this.writer.schedule();
   }
 
   /** Stops reading from the peer (receive high-water mark reached). */
@@ -163,23 +113,16 @@ export class Connection implements StreamHandler {
   /** Closes after queued output is written or `lingerMs` elapsed (0: at once, -1: no limit). */
   closeGracefully(lingerMs: number, reason: string): void {
     if (this.state === "closed") return;
-    this.flush();
-    if (this.out.bytes === 0 || lingerMs === 0) return this.close(reason, null);
-    this.closeWhenFlushed = true;
-    this.lingerReason = reason;
-    if (lingerMs > 0) {
-      this.lingerTimer = setTimeout(() => this.close(`${reason} (linger expired)`, null), lingerMs);
-    }
+    this.writer.linger(lingerMs, () => this.close(reason, null), () => this.close(`${reason} (linger expired)`, null));
   }
-  private lingerReason = "";
 
   /** Closes the connection now; queued output is dropped. */
   close(reason: string, error: ZmtpError | null): void {
     if (this.state === "closed") return;
     this.state = "closed";
-    for (const t of [this.handshakeTimer, this.lingerTimer]) if (t !== null) clearTimeout(t);
+    this.handshake.finish();
     this.heartbeat.stop();
-    this.out.clear();
+    this.writer.stop();
     this.parts = [];
     this.stream.close();
     this.hooks.onClose(this, reason, error);
@@ -199,8 +142,7 @@ export class Connection implements StreamHandler {
   }
 
   onDrain(): void {
-    this.blocked = false;
-    this.flush();
+    this.writer.drained();
   }
 
   onClose(error?: Error): void {
@@ -211,28 +153,17 @@ export class Connection implements StreamHandler {
 
   private process(): void {
     if (this.state === "greeting") {
-      checkGreetingPrefix(this.decoder.peek(11));
-      const raw = this.decoder.read(GREETING_SIZE);
-      if (raw === null) return;
-      const greeting = parseGreeting(raw);
-      if (greeting.mechanism !== this.mechanism.name) {
-        throw protocolError(`security mechanism mismatch: peer uses ${greeting.mechanism}, we use ${this.mechanism.name}`);
-      }
-      // RFC 23/37: a 3.0 peer speaks the same framing but knows no PING/PONG.
-      this.peerMinor = greeting.major > 3 ? 1 : greeting.minor;
+      const minor = this.handshake.readGreeting(this.decoder);
+      if (minor === null) return;
+      this.peerMinor = minor;
       this.state = "handshake";
-      for (const cmd of this.mechanism.start()) this.appendRaw(cmd);
-      this.flush();
+      this.handshake.start();
     }
     while (this.state === "handshake") {
-      if (this.decoder.buffered > MAX_HANDSHAKE_BYTES) throw protocolError("handshake command too large");
-      const frame = this.decoder.next();
-      if (frame === null) return;
-      if (!frame.command) throw protocolError("message frame received before the handshake completed");
-      const step = this.mechanism.onCommand(parseCommand(frame.body));
-      for (const cmd of step.reply) this.appendRaw(cmd);
-      if (step.reply.length > 0) this.flush();
-      if (step.peerMetadata) this.completeHandshake(step.peerMetadata);
+      const command = this.handshake.nextCommand(this.decoder);
+      if (command === null) return;
+      const peerMetadata = this.handshake.onCommand(command);
+      if (peerMetadata) this.completeHandshake(peerMetadata);
     }
     while (this.state === "ready") {
       const frame = this.decoder.next();
@@ -258,20 +189,12 @@ export class Connection implements StreamHandler {
   }
 
   private completeHandshake(meta: Metadata): void {
-    const type = meta.get("socket-type");
-    if (type === undefined) throw protocolError("READY without Socket-Type");
-    this.peerSocketType = type.toString("latin1");
-    if (!isCompatible(this.settings.socketType, this.peerSocketType)) {
-      this.appendRaw(encodeError("Invalid socket type"));
-      this.flush();
-      throw new ZmtpError("ESOCKTNOSUPPORT", `peer socket type ${this.peerSocketType} cannot talk to ${this.settings.socketType}`);
-    }
-    const identity = meta.get("identity");
-    this.peerIdentity = identity !== undefined && identity.length > 0 ? Buffer.from(identity) : null;
+    this.peerSocketType = readySocketType(meta);
+    this.handshake.checkCompatible(this.settings.socketType, this.peerSocketType);
+    this.peerIdentity = readyIdentity(meta);
     this.peerMetadata = meta;
     this.state = "ready";
-    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = null;
+    this.handshake.finish();
     const refusal = this.hooks.onHandshake(this);
     if (refusal !== null) {
       this.close(refusal, null);
@@ -283,18 +206,10 @@ export class Connection implements StreamHandler {
   private onCommand(body: Buffer): void {
     const cmd = parseCommand(body);
     switch (cmd.name) {
-      case "PING": {
-        // RFC 37 "Connection Heartbeating": answer with PONG echoing the context; honour the TTL.
-        const ping = decodePing(cmd.data);
-        this.stats.pingsReceived++;
-        this.appendRaw(encodePong(ping.context));
-        this.scheduleFlush();
-        if (ping.ttlDeciseconds > 0) this.heartbeat.peerTtl(ping.ttlDeciseconds * 100);
-        return;
-      }
+      case "PING":
+        return this.heartbeat.onPing(cmd.data); // RFC 37 "Connection Heartbeating"
       case "PONG":
-        this.stats.pongsReceived++;
-        return; // any traffic counts as liveness; lastReceived is already updated
+        return this.heartbeat.onPong(); // any traffic counts as liveness; lastReceived is already updated
       case "ERROR":
         throw protocolError(`peer sent ERROR: ${cmd.data.toString("latin1", 1, 1 + (cmd.data[0] ?? 0))}`);
       default:
@@ -304,36 +219,15 @@ export class Connection implements StreamHandler {
 
   private fail(err: unknown): void {
     const error = err instanceof ZmtpError ? err : new ZmtpError("EPROTO", err instanceof Error ? err.message : String(err));
-    if (this.state === "greeting" || this.state === "handshake") {
-      // Best effort: tell the peer why (RFC 37 ERROR command); only if it has seen our greeting.
-      if (this.state === "handshake") {
-        this.appendRaw(encodeError(error.message.slice(0, 255)));
-        this.flush();
-      }
-    }
+    // Best effort: tell the peer why (RFC 37 ERROR command); only if it has seen our greeting.
+    if (this.state === "handshake") this.handshake.refuse(error.message.slice(0, 255));
     this.close(error.message, error);
   }
 
   // ---- outbound ------------------------------------------------------------------------
 
-  private appendRaw(bytes: Uint8Array): void {
-    this.out.appendRaw(bytes);
-  }
-
-  private scheduleFlush(): void {
-    if (this.out.bytes >= EAGER_FLUSH) return this.flush();
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(this.flushNow);
-  }
-
-  private flush(): void {
-    if (this.blocked || this.state === "closed") return;
-    if (!this.out.writeTo(this.stream)) {
-      this.blocked = true;
-      return;
-    }
-    if (this.closeWhenFlushed) return this.close(this.lingerReason, null);
+  /** The queue emptied: tell the socket if a sender waits for this connection. */
+  private onWritable(): void {
     if (this.wantWritable) {
       this.wantWritable = false;
       this.hooks.onWritable(this);

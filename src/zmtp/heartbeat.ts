@@ -1,16 +1,18 @@
-/** ZMTP 3.1 connection heartbeating timers: our PING interval/timeout and the peer's TTL (RFC 37 "Connection Heartbeating"). */
+/** ZMTP 3.1 connection heartbeating (RFC 37 "Connection Heartbeating"): our PINGs and their timeout, PONGs for the peer's PINGs, and its TTL. */
+import type { BatchedWriter } from "./batched-writer.ts";
+import { decodePing, encodePing, encodePong } from "./command.ts";
+import type { ConnectionSettings } from "./connection-settings.ts";
+import type { PeerStats } from "./socket-events.ts";
 
-/** What the heartbeat needs from its connection. */
+/** What the heartbeat needs from its connection besides its writer. */
 export interface HeartbeatHost {
-  /** Sends a PING with our TTL. */
-  sendPing(): void;
   /** Time (performance.now()) any bytes were last received. */
   lastReceived(): number;
   /** Drops the connection with a reason. */
   expire(reason: string): void;
 }
 
-/** Timers of one connection. All timers are unref'd and cleared by `stop()`. */
+/** Heartbeat timers and counters of one connection. All timers are unref'd and cleared by `stop()`. */
 export class Heartbeat {
   private pingTimer: Timer | null = null;
   private checkTimer: Timer | null = null;
@@ -19,22 +21,36 @@ export class Heartbeat {
   private pingSentAt = 0;
   private stopped = false;
 
+  private readonly interval: number;
+  private readonly timeout: number;
+  private readonly timeToLive: number;
+
   /**
-   * @param interval - ms between our PINGs; 0 sends none.
-   * @param timeout - ms after a PING without any received traffic before the peer is dropped.
+   * @param writer - the connection's writer: PINGs are flushed at once, PONGs go with the tick's batch.
+   * @param settings - `heartbeatInterval` (ms between our PINGs; 0 sends none), `heartbeatTimeout` (ms after a PING
+   *   without any received traffic before the peer is dropped), `heartbeatTimeToLive` (the TTL we ask the peer for).
+   * @param stats - the connection's counters of PINGs sent and PINGs and PONGs received.
    */
   constructor(
     private readonly host: HeartbeatHost,
-    private readonly interval: number,
-    private readonly timeout: number,
-  ) {}
+    private readonly writer: BatchedWriter,
+    settings: Pick<ConnectionSettings, "heartbeatInterval" | "heartbeatTimeout" | "heartbeatTimeToLive">,
+    private readonly stats: Pick<PeerStats, "pingsSent" | "pingsReceived" | "pongsReceived">,
+  ) {
+    this.interval = settings.heartbeatInterval;
+    this.timeout = settings.heartbeatTimeout;
+    this.timeToLive = settings.heartbeatTimeToLive;
+  }
 
   /** Starts sending PINGs (call once the handshake is done, for ZMTP 3.1 peers only). */
   start(): void {
     if (this.interval <= 0 || this.stopped) return;
     this.pingTimer = setTimeout(() => {
       if (this.stopped) return;
-      this.host.sendPing();
+      const ping = encodePing(this.timeToLive / 100);
+      this.stats.pingsSent++;
+      this.writer.queue.appendRaw(ping);
+      this.writer.flush();
       this.pingSentAt = performance.now();
       if (this.checkTimer === null) {
         this.checkTimer = setTimeout(() => {
@@ -48,6 +64,20 @@ export class Heartbeat {
       this.start();
     }, this.interval);
     this.pingTimer.unref();
+  }
+
+  /** The peer sent PING (with this command data): answer with PONG echoing its context; honour its TTL. */
+  onPing(data: Buffer): void {
+    const ping = decodePing(data);
+    this.stats.pingsReceived++;
+    this.writer.queue.appendRaw(encodePong(ping.context));
+    this.writer.schedule();
+    if (ping.ttlDeciseconds > 0) this.peerTtl(ping.ttlDeciseconds * 100);
+  }
+
+  /** The peer sent PONG. Any traffic counts as liveness, so there is nothing to do beyond counting it. */
+  onPong(): void {
+    this.stats.pongsReceived++;
   }
 
   /** The peer's PING asked us to drop it after `ttlMs` without traffic. */

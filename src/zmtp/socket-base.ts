@@ -1,39 +1,22 @@
-/** The socket core shared by REQ, REP, DEALER and ROUTER: bind/connect, peers, inbox, send waiting, events, close. */
-import { Connection, type ConnectionHooks, type ConnectionSettings } from "./connection.ts";
-import { Dialer } from "./dialer.ts";
-import { parseEndpoint } from "./endpoint.ts";
+/** The socket core shared by REQ, REP, DEALER and ROUTER: its connections and handshaken peers, receiving, send waiting, subclass hooks, close. */
+import { Connection } from "./connection.ts";
+import type { ConnectionHooks } from "./connection-hooks.ts";
+import { type ConnectionSettings, connectionSettings, readyMetadata } from "./connection-settings.ts";
+import { describePeer } from "./describe-peer.ts";
+import type { Dialer } from "./dialer.ts";
+import { Inbox } from "./inbox.ts";
 import { NullMechanism } from "./mechanism.ts";
 import { type MessageLike, type OutFrame, toOutFrames } from "./message.ts";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.ts";
+import { ReceiveWaiters } from "./receive-waiters.ts";
+import { SendWaiters } from "./send-waiters.ts";
+import { type ConnectOptions, SocketEndpoints } from "./socket-endpoints.ts";
 import { type PeerInfo, SocketEvents } from "./socket-events.ts";
-import { type SocketType, sendsIdentity } from "./socket-type.ts";
-import type { Listener, Stream } from "./transport.ts";
-import { listenOn } from "./transports.ts";
+import type { SocketType } from "./socket-type.ts";
+import type { Stream } from "./transport.ts";
 import { ZmtpError } from "./zmtp-error.ts";
 
-interface Receiver {
-  resolve: (frames: Buffer[]) => void;
-  reject: (error: Error) => void;
-  timer: Timer | null;
-}
-interface Sender {
-  attempt: () => boolean;
-  resolve: () => void;
-  reject: (error: Error) => void;
-  timer: Timer | null;
-}
-interface Inbound {
-  conn: Connection;
-  frames: Buffer[];
-}
-
 const RESOLVED = Promise.resolve();
-
-/** Options for `connect()`. */
-export interface ConnectOptions {
-  /** ROUTER only: routing id to assign to the peer reached through this connection. */
-  routingId?: string | Uint8Array;
-}
 
 /** Base class of all socket types. Not exported from the package index; use the concrete classes. */
 export abstract class SocketBase {
@@ -46,16 +29,12 @@ export abstract class SocketBase {
   /** Handshaken peers in connection order (round-robin order for DEALER/REQ). */
   protected readonly peers: Connection[] = [];
   private readonly connections = new Set<Connection>();
-  private readonly dialerOf = new Map<Connection, Dialer>();
-  private readonly listeners = new Map<string, Listener>();
-  private readonly dialers = new Map<string, Dialer>();
+  private readonly endpoints: SocketEndpoints;
   private readonly settings: ConnectionSettings;
-  private readonly metadata: Array<readonly [string, Uint8Array | string]>;
-  private inbox: Inbound[] = [];
-  private inboxHead = 0;
-  private receivers: Receiver[] = [];
-  private senders: Sender[] = [];
-  private waking = false;
+  private readonly metadata: ReadonlyArray<readonly [string, Uint8Array | string]>;
+  private readonly inbox: Inbox;
+  private readonly receivers = new ReceiveWaiters();
+  private readonly senders = new SendWaiters();
   private rr = 0;
   private isClosed = false;
   private readonly hooks: ConnectionHooks;
@@ -67,20 +46,14 @@ export abstract class SocketBase {
   ) {
     this.opts = resolveOptions(options);
     this.events = new SocketEvents((err) => this.log(`event listener threw: ${String(err)}`));
-    this.settings = {
-      socketType: type,
-      maxMessageSize: this.opts.maxMessageSize,
-      heartbeatInterval: this.opts.heartbeatInterval,
-      heartbeatTimeout: this.opts.heartbeatTimeout,
-      heartbeatTimeToLive: this.opts.heartbeatTimeToLive,
-      handshakeTimeout: this.opts.handshakeInterval,
-    };
-    this.metadata = [["Socket-Type", type]];
-    if (this.opts.routingId !== null && sendsIdentity(type)) this.metadata.push(["Identity", this.opts.routingId]);
+    this.settings = connectionSettings(type, this.opts);
+    this.metadata = readyMetadata(type, this.opts);
+    this.inbox = new Inbox(this.opts);
+    this.endpoints = new SocketEndpoints(this, this.opts, (stream, endpoint, dialer) => this.adopt(stream, endpoint, dialer));
     this.hooks = {
       onHandshake: (conn) => this.onHandshake(conn),
       onMessage: (conn, frames) => this.onMessage(conn, frames),
-      onWritable: () => this.wakeSenders(),
+      onWritable: () => this.senders.wake(),
       onClose: (conn, reason, error) => this.onConnectionClose(conn, reason, error),
     };
   }
@@ -104,54 +77,23 @@ export abstract class SocketBase {
    * Binds to `tcp://host:port` (port `0` or `*` picks a free one; read it back from `lastEndpoint`) or to
    * `ipc://path` (a unix socket file, removed again by `unbind`/`close`).
    */
-  async bind(endpoint: string): Promise<void> {
-    this.assertOpen();
-    const target = parseEndpoint(endpoint, true);
-    let listener: Listener;
-    try {
-      listener = await listenOn(target, (stream) => this.adopt(stream, listener.endpoint, null));
-    } catch (err) {
-      if (err instanceof ZmtpError) throw err;
-      throw new ZmtpError("EINVAL", `cannot bind ${endpoint}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (this.isClosed) {
-      listener.close();
-      throw new ZmtpError("ETERM", "socket closed while binding");
-    }
-    this.listeners.set(listener.endpoint, listener);
-    this.lastEndpoint = listener.endpoint;
-    this.events.emit("bind", { address: listener.endpoint });
+  bind(endpoint: string): Promise<void> {
+    return this.endpoints.bind(endpoint);
   }
 
   /** Stops listening on an endpoint previously bound (as returned in `lastEndpoint`). */
   async unbind(endpoint: string): Promise<void> {
-    const listener = this.listeners.get(endpoint);
-    if (!listener) throw new ZmtpError("EINVAL", `not bound to ${endpoint}`);
-    listener.close();
-    this.listeners.delete(endpoint);
-    this.events.emit("unbind", { address: endpoint });
+    this.endpoints.unbind(endpoint);
   }
 
   /** Connects to `tcp://host:port` or `ipc://path`; retries in the background until it succeeds and after every loss. */
   connect(endpoint: string, options: ConnectOptions = {}): void {
-    this.assertOpen();
-    if (this.dialers.has(endpoint)) throw new ZmtpError("EINVAL", `already connected to ${endpoint}`);
-    const routingId = options.routingId === undefined ? null : Buffer.from(options.routingId);
-    const dialer = new Dialer(endpoint, this.opts.reconnectInterval, this.opts.reconnectMaxInterval, {
-      onStream: (d, stream) => this.adopt(stream, d.endpoint, d),
-      onRetry: (d, error, interval) => this.events.emit("connect:retry", { address: d.endpoint, interval, error }),
-    }, routingId);
-    this.dialers.set(endpoint, dialer);
-    dialer.start();
+    this.endpoints.connect(endpoint, options);
   }
 
   /** Stops connecting to `endpoint` and closes the connection made through it. */
   disconnect(endpoint: string): void {
-    const dialer = this.dialers.get(endpoint);
-    if (!dialer) throw new ZmtpError("EINVAL", `not connected to ${endpoint}`);
-    dialer.stop();
-    this.dialers.delete(endpoint);
-    for (const [conn, d] of this.dialerOf) if (d === dialer) conn.close("disconnected by user", null);
+    this.endpoints.disconnect(endpoint);
   }
 
   /** Receives the next message. Rejects with ETERM once the socket is closed, EAGAIN after `receiveTimeout`. */
@@ -161,22 +103,13 @@ export abstract class SocketBase {
     } catch (err) {
       return Promise.reject(err);
     }
-    while (this.inboxHead < this.inbox.length) {
-      const item = this.shiftInbox();
+    while (!this.inbox.empty) {
+      const item = this.inbox.shift();
       const frames = this.deliver(item.conn, item.frames);
       if (frames !== null) return Promise.resolve(frames);
     }
     if (this.isClosed) return Promise.reject(new ZmtpError("ETERM", "socket is closed"));
-    return new Promise((resolve, reject) => {
-      const receiver: Receiver = { resolve, reject, timer: null };
-      if (this.opts.receiveTimeout >= 0) {
-        receiver.timer = setTimeout(() => {
-          this.receivers.splice(this.receivers.indexOf(receiver), 1);
-          reject(new ZmtpError("EAGAIN", "receive timed out"));
-        }, this.opts.receiveTimeout);
-      }
-      this.receivers.push(receiver);
-    });
+    return this.receivers.wait(this.opts.receiveTimeout);
   }
 
   /** Iterates over received messages until the socket is closed. */
@@ -198,16 +131,12 @@ export abstract class SocketBase {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    for (const listener of this.listeners.values()) listener.close();
-    this.listeners.clear();
-    for (const dialer of this.dialers.values()) dialer.stop();
-    this.dialers.clear();
+    this.endpoints.close();
     for (const conn of [...this.connections]) conn.closeGracefully(this.opts.linger, "socket closed");
     const error = new ZmtpError("ETERM", "socket is closed");
-    for (const r of this.receivers.splice(0)) this.settle(r.timer, () => r.reject(error));
-    for (const s of this.senders.splice(0)) this.settle(s.timer, () => s.reject(error));
-    this.inbox = [];
-    this.inboxHead = 0;
+    this.receivers.rejectAll(error);
+    this.senders.rejectAll(error);
+    this.inbox.clear();
     this.events.emit("close", { address: this.lastEndpoint ?? "" });
     this.events.clear();
   }
@@ -239,16 +168,7 @@ export abstract class SocketBase {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => {
-      const sender: Sender = { attempt, resolve, reject, timer: null };
-      if (this.opts.sendTimeout >= 0) {
-        sender.timer = setTimeout(() => {
-          this.senders.splice(this.senders.indexOf(sender), 1);
-          reject(new ZmtpError("EAGAIN", "send timed out: no peer ready"));
-        }, this.opts.sendTimeout);
-      }
-      this.senders.push(sender);
-    });
+    return this.senders.wait(attempt, this.opts.sendTimeout);
   }
 
   /** Next peer in round-robin order whose queue is below the high-water mark, or null. */
@@ -285,21 +205,10 @@ export abstract class SocketBase {
 
   /** Describes a connection for events. */
   protected peerInfo(conn: Connection): PeerInfo {
-    return {
-      connectionId: conn.id,
-      address: conn.remoteAddress,
-      socketType: conn.peerSocketType,
-      identity: conn.peerIdentity,
-      routingId: conn.routingId,
-      stats: { ...conn.stats },
-    };
+    return describePeer(conn);
   }
 
   // ---- internals -----------------------------------------------------------------------
-
-  private assertOpen(): void {
-    if (this.isClosed) throw new ZmtpError("ETERM", "socket is closed");
-  }
 
   private adopt(stream: Stream, endpoint: string, dialer: Dialer | null): Connection {
     const conn = new Connection(stream, endpoint, this.settings, new NullMechanism(this.metadata), this.hooks);
@@ -308,50 +217,32 @@ export abstract class SocketBase {
       return conn;
     }
     this.connections.add(conn);
-    if (dialer) this.dialerOf.set(conn, dialer);
+    if (dialer) this.endpoints.track(conn, dialer);
     this.events.emit(dialer ? "connect" : "accept", { address: endpoint, peer: this.peerInfo(conn) });
     return conn;
   }
 
   private onHandshake(conn: Connection): string | null {
     if (this.isClosed) return "socket closed";
-    const dialer = this.dialerOf.get(conn) ?? null;
+    const dialer = this.endpoints.dialerFor(conn);
     const refusal = this.admitPeer(conn, dialer);
     if (refusal !== null) return refusal;
     this.peers.push(conn);
     dialer?.resetBackoff();
     this.events.emit("handshake", { address: conn.endpoint, peer: this.peerInfo(conn) });
-    this.wakeSenders();
+    this.senders.wake();
     return null;
   }
 
   private onMessage(conn: Connection, frames: Buffer[]): void {
     if (!this.acceptIncoming(conn, frames)) return;
-    if (this.receivers.length > 0 && this.inboxHead === this.inbox.length) {
+    if (this.receivers.length > 0 && this.inbox.empty) {
       const out = this.deliver(conn, frames);
       if (out === null) return;
-      const r = this.receivers.shift() as Receiver;
-      this.settle(r.timer, () => r.resolve(out));
+      this.receivers.resolveNext(out);
       return;
     }
-    this.inbox.push({ conn, frames });
-    conn.queuedInbound++;
-    const hwm = this.opts.receiveHighWaterMark;
-    if (hwm > 0 && conn.queuedInbound >= hwm) conn.pause();
-  }
-
-  private shiftInbox(): Inbound {
-    const item = this.inbox[this.inboxHead++] as Inbound;
-    if (this.inboxHead === this.inbox.length) {
-      this.inbox = [];
-      this.inboxHead = 0;
-    } else if (this.inboxHead >= 1024) {
-      this.inbox = this.inbox.slice(this.inboxHead);
-      this.inboxHead = 0;
-    }
-    const hwm = this.opts.receiveHighWaterMark;
-    if (item.conn.queuedInbound-- === hwm && hwm > 0) item.conn.resume();
-    return item;
+    this.inbox.push(conn, frames);
   }
 
   private onConnectionClose(conn: Connection, reason: string, error: ZmtpError | null): void {
@@ -367,39 +258,7 @@ export abstract class SocketBase {
     const peer = this.peerInfo(conn);
     if (error !== null && !handshaken) this.events.emit("handshake:error:protocol", { address: conn.endpoint, peer, error });
     this.events.emit("disconnect", { address: conn.endpoint, peer, reason, error, handshaken });
-    const dialer = this.dialerOf.get(conn);
-    if (dialer) {
-      this.dialerOf.delete(conn);
-      if (!this.isClosed) dialer.scheduleReconnect();
-    }
-    this.wakeSenders();
-  }
-
-  private wakeSenders(): void {
-    if (this.waking) return;
-    this.waking = true;
-    try {
-      while (this.senders.length > 0) {
-        const s = this.senders[0] as Sender;
-        let done: boolean;
-        try {
-          done = s.attempt();
-        } catch (err) {
-          this.senders.shift();
-          this.settle(s.timer, () => s.reject(err as Error));
-          continue;
-        }
-        if (!done) break;
-        this.senders.shift();
-        this.settle(s.timer, s.resolve);
-      }
-    } finally {
-      this.waking = false;
-    }
-  }
-
-  private settle(timer: Timer | null, fn: () => void): void {
-    if (timer !== null) clearTimeout(timer);
-    fn();
+    this.endpoints.lost(conn);
+    this.senders.wake();
   }
 }

@@ -1,0 +1,111 @@
+/** The handshake of one connection: greetings, the mechanism's commands up to the peer's READY, and its time limit (RFC 37 "Version Negotiation", "Authentication and Confidentiality"). */
+import type { BatchedWriter } from "./batched-writer.ts";
+import { type Command, encodeError, parseCommand } from "./command.ts";
+import type { FrameDecoder } from "./frame-decoder.ts";
+import { GREETING_SIZE, checkGreetingPrefix, encodeGreeting, parseGreeting } from "./greeting.ts";
+import type { Mechanism } from "./mechanism.ts";
+import type { Metadata } from "./metadata.ts";
+import { type SocketType, isCompatible } from "./socket-type.ts";
+import { ZmtpError, protocolError } from "./zmtp-error.ts";
+
+const MAX_HANDSHAKE_BYTES = 64 * 1024; // a peer may not buffer more than this before READY
+
+/** Drives one connection from its greeting to the peer's READY; the connection keeps the state and reads the frames. */
+export class Handshake {
+  private timer: Timer | null = null;
+
+  /**
+   * Sends our greeting and starts the time limit.
+   * @param writer - the connection's writer; handshake commands are flushed at once.
+   * @param timeoutMs - ms after which `onTimeout` is called unless {@link finish} came first; 0 for no limit.
+   */
+  constructor(
+    private readonly mechanism: Mechanism,
+    private readonly writer: BatchedWriter,
+    timeoutMs: number,
+    onTimeout: () => void,
+  ) {
+    // RFC 37 "Version Negotiation": we send the whole greeting at once; any 3.x peer accepts that.
+    writer.queue.appendRaw(encodeGreeting(mechanism.name, mechanism.asServer));
+    writer.flush();
+    if (timeoutMs > 0) {
+      this.timer = setTimeout(onTimeout, timeoutMs);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Reads the peer's greeting once all 64 octets arrived; a non-ZMTP peer is refused at its first bad octet,
+   * a peer using another security mechanism once its greeting is complete.
+   * @returns the peer's ZMTP minor version (1 for 3.1 and later, 0 for 3.0), or null while the greeting is incomplete.
+   */
+  readGreeting(decoder: FrameDecoder): number | null {
+    checkGreetingPrefix(decoder.peek(11));
+    const raw = decoder.read(GREETING_SIZE);
+    if (raw === null) return null;
+    const greeting = parseGreeting(raw);
+    if (greeting.mechanism !== this.mechanism.name) {
+      throw protocolError(`security mechanism mismatch: peer uses ${greeting.mechanism}, we use ${this.mechanism.name}`);
+    }
+    // RFC 23/37: a 3.0 peer speaks the same framing but knows no PING/PONG.
+    return greeting.major > 3 ? 1 : greeting.minor;
+  }
+
+  /** Sends the mechanism's opening commands (after the peer's greeting). */
+  start(): void {
+    for (const cmd of this.mechanism.start()) this.writer.queue.appendRaw(cmd);
+    this.writer.flush();
+  }
+
+  /**
+   * The next complete handshake command, or null until one has arrived. Before READY a peer may send
+   * commands only, and may not make us buffer more than 64 KiB.
+   */
+  nextCommand(decoder: FrameDecoder): Command | null {
+    if (decoder.buffered > MAX_HANDSHAKE_BYTES) throw protocolError("handshake command too large");
+    const frame = decoder.next();
+    if (frame === null) return null;
+    if (!frame.command) throw protocolError("message frame received before the handshake completed");
+    return parseCommand(frame.body);
+  }
+
+  /** Feeds a command to the mechanism and sends its replies; returns the peer's READY metadata once the handshake is done. */
+  onCommand(command: Command): Metadata | undefined {
+    const step = this.mechanism.onCommand(command);
+    for (const cmd of step.reply) this.writer.queue.appendRaw(cmd);
+    if (step.reply.length > 0) this.writer.flush();
+    return step.peerMetadata;
+  }
+
+  /** Refuses a peer whose socket type cannot talk to ours (RFC 37 "Socket Semantics"): ERROR, then ESOCKTNOSUPPORT. */
+  checkCompatible(ours: SocketType, theirs: string): void {
+    if (isCompatible(ours, theirs)) return;
+    this.refuse("Invalid socket type");
+    throw new ZmtpError("ESOCKTNOSUPPORT", `peer socket type ${theirs} cannot talk to ${ours}`);
+  }
+
+  /** Tells the peer why we drop it (RFC 37 ERROR command, reason up to 255 octets); only for a peer that has seen our greeting. */
+  refuse(reason: string): void {
+    this.writer.queue.appendRaw(encodeError(reason));
+    this.writer.flush();
+  }
+
+  /** Stops the time limit (handshake complete or connection closed). */
+  finish(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+/** The peer's socket type from its READY metadata; a READY without `Socket-Type` is a protocol error. */
+export function readySocketType(meta: Metadata): string {
+  const type = meta.get("socket-type");
+  if (type === undefined) throw protocolError("READY without Socket-Type");
+  return type.toString("latin1");
+}
+
+/** A copy of the peer's `Identity` from its READY metadata, or null if absent or empty. */
+export function readyIdentity(meta: Metadata): Buffer | null {
+  const identity = meta.get("identity");
+  return identity !== undefined && identity.length > 0 ? Buffer.from(identity) : null;
+}
