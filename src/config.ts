@@ -178,13 +178,13 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   }
 }
 
-/** A unix socket path for `--ipc`, checked by the zmtp endpoint parser (non-empty, at most MAX_IPC_PATH bytes). */
+/** A unix socket path for `--ipc`, checked by the zmtp endpoint parser (a non-empty file path of at most MAX_IPC_PATH bytes). */
 function ipcPath(path: string | undefined, role: Role): string | undefined {
   if (path === undefined) return undefined;
   try {
     parseEndpoint(formatIpcEndpoint(path), true);
-  } catch {
-    throw usage(`ipc socket path must be 1-${MAX_IPC_PATH} bytes (got ${JSON.stringify(path)})`, role);
+  } catch (err) {
+    throw usage(`ipc socket path must be a file path of 1-${MAX_IPC_PATH} bytes (got ${JSON.stringify(path)}: ${(err as Error).message})`, role);
   }
   return path;
 }

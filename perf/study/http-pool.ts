@@ -54,6 +54,7 @@ export class HttpPool {
   private pump(): void {
     while (this.queue.length > 0) {
       const conn = this.idle.pop();
+      if (conn?.closed) continue; // the server closed it while idle
       if (conn) {
         conn.send(this.queue.shift()!);
         continue;

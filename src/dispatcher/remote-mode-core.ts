@@ -2,6 +2,7 @@
 import { encodeError } from "../codec/index.ts";
 import { encodeDispatcherMessage, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskResult, type WorkerAuth } from "../protocol/index.ts";
 import { Fifo } from "../workers/fifo.ts";
+import { formatIpcEndpoint } from "../zmtp/endpoint.ts";
 import type { Router } from "../zmtp/index.ts";
 import type { DispatchJob, JobOutcome, LateResult } from "./dispatch-mode.ts";
 import {
@@ -83,7 +84,7 @@ export class RemoteModeCore {
     const endpoint = r.lastEndpoint!;
     let ipc: string | undefined;
     if (this.opts.ipcPath !== undefined) {
-      await r.bind(`ipc://${this.opts.ipcPath}`);
+      await r.bind(formatIpcEndpoint(this.opts.ipcPath));
       ipc = r.lastEndpoint!;
     }
     this.loop = this.receive();

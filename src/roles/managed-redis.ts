@@ -27,10 +27,11 @@ export async function startManagedRedis(opts: { dataDir: string; log: Log }): Pr
   mkdirSync(dir, { recursive: true });
   const pidfile = resolve(dir, "redis.pid");
   await stopStale(pidfile, opts.log);
+  const sock = resolve(dir, "redis.sock");
+  const useSocket = fitsIpcPath(sock);
   let lastErr = "";
   for (let attempt = 0; attempt < 5; attempt++) {
-    const sock = resolve(dir, "redis.sock");
-    const where: Endpoint = fitsIpcPath(sock) ? { unix: sock } : { port: freePort() };
+    const where: Endpoint = useSocket ? { unix: sock } : { port: freePort() };
     const listen = "unix" in where
       ? ["--port", "0", "--unixsocket", where.unix, "--unixsocketperm", "700"]
       : ["--port", String(where.port), "--bind", "127.0.0.1", "--protected-mode", "yes"];

@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { childEnvironment, type UpConfig } from "../config.ts";
 import type { Log } from "../log.ts";
-import { fitsIpcPath } from "../zmtp/endpoint.ts";
+import { fitsIpcPath, formatIpcEndpoint } from "../zmtp/endpoint.ts";
 import { startManagedRedis } from "./managed-redis.ts";
 import type { Running } from "./running.ts";
 import { spawnRole, type RoleProcess } from "./spawn-role.ts";
@@ -74,7 +74,7 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     if (remote) {
       const endpoint = dispatcher.ready.split(" ")[1]!;
       dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
-      const local = ipc ? `ipc://${ipc}` : endpoint;
+      const local = ipc ? formatIpcEndpoint(ipc) : endpoint;
       print(`dispatcher: ${endpoint} (${cfg.mode} mode${ipc ? `; this machine's workers use ${local}` : ""})`);
       await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), local, ...timeout, ...common])));
     }

@@ -21,10 +21,6 @@ export class Heartbeat {
   private pingSentAt = 0;
   private stopped = false;
 
-  private readonly interval: number;
-  private readonly timeout: number;
-  private readonly timeToLive: number;
-
   /**
    * @param writer - the connection's writer: PINGs are flushed at once, PONGs go with the tick's batch.
    * @param settings - `heartbeatInterval` (ms between our PINGs; 0 sends none), `heartbeatTimeout` (ms after a PING
@@ -34,20 +30,16 @@ export class Heartbeat {
   constructor(
     private readonly host: HeartbeatHost,
     private readonly writer: BatchedWriter,
-    settings: Pick<ConnectionSettings, "heartbeatInterval" | "heartbeatTimeout" | "heartbeatTimeToLive">,
+    private readonly settings: Pick<ConnectionSettings, "heartbeatInterval" | "heartbeatTimeout" | "heartbeatTimeToLive">,
     private readonly stats: Pick<PeerStats, "pingsSent" | "pingsReceived" | "pongsReceived">,
-  ) {
-    this.interval = settings.heartbeatInterval;
-    this.timeout = settings.heartbeatTimeout;
-    this.timeToLive = settings.heartbeatTimeToLive;
-  }
+  ) {}
 
   /** Starts sending PINGs (call once the handshake is done, for ZMTP 3.1 peers only). */
   start(): void {
-    if (this.interval <= 0 || this.stopped) return;
+    if (this.settings.heartbeatInterval <= 0 || this.stopped) return;
     this.pingTimer = setTimeout(() => {
       if (this.stopped) return;
-      const ping = encodePing(this.timeToLive / 100);
+      const ping = encodePing(this.settings.heartbeatTimeToLive / 100);
       this.stats.pingsSent++;
       this.writer.queue.appendRaw(ping);
       this.writer.flush();
@@ -58,11 +50,11 @@ export class Heartbeat {
           if (!this.stopped && this.host.lastReceived() < this.pingSentAt) {
             this.host.expire("heartbeat timeout: peer sent nothing after PING");
           }
-        }, this.timeout);
+        }, this.settings.heartbeatTimeout);
         this.checkTimer.unref();
       }
       this.start();
-    }, this.interval);
+    }, this.settings.heartbeatInterval);
     this.pingTimer.unref();
   }
 
