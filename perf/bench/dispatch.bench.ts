@@ -1,7 +1,7 @@
 /** mitata bench of the dispatch step: a real Dispatcher with LocalMode (2 threads) over a private redis-server. */
 import { bench, group } from "mitata";
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
-import { LocalMode } from "../../src/dispatcher/local-mode.ts";
+import { LocalMode } from "../../src/dispatcher/modes/local-mode.ts";
 import { silentLog } from "../../src/log.ts";
 import { createRedisStore } from "../../src/store/redis-store.ts";
 import { startRedis } from "../../test/support/redis-server.ts";

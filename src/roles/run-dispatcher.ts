@@ -2,9 +2,9 @@
 import type { DispatcherConfig } from "../config.ts";
 import type { DispatchMode } from "../dispatcher/dispatch-mode.ts";
 import { Dispatcher } from "../dispatcher/dispatcher.ts";
-import { LocalMode } from "../dispatcher/local-mode.ts";
-import { PullMode } from "../dispatcher/pull-mode.ts";
-import { PushMode } from "../dispatcher/push-mode.ts";
+import { LocalMode } from "../dispatcher/modes/local-mode.ts";
+import { PullMode } from "../dispatcher/modes/pull-mode.ts";
+import { PushMode } from "../dispatcher/modes/push-mode.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
 import type { Running } from "./running.ts";

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
-import { LocalMode } from "../../src/dispatcher/local-mode.ts";
+import { LocalMode } from "../../src/dispatcher/modes/local-mode.ts";
 import { silentLog } from "../../src/log.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
 import { eventually } from "../support/faas-binary.ts";

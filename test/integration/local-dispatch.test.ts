@@ -4,7 +4,7 @@ import { createApp } from "../../src/api/app.ts";
 import { serveApi, type ApiServer } from "../../src/api/serve-api.ts";
 import { FaasClient } from "../../src/client/index.ts";
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
-import { LocalMode } from "../../src/dispatcher/local-mode.ts";
+import { LocalMode } from "../../src/dispatcher/modes/local-mode.ts";
 import { silentLog } from "../../src/log.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";

@@ -1,6 +1,6 @@
 // Pull mode end to end in one test process: real Redis, Dispatcher core + PullMode, workers in-process and as child processes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { PullMode } from "../../src/dispatcher/pull-mode.ts";
+import type { PullMode } from "../../src/dispatcher/modes/pull-mode.ts";
 import { createLog, silentLog } from "../../src/log.ts";
 import { decodeDispatcherMessage, encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
 import { startPullWorker, type RemoteWorker } from "../../src/workers/pull-worker.ts";

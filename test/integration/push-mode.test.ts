@@ -1,6 +1,6 @@
 // Push mode end to end in one test process: real Redis, Dispatcher core + PushMode, workers in-process and as child processes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { PushMode } from "../../src/dispatcher/push-mode.ts";
+import type { PushMode } from "../../src/dispatcher/modes/push-mode.ts";
 import { createLog, silentLog } from "../../src/log.ts";
 import { decodeDispatcherMessage, encodePushMessage, PROTOCOL_VERSION, type TaskMessage } from "../../src/protocol/index.ts";
 import { startPushWorker, type RemoteWorker } from "../../src/workers/push-worker.ts";

@@ -1,8 +1,8 @@
 /** Test support for pull/push modes: Redis + store + Dispatcher core + a remote mode in-process, and task helpers. */
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
-import { PullMode } from "../../src/dispatcher/pull-mode.ts";
-import { PushMode } from "../../src/dispatcher/push-mode.ts";
-import type { RemoteModeOptions } from "../../src/dispatcher/remote-mode-options.ts";
+import { PullMode } from "../../src/dispatcher/modes/pull-mode.ts";
+import { PushMode } from "../../src/dispatcher/modes/push-mode.ts";
+import type { RemoteModeOptions } from "../../src/dispatcher/modes/remote-mode-options.ts";
 import { silentLog, type Log } from "../../src/log.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
 import type { TaskRecord } from "../../src/store/types.ts";

@@ -1,5 +1,5 @@
 /** Push mode: workers register their capacity over DEALER sockets; the dispatcher's ROUTER pushes each task to the least-loaded one. */
-import { decodePushMessage, encodeDispatcherMessage, type PushMessage } from "../protocol/index.ts";
+import { decodePushMessage, encodeDispatcherMessage, type PushMessage } from "../../protocol/index.ts";
 import { RemoteMode } from "./remote-mode.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 

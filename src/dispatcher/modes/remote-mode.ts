@@ -1,5 +1,5 @@
 /** The DispatchMode plumbing pull and push share; a mode adds its capacity rule, placement and message handling. */
-import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "./dispatch-mode.ts";
+import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "../dispatch-mode.ts";
 import { RemoteModeCore } from "./remote-mode-core.ts";
 import type { RemoteEndpoints, RemoteModeOptions } from "./remote-mode-options.ts";
 import type { Assignment } from "./remote-tasks.ts";

@@ -1,7 +1,7 @@
 /** Local mode: the dispatcher runs tasks on its own pool of Bun Worker threads. */
-import type { Log } from "../log.ts";
-import { ThreadPool } from "../workers/thread-pool.ts";
-import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
+import type { Log } from "../../log.ts";
+import { ThreadPool } from "../../workers/thread-pool.ts";
+import type { DispatchJob, DispatchMode, JobOutcome } from "../dispatch-mode.ts";
 
 /** Options of {@link LocalMode}. */
 export interface LocalModeOptions {

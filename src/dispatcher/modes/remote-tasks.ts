@@ -1,6 +1,6 @@
 /** The tasks a remote mode has handed to workers: who holds each one, its deadline, and its caller's promise. */
-import { MAX_QUEUED_PER_THREAD } from "../protocol/index.ts";
-import type { DispatchJob, JobOutcome } from "./dispatch-mode.ts";
+import { MAX_QUEUED_PER_THREAD } from "../../protocol/index.ts";
+import type { DispatchJob, JobOutcome } from "../dispatch-mode.ts";
 
 /** One task on a remote worker. */
 export interface Assignment {

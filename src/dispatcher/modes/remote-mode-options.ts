@@ -1,6 +1,6 @@
 /** The options of the remote dispatch modes (pull and push), each with its default, and the ROUTER they configure. */
-import type { Log } from "../log.ts";
-import { Router } from "../zmtp/index.ts";
+import type { Log } from "../../log.ts";
+import { Router } from "../../zmtp/index.ts";
 
 /** Options of `PullMode` and `PushMode`. */
 export interface RemoteModeOptions {

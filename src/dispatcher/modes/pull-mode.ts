@@ -1,7 +1,7 @@
 /** Pull mode: workers ask for tasks over REQ sockets; the dispatcher's ROUTER holds their requests and answers as tasks arrive. */
-import { encodeDispatcherMessage, decodePullRequest, type PullRequest, type TaskResult } from "../protocol/index.ts";
-import { Fifo } from "../workers/fifo.ts";
-import type { Router } from "../zmtp/index.ts";
+import { encodeDispatcherMessage, decodePullRequest, type PullRequest, type TaskResult } from "../../protocol/index.ts";
+import { Fifo } from "../../workers/fifo.ts";
+import type { Router } from "../../zmtp/index.ts";
 import { RemoteMode } from "./remote-mode.ts";
 import type { Assignment } from "./remote-tasks.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";

@@ -1,17 +1,17 @@
 /** What pull and push modes share: the ROUTER and its events, the task registry, waiting jobs, code-once sending, auth. */
-import { encodeError } from "../codec/index.ts";
-import { encodeDispatcherMessage, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskResult, type WorkerAuth } from "../protocol/index.ts";
-import { Fifo } from "../workers/fifo.ts";
-import { formatIpcEndpoint } from "../zmtp/endpoint.ts";
-import type { Router } from "../zmtp/index.ts";
-import type { DispatchJob, JobOutcome, LateResult } from "./dispatch-mode.ts";
+import { encodeError } from "../../codec/index.ts";
+import { encodeDispatcherMessage, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
+import { Fifo } from "../../workers/fifo.ts";
+import { formatIpcEndpoint } from "../../zmtp/endpoint.ts";
+import type { Router } from "../../zmtp/index.ts";
+import type { DispatchJob, JobOutcome, LateResult } from "../dispatch-mode.ts";
 import {
   bindEndpoint, createRouter, portOf, resolveRemoteOptions, type RemoteEndpoints, type RemoteModeOptions, type ResolvedRemoteOptions,
 } from "./remote-mode-options.ts";
 import { RemoteTasks, type Assignment } from "./remote-tasks.ts";
 import { SecretCheck } from "./secret-check.ts";
 import { SentFunctions } from "./sent-functions.ts";
-import { throttledWarn } from "./throttled-warn.ts";
+import { throttledWarn } from "../throttled-warn.ts";
 
 /** A job the mode accepted and has not placed on a worker yet (costs no attempt while it waits). */
 export interface PendingJob {
