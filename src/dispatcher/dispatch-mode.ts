@@ -2,7 +2,7 @@
 
 /** A task ready to run: everything an executor needs, function code included. */
 export interface DispatchJob {
-  /** The queue entry this start came from (echoed by remote workers so a late result can still be written). */
+  /** The queue entry this run came from. */
   streamId: string;
   taskId: string;
   functionId: string;
@@ -12,23 +12,31 @@ export interface DispatchJob {
   args: string;
   /** Per-task timeout override in ms, or null for the mode's default. */
   timeoutMs: number | null;
-  /** Which start this is (1 for the first). */
+  /** Which start this will be if an executor starts it (1 for the first). */
   attempts: number;
+}
+
+/** How the core hands a job to a mode: what it wants to hear back besides the outcome. */
+export interface RunControl {
+  /**
+   * Call once, at the moment an executor really starts the job (not when it is buffered, prefetched or posted
+   * behind a running task). Until then the task stays QUEUED and no attempt is charged for it.
+   */
+  started(): void;
+  /** Place this job before every job the mode holds that has not started (a task whose executor was lost). */
+  first?: boolean;
 }
 
 /**
  * How a job ended. COMPLETED/FAILED are final (FAILED includes user errors and timeouts);
- * LOST means the executor vanished (a worker died) and the task should be queued again.
+ * LOST means it did not finish and should run again: the executor vanished after `started()`, or the mode
+ * gave the job back before any executor started it (the core tells the two apart by whether `started()` came).
  */
 export type JobOutcome =
   | { status: "COMPLETED" | "FAILED"; result: string; executor: string }
   | { status: "LOST"; reason: string };
 
-/**
- * A final result the mode does not hold a run for: it arrived after its worker was declared lost, after the
- * task's dispatcher-side deadline, or after a dispatcher restart. The core writes it like any outcome: the
- * store writes a task's final state once and never flips it.
- */
+/** Interim (to be removed with the remote-mode rework): a result the mode holds no run for. */
 export interface LateResult {
   streamId: string;
   taskId: string;
@@ -45,10 +53,15 @@ export interface DispatchMode {
   capacity(): number;
   /** Register a listener called whenever capacity may have grown (e.g. a worker joined). */
   onCapacity(listener: () => void): void;
-  /** Optional: register the listener the mode hands late results to (remote modes). */
+  /** Interim (to be removed): the listener late results go to. */
   onLateResult?(listener: (result: LateResult) => void): void;
   /** Run one job; resolves with its outcome, never rejects. */
-  run(job: DispatchJob): Promise<JobOutcome>;
+  run(job: DispatchJob, control: RunControl): Promise<JobOutcome>;
+  /**
+   * Graceful stop, first step: start nothing new from now on, and settle every held job that no executor has
+   * started as LOST at once (the core hands those back to the queue uncharged). Jobs already started go on.
+   */
+  stopStarting(): void;
   /** Stop; pending runs settle (LOST for work that did not finish). */
   close(): Promise<void>;
 }

@@ -162,7 +162,7 @@ export class Dispatcher {
         this.settle(task, { status: "FAILED", executor: this.mode.name, result: encodeError(new Error(`function ${task.functionId} no longer exists`)) });
         continue;
       }
-      void this.mode.run({ ...task, code }).then((outcome) => this.settle(task, outcome));
+      void this.mode.run({ ...task, code }, { started: () => {} }).then((outcome) => this.settle(task, outcome));
     }
   }
 

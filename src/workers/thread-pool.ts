@@ -11,12 +11,21 @@ import { ThreadSlot, type Death, type SlotEvents } from "./thread-slot.ts";
 
 export type { ThreadPoolOptions } from "./thread-pool-options.ts";
 
+/** What a caller of {@link ThreadPool.run} may ask besides the outcome. */
+export interface RunOptions {
+  /** Called once when a thread starts the job. Default: none. */
+  started?: () => void;
+  /** Queue the job ahead of every waiting job. Default: false (first in, first out). */
+  first?: boolean;
+}
+
 /** How long `close()` waits for each terminated thread to report that it is gone. */
 const CLOSE_WAIT_MS = 5000;
 
 /** A job accepted by `run`, with its caller's promise. */
 interface Accepted {
   job: PoolJob;
+  started?: () => void;
   resolve(outcome: PoolOutcome): void;
   reject(error: Error): void;
 }
@@ -88,15 +97,34 @@ export class ThreadPool {
     return this.#whenReady.promise;
   }
 
-  /** Run a job on the next free thread; see the class doc for what settles how. */
-  run(job: PoolJob): Promise<PoolOutcome> {
+  /**
+   * Run a job on the next free thread; see the class doc for what settles how. `control.started` is called when
+   * a thread really starts it (not while it waits in the queue or behind a running job); `control.first` puts it
+   * ahead of every queued job.
+   */
+  run(job: PoolJob, control: RunOptions = {}): Promise<PoolOutcome> {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
     return new Promise<PoolOutcome>((resolve, reject) => {
-      const accepted: Accepted = { job, resolve, reject };
+      const accepted: Accepted = { job, started: control.started, resolve, reject };
       const slot = this.#slotFor();
-      if (slot === null) this.#queue.push(accepted);
-      else this.#start(slot, accepted);
+      if (slot !== null) this.#start(slot, accepted);
+      else if (control.first) this.#queue.unshift(accepted);
+      else this.#queue.push(accepted);
     });
+  }
+
+  /**
+   * Reject every job still waiting in the queue (not handed to a thread) with `PoolClosedError`, and return how
+   * many there were. Jobs running or posted to threads go on. Used for a graceful stop.
+   */
+  withdrawQueued(): number {
+    const error = new PoolClosedError("job withdrawn before it started");
+    let n = 0;
+    for (const task of this.#queue.drain()) {
+      task.reject(error);
+      n++;
+    }
+    return n;
   }
 
   /**
@@ -160,6 +188,9 @@ export class ThreadPool {
   }
 
   readonly #events: SlotEvents<Accepted> = {
+    started: (_slot, task) => {
+      task.started?.();
+    },
     ready: (slot) => {
       this.#respawns.succeed(slot);
       this.#checkReady();

@@ -20,6 +20,8 @@ export interface Death {
 /** What a slot tells its pool. `T` is the pool's record of an accepted job. */
 export interface SlotEvents<T extends { job: PoolJob }> {
   ready(slot: ThreadSlot<T>): void;
+  /** The thread starts running `task` now (it was posted to an idle thread, or the job before it finished). */
+  started(slot: ThreadSlot<T>, task: T): void;
   done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
   timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
   /** `task`: the job it was running; `unstarted`: jobs posted ahead that it never started (run them elsewhere). */
@@ -181,6 +183,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   }
 
   #arm(held: Held<T>): void {
+    this.events.started(this, held.task);
     this.#timer = setTimeout(this.#onTimeout, Math.min(held.timeoutMs, MAX_TIMER_MS), held.timeoutMs);
   }
 

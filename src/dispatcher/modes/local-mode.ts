@@ -1,7 +1,7 @@
 /** Local mode: the dispatcher runs tasks on its own pool of Bun Worker threads. */
 import type { Log } from "../../log.ts";
 import { ThreadPool } from "../../workers/thread-pool.ts";
-import type { DispatchJob, DispatchMode, JobOutcome } from "../dispatch-mode.ts";
+import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
 
 /** Options of {@link LocalMode}. */
 export interface LocalModeOptions {
@@ -39,7 +39,7 @@ export class LocalMode implements DispatchMode {
     // Capacity is fixed: the core is woken by each finished job already.
   }
 
-  async run(job: DispatchJob): Promise<JobOutcome> {
+  async run(job: DispatchJob, control: RunControl): Promise<JobOutcome> {
     try {
       const out = await this.pool.run({
         taskId: job.taskId,
@@ -47,12 +47,17 @@ export class LocalMode implements DispatchMode {
         code: job.code,
         args: job.args,
         timeoutMs: job.timeoutMs ?? undefined,
-      });
+      }, { started: control.started, first: control.first });
       return { status: out.status, result: out.result, executor: out.executor };
     } catch (err) {
-      // Only PoolClosedError: the job was cut short by close(); it goes back to the queue.
+      // Only PoolClosedError: the job was withdrawn before it started, or cut short by close(); it goes back.
       return { status: "LOST", reason: (err as Error).message };
     }
+  }
+
+  stopStarting(): void {
+    this.closing = true;
+    this.pool.withdrawQueued();
   }
 
   async close(): Promise<void> {

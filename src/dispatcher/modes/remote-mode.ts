@@ -44,6 +44,12 @@ export abstract class RemoteMode implements DispatchMode {
     return this.core.accept(job);
   }
 
+  stopStarting(): void {
+    // Interim: settle every job not yet placed on a worker LOST (handed back uncharged by the core).
+    this.core.closing = true;
+    for (const p of this.core.pending.drain()) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
+  }
+
   close(): Promise<void> {
     return this.core.close();
   }
