@@ -132,7 +132,7 @@ export class RedisStore implements ApiStore {
   /** Register a waiter for `id`; call it before the first read, so a finish between the read and the wait is not missed. */
   private async registerWaiter(id: string, timeoutMs: number): Promise<Waiter> {
     if (!this.waiters) {
-      this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null });
+      this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null }, { log: this.opts.log, name: "subscriber" });
       this.waiters = new DoneWaiters(this.subscriber, this.keys.done);
     }
     await this.waiters.subscribe();
@@ -147,8 +147,7 @@ interface ScriptCommands {
 /** Connect to Redis and return the store once the connection answers. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
   const log = options.log ?? silentLog;
-  const redis = connectRedis(options.url);
-  redis.on("error", (err: Error) => log.debug("redis connection error", { err: err.message }));
+  const redis = connectRedis(options.url, {}, { log, name: "store" });
   const store = new RedisStore(redis, {
     url: options.url,
     ttlSeconds: options.ttlSeconds ?? 86_400,
