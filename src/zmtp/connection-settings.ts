@@ -10,7 +10,7 @@ export interface ConnectionSettings {
   maxMessageSize: number;
   /** Milliseconds between our PINGs; 0 disables heartbeats. */
   heartbeatInterval: number;
-  /** Milliseconds without any traffic after a PING before we drop the peer. */
+  /** Milliseconds without any traffic after our first unanswered PING before we drop the peer. */
   heartbeatTimeout: number;
   /** TTL in milliseconds we ask the peer to apply (sent in deciseconds); 0 for none. */
   heartbeatTimeToLive: number;

@@ -133,6 +133,7 @@ export class Connection implements StreamHandler {
   onData(chunk: Buffer): void {
     if (this.state === "closed") return;
     this.lastReceived = performance.now();
+    this.heartbeat.received();
     this.decoder.push(chunk);
     try {
       this.process();

@@ -12,19 +12,24 @@ export interface HeartbeatHost {
   expire(reason: string): void;
 }
 
-/** Heartbeat timers and counters of one connection. All timers are unref'd and cleared by `stop()`. */
+/**
+ * Heartbeat timers and counters of one connection. All timers are unref'd and cleared by `stop()`.
+ *
+ * The timeout works as libzmq's (`stream_engine_base.cpp`): its timer starts at the first PING sent while none is
+ * running, and any traffic received from the peer cancels it; the next PING starts it again. So a peer silent since
+ * time s is dropped at the latest at s + interval + timeout, never before s + timeout.
+ */
 export class Heartbeat {
   private pingTimer: Timer | null = null;
-  private checkTimer: Timer | null = null;
+  private timeoutTimer: Timer | null = null;
   private ttlTimer: Timer | null = null;
   private ttlMs = 0;
-  private pingSentAt = 0;
   private stopped = false;
 
   /**
    * @param writer - the connection's writer: PINGs are flushed at once, PONGs go with the tick's batch.
-   * @param settings - `heartbeatInterval` (ms between our PINGs; 0 sends none), `heartbeatTimeout` (ms after a PING
-   *   without any received traffic before the peer is dropped), `heartbeatTimeToLive` (the TTL we ask the peer for).
+   * @param settings - `heartbeatInterval` (ms between our PINGs; 0 sends none), `heartbeatTimeout` (ms after the first PING
+   *   without any received traffic since before the peer is dropped), `heartbeatTimeToLive` (the TTL we ask the peer for).
    * @param stats - the connection's counters of PINGs sent and PINGs and PONGs received.
    */
   constructor(
@@ -43,19 +48,25 @@ export class Heartbeat {
       this.stats.pingsSent++;
       this.writer.queue.appendRaw(ping);
       this.writer.flush();
-      this.pingSentAt = performance.now();
-      if (this.checkTimer === null) {
-        this.checkTimer = setTimeout(() => {
-          this.checkTimer = null;
-          if (!this.stopped && this.host.lastReceived() < this.pingSentAt) {
-            this.host.expire("heartbeat timeout: peer sent nothing after PING");
-          }
+      // the first unanswered PING starts the timeout; later PINGs leave it running (libzmq `produce_ping_message`)
+      if (this.timeoutTimer === null && this.settings.heartbeatTimeout > 0) {
+        this.timeoutTimer = setTimeout(() => {
+          this.timeoutTimer = null;
+          if (!this.stopped) this.host.expire("heartbeat timeout: peer sent nothing after PING");
         }, this.settings.heartbeatTimeout);
-        this.checkTimer.unref();
+        this.timeoutTimer.unref();
       }
       this.start();
     }, this.settings.heartbeatInterval);
     this.pingTimer.unref();
+  }
+
+  /** Bytes arrived from the peer: that is liveness, so a running heartbeat timeout is cancelled. */
+  received(): void {
+    if (this.timeoutTimer !== null) {
+      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = null;
+    }
   }
 
   /** The peer sent PING (with this command data): answer with PONG echoing its context; honour its TTL. */
@@ -91,6 +102,6 @@ export class Heartbeat {
   /** Clears all timers. */
   stop(): void {
     this.stopped = true;
-    for (const t of [this.pingTimer, this.checkTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
+    for (const t of [this.pingTimer, this.timeoutTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
   }
 }

@@ -22,7 +22,7 @@ export interface SocketOptions {
   reconnectMaxInterval?: number;
   /** Interval between PINGs (ZMTP 3.1 heartbeats); 0 = off. Default: 0. */
   heartbeatInterval?: number;
-  /** Drop a peer that sends nothing for this long after our PING. Default: `heartbeatInterval`. */
+  /** Drop a peer that sends nothing for this long after our first unanswered PING (as libzmq). Default: `heartbeatInterval`. */
   heartbeatTimeout?: number;
   /** TTL we ask the peer to apply to us (sent in deciseconds). 0 = none. Default: 0. */
   heartbeatTimeToLive?: number;

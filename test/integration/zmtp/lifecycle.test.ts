@@ -108,6 +108,36 @@ describe("heartbeats", () => {
     expect(peer.received().includes(Buffer.from("\x04PING", "latin1"))).toBe(true);
   });
 
+  test("the timeout runs from the first unanswered PING (1 s / 2.5 s): silent 2 s stays, silent for good goes by 3.5 s", async () => {
+    const { encodePong } = await import("../../../src/zmtp/command.ts");
+    const router = jar.add(new Router({ heartbeatInterval: 1000, heartbeatTimeout: 2500 }));
+    await router.bind("tcp://127.0.0.1:0");
+    const handshakeAt: number[] = [];
+    const dropped = new Map<number, { at: number; reason: string }>(); // by connection id
+    router.events.on("handshake", () => handshakeAt.push(performance.now()));
+    router.events.on("disconnect", (e) => dropped.set(e.peer.connectionId, { at: performance.now(), reason: e.reason }));
+    // `pauser` is quiet for 2 s, sends one PONG, is quiet 2 s again, ...; `mute` never says anything after READY
+    const pauser = await silentPeer(router.lastEndpoint as string);
+    await waitFor(() => handshakeAt.length === 1, 5000, "handshake of the pausing peer");
+    const mute = await silentPeer(router.lastEndpoint as string);
+    await waitFor(() => handshakeAt.length === 2, 5000, "handshake of the mute peer");
+    const muteSince = handshakeAt[1] as number; // its last traffic (READY) came just before this
+    const [pauserId, muteId] = router.connectedPeers().map((p) => p.connectionId) as [number, number];
+    for (let round = 1; round <= 2; round++) {
+      await Bun.sleep(2000); // the silence under test, not a wait for a condition
+      expect(pauser.isClosed()).toBe(false);
+      pauser.write(encodePong(Buffer.alloc(0)));
+    }
+    // ~4 s after the pauser's READY: the old rule (timeout from the latest PING) dropped it at ~3.5 s
+    await within(mute.closed, Math.max(0, muteSince + 3500 + 500 - performance.now()), "mute peer dropped by 3.5 s (+0.5 s slack)");
+    const muteDrop = dropped.get(muteId);
+    expect(muteDrop?.reason).toMatch(/heartbeat timeout/);
+    expect((muteDrop?.at ?? 0) - muteSince).toBeGreaterThanOrEqual(2500 - 5); // never before the timeout itself
+    expect(dropped.has(pauserId)).toBe(false);
+    expect(pauser.isClosed()).toBe(false);
+    expect(router.connectedPeers().map((p) => p.connectionId)).toEqual([pauserId]);
+  }, 15000);
+
   test("peers that answer PINGs stay connected past several timeouts", async () => {
     const router = jar.add(new Router({ heartbeatInterval: 20, heartbeatTimeout: 60 }));
     await router.bind("tcp://127.0.0.1:0");
