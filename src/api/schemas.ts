@@ -58,6 +58,26 @@ export const ExecuteFunctionRequest = z
   })
   .openapi("ExecuteFunctionRequest");
 
+/** Longest accepted `Idempotency-Key` header, in characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** Headers of `POST /execute_function`: the optional `Idempotency-Key` (1–200 printable ASCII characters). */
+export const ExecuteFunctionHeaders = z.object({
+  "Idempotency-Key": z
+    .string()
+    .min(1)
+    .max(MAX_IDEMPOTENCY_KEY_LENGTH)
+    .regex(/^[\x20-\x7e]*$/, { message: "must be printable ASCII" })
+    .optional()
+    .openapi({
+      param: { name: "Idempotency-Key", in: "header" },
+      description:
+        `Makes the call safe to retry: the same key within 24 h answers with the same task_id and creates no second task ` +
+        `(the body of a repeat is not compared). 1–${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters.`,
+      example: "order-1234-attempt",
+    }),
+});
+
 /** Answer of `POST /execute_function`. */
 export const ExecuteFunctionResponse = z
   .object({ task_id: z.string().openapi({ format: "uuid" }) })

@@ -12,6 +12,8 @@ export interface Keys {
   done: string;
   /** Liveness key of a dispatcher (expires when it stops refreshing it). */
   alive(consumer: string): string;
+  /** The task an `Idempotency-Key` created (a string with TTL: the task id). */
+  idempotency(key: string): string;
 }
 
 /** Build the key layout for `prefix`. */
@@ -23,5 +25,6 @@ export function keysFor(prefix = "faas"): Keys {
     group: `${prefix}:dispatchers`,
     done: `${prefix}:done`,
     alive: (c) => `${prefix}:alive:${c}`,
+    idempotency: (key) => `${prefix}:idem:${key}`,
   };
 }

@@ -5,6 +5,8 @@ import { silentLog, type Log } from "../log.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
 import { keysFor, type Keys } from "./keys.ts";
+import { RedisClock } from "./redis-clock.ts";
+import { withinDeadline } from "./reply-deadline.ts";
 import { CREATE_TASK } from "./scripts.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
@@ -22,7 +24,25 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Logger. Default: silent. */
   log?: Log;
+  /**
+   * Longest wait, in ms, for Redis to answer one call of the API's (register, create, reads, the long-poll's
+   * subscribe and reads) before it fails with STORE_UNAVAILABLE. Default: 2500.
+   */
+  replyTimeoutMs?: number;
+  /** Longest wait, in ms, for the health check's round trip. Default: 1500. */
+  pingTimeoutMs?: number;
+  /** How long an idempotency key keeps naming its task, in seconds. Default: 86400 (24 h). */
+  idempotencyTtlSeconds?: number;
 }
+
+/**
+ * Share of the reply timeout a create may take to reach its script: past it (on Redis's clock) the script refuses,
+ * so a create still unanswered when the API gives up never runs later. The rest covers the reply's way back and
+ * the clock estimate's error.
+ */
+export const CREATE_DEADLINE_SHARE = 0.7;
+
+type StoreSettings = Required<Omit<RedisStoreOptions, "log">> & { log: Log };
 
 /** Store of functions and tasks in Redis; `queue` holds the dispatcher-side operations. */
 export class RedisStore implements ApiStore {
@@ -30,19 +50,23 @@ export class RedisStore implements ApiStore {
   readonly queue: TaskQueue;
   private subscriber: Redis | null = null;
   private waiters: DoneWaiters | null = null;
+  /** Redis's clock as seen from here: create deadlines are stated in it. */
+  readonly clock: RedisClock;
 
   constructor(
     readonly redis: Redis,
-    private readonly opts: Required<Pick<RedisStoreOptions, "url" | "ttlSeconds" | "keyPrefix">> & { log: Log },
+    private readonly opts: StoreSettings,
   ) {
     this.keys = keysFor(opts.keyPrefix);
     this.queue = new TaskQueue(redis, this.keys, { url: opts.url, ttlMs: opts.ttlSeconds * 1000, log: opts.log });
-    redis.defineCommand("faasCreateTask", { numberOfKeys: 3, lua: CREATE_TASK });
+    this.clock = new RedisClock(redis);
+    redis.defineCommand("faasCreateTask", { lua: CREATE_TASK }); // KEYS count given per call: 3, or 4 with a key
   }
 
   async registerFunction(fn: { name: string; source: string; code: string }): Promise<string> {
     const id = crypto.randomUUID();
-    await this.redis.hset(this.keys.fn(id), { name: fn.name, source: fn.source, code: fn.code, created: Date.now() });
+    const fields = { name: fn.name, source: fn.source, code: fn.code, created: Date.now() };
+    await this.answered(this.redis.hset(this.keys.fn(id), fields));
     return id;
   }
 
@@ -57,22 +81,39 @@ export class RedisStore implements ApiStore {
     return (await this.redis.exists(this.keys.fn(id))) === 1;
   }
 
-  async createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string> {
+  /**
+   * Create a task, or with `idempotencyKey` return the task that key created within the idempotency TTL. The
+   * script refuses the create once {@link CREATE_DEADLINE_SHARE} of the reply timeout has passed on Redis's clock,
+   * so when this rejects with STORE_UNAVAILABLE the task does not exist and never will.
+   */
+  async createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }): Promise<string> {
     const id = crypto.randomUUID();
     const k = this.keys;
+    const o = this.opts;
+    if (this.clock.stale()) this.clock.sample().catch(() => {}); // this create uses the estimate it has
+    const deadline = Math.floor(this.clock.now() + o.replyTimeoutMs * CREATE_DEADLINE_SHARE);
+    const keys = [k.fn(task.functionId), k.task(id), k.queue];
+    if (task.idempotencyKey !== undefined) keys.push(k.idempotency(task.idempotencyKey));
     // Tracked before the create is sent: its finish may be announced before the reply arrives.
     this.waiters?.track(id);
-    let ok = 0;
+    let reply: CreateReply = 0;
     try {
-      ok = await (this.redis as unknown as ScriptCommands).faasCreateTask(
-        k.fn(task.functionId), k.task(id), k.queue,
+      const call = (this.redis as unknown as ScriptCommands).faasCreateTask(
+        keys.length, ...keys,
         id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
+        String(deadline), String(o.idempotencyTtlSeconds * 1000),
       );
+      reply = await withinDeadline(call, o.replyTimeoutMs, (late) => {
+        // Only a reply slower than the margin after the script's deadline gets here (see CREATE_DEADLINE_SHARE).
+        if (late === 1) o.log.warn("task created after its create was answered 503", { taskId: id });
+      });
     } finally {
-      if (ok !== 1) this.waiters?.untrack(id); // not created (refused or failed): nothing will announce it
+      if (reply !== 1) this.waiters?.untrack(id); // not created here (refused, failed, or an earlier task): no announcement to expect
     }
-    if (ok !== 1) throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
-    return id;
+    if (reply === 1) return id;
+    if (typeof reply === "string") return reply;
+    if (reply === -1) throw new FaasError("STORE_UNAVAILABLE", "Redis answered too late; the task was not created; try again later", 503);
+    throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
   }
 
   /** The whole task record (every field, args included), or null when unknown or expired. */
@@ -87,12 +128,12 @@ export class RedisStore implements ApiStore {
   }
 
   async getTaskStatus(id: string): Promise<TaskStatus | null> {
-    const status = await this.redis.hget(this.keys.task(id), "status");
+    const status = await this.answered(this.redis.hget(this.keys.task(id), "status"));
     return isTaskStatus(status) ? status : null;
   }
 
   async getTaskState(id: string): Promise<TaskState | null> {
-    const [status, result] = await this.redis.hmget(this.keys.task(id), "status", "result");
+    const [status, result] = await this.answered(this.redis.hmget(this.keys.task(id), "status", "result"));
     return toTaskState(status, result);
   }
 
@@ -118,8 +159,9 @@ export class RedisStore implements ApiStore {
     return (await w.done) ?? this.getTaskState(id);
   }
 
+  /** A `TIME` round trip (it also refreshes the clock estimate), bounded by the ping timeout. */
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await withinDeadline(this.clock.sample(), this.opts.pingTimeoutMs);
   }
 
   /** Close every connection this store opened. */
@@ -135,13 +177,21 @@ export class RedisStore implements ApiStore {
       this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null }, { log: this.opts.log, name: "subscriber" });
       this.waiters = new DoneWaiters(this.subscriber, this.keys.done);
     }
-    await this.waiters.subscribe();
+    await this.answered(this.waiters.subscribe());
     return this.waiters.wait(id, timeoutMs);
+  }
+
+  /** `call`, or STORE_UNAVAILABLE once the reply timeout passes without its answer. */
+  private answered<T>(call: Promise<T>): Promise<T> {
+    return withinDeadline(call, this.opts.replyTimeoutMs);
   }
 }
 
+/** 1 created, 0 unknown function, -1 past its deadline, or the id an idempotency key already names. */
+type CreateReply = number | string;
+
 interface ScriptCommands {
-  faasCreateTask(...args: string[]): Promise<number>;
+  faasCreateTask(numKeys: number, ...args: string[]): Promise<CreateReply>;
 }
 
 /** Connect to Redis and return the store once the connection answers. */
@@ -153,9 +203,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     ttlSeconds: options.ttlSeconds ?? 86_400,
     keyPrefix: options.keyPrefix ?? "faas",
     log,
+    replyTimeoutMs: options.replyTimeoutMs ?? 2500,
+    pingTimeoutMs: options.pingTimeoutMs ?? 1500,
+    idempotencyTtlSeconds: options.idempotencyTtlSeconds ?? 86_400,
   });
   try {
     await store.queue.ensureGroup();
+    await store.clock.sample();
   } catch (err) {
     redis.disconnect();
     throw new FaasError("STORE_UNAVAILABLE", `cannot reach Redis at ${options.url}: ${(err as Error).message}`, 503, { cause: err });

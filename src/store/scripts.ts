@@ -2,13 +2,28 @@
 import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
 
 /**
- * Create a QUEUED task and append it to the queue, if its function exists.
- * KEYS: fn, task, queue. ARGV: taskId, fnId, args, now, timeoutMs|"". Returns 1, or 0 when the function is unknown.
+ * Create a QUEUED task and append it to the queue, if its function exists, its request is not past its deadline,
+ * and its idempotency key (optional 4th key) names no earlier task. The deadline is compared with Redis's own
+ * clock (TIME), so a create that waited in a frozen Redis or a client's offline queue until its request was
+ * answered with an error never runs. A create re-sent for a task id that exists (a reconnect resending an
+ * unanswered command) changes nothing.
+ * KEYS: fn, task, queue[, idempotency]. ARGV: taskId, fnId, args, now, timeoutMs|"", deadline (epoch ms on the Redis
+ * clock), idempotencyTtlMs. Returns 1 (created), 0 (unknown function), -1 (past its deadline), or the id of the
+ * task created earlier with the same idempotency key.
  */
 export const CREATE_TASK = `
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[6]) then return -1 end
+if KEYS[4] then
+  local earlier = redis.call('GET', KEYS[4])
+  if earlier then return earlier end
+end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
 redis.call('HSET', KEYS[2], 'fn', ARGV[2], 'args', ARGV[3], 'status', 'QUEUED', 'attempts', '0', 'created', ARGV[4], 'timeout', ARGV[5])
 redis.call('XADD', KEYS[3], '*', 't', ARGV[1])
+if KEYS[4] then redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7]) end
 return 1
 `;
 

@@ -41,8 +41,11 @@ export interface TaskState {
 export interface ApiStore {
   /** Store a function; returns its new id (uuid). */
   registerFunction(fn: { name: string; source: string; code: string }): Promise<string>;
-  /** Atomically create a QUEUED task and enqueue it. Returns the task id (uuid). */
-  createTask(task: { functionId: string; args: string; timeoutMs?: number }): Promise<string>;
+  /**
+   * Atomically create a QUEUED task and enqueue it. Returns the task id (uuid). With `idempotencyKey`, a key that
+   * already named a task (within its TTL) returns that task's id and creates nothing.
+   */
+  createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }): Promise<string>;
   /** The task's status (one field read), or null when unknown or expired. */
   getTaskStatus(id: string): Promise<TaskStatus | null>;
   /** The task's status and result (two fields read), or null when unknown or expired. */

@@ -16,7 +16,7 @@ export const registerFunctionRoute = createRoute({
     201: jsonContent(RegisterFunctionResponse, "The function is stored"),
     400: errorContent("Malformed body (BAD_REQUEST) or the payload is not one function (INVALID_FUNCTION)"),
     413: errorContent("Body over the size limit (PAYLOAD_TOO_LARGE)"),
-    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
 

@@ -9,10 +9,10 @@ export const healthRoute = createRoute({
   path: "/health",
   tags: ["service"],
   summary: "Health check",
-  description: "200 once Redis answered a PING.",
+  description: "200 once Redis answered a round trip; 503 when it fails or takes over 1.5 s.",
   responses: {
     200: jsonContent(HealthResponse, "The API and Redis are up"),
-    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
 

@@ -5,7 +5,7 @@ import { FaasError } from "../../faas-error.ts";
 import { FINAL_STATUSES, type ApiStore } from "../../store/types.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
-  errorContent, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
+  errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
   ResultQuery, ResultResponse, StatusResponse, TaskIdParams,
 } from "../schemas.ts";
 
@@ -15,14 +15,19 @@ export const executeFunctionRoute = createRoute({
   path: "/execute_function",
   tags: ["tasks"],
   summary: "Run a registered function",
-  description: "Queues a task calling the function with the given arguments; poll /status or /result with the task id.",
-  request: { body: { content: { "application/json": { schema: ExecuteFunctionRequest } }, required: true } },
+  description:
+    "Queues a task calling the function with the given arguments; poll /status or /result with the task id. " +
+    "An error answer (503 included) means no task was created, now or later; with an Idempotency-Key a retry is always safe.",
+  request: {
+    headers: ExecuteFunctionHeaders,
+    body: { content: { "application/json": { schema: ExecuteFunctionRequest } }, required: true },
+  },
   responses: {
-    201: jsonContent(ExecuteFunctionResponse, "The task is queued"),
-    400: errorContent("Malformed body (BAD_REQUEST) or arguments that are not an array (INVALID_ARGUMENTS)"),
+    201: jsonContent(ExecuteFunctionResponse, "The task is queued (or, for a repeated Idempotency-Key, was queued earlier)"),
+    400: errorContent("Malformed body or Idempotency-Key (BAD_REQUEST) or arguments that are not an array (INVALID_ARGUMENTS)"),
     404: errorContent("Unknown function_id (FUNCTION_NOT_FOUND)"),
     413: errorContent("Body over the size limit (PAYLOAD_TOO_LARGE)"),
-    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE); no task was created"),
   },
 });
 
@@ -35,7 +40,7 @@ export const statusRoute = createRoute({
   responses: {
     200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED"),
     404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
-    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
 
@@ -50,7 +55,7 @@ export const resultRoute = createRoute({
     200: jsonContent(ResultResponse, "The task's status and, once it ended, its result"),
     400: errorContent("Invalid wait (BAD_REQUEST)"),
     404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
-    503: errorContent("Redis is unreachable (STORE_UNAVAILABLE)"),
+    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
 
@@ -63,12 +68,14 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
   for (const route of [executeFunctionRoute, statusRoute, resultRoute]) app.openAPIRegistry.registerPath(route);
 
   app.post("/execute_function", async (c) => {
+    const headers = parseWith(ExecuteFunctionHeaders, { "Idempotency-Key": c.req.header("idempotency-key") }, "header");
     const body = await parseJsonBody(c, ExecuteFunctionRequest);
     checkArgs(body.payload);
     if (!isUuid(body.function_id)) throw functionNotFound(body.function_id);
     const seconds = body.timeout_seconds;
     const timeoutMs = seconds == null ? undefined : Math.max(1, Math.round(seconds * 1000));
-    const taskId = await store.createTask({ functionId: body.function_id, args: body.payload, timeoutMs });
+    const idempotencyKey = headers["Idempotency-Key"];
+    const taskId = await store.createTask({ functionId: body.function_id, args: body.payload, timeoutMs, idempotencyKey });
     return c.json({ task_id: taskId }, 201);
   });
 
