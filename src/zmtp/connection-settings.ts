@@ -16,6 +16,14 @@ export interface ConnectionSettings {
   heartbeatTimeToLive: number;
   /** Milliseconds allowed for greeting + handshake; 0 for no limit. */
   handshakeTimeout: number;
+  /** Octets each received message frame costs against `maxMessageSize` besides its body. */
+  frameOverhead: number;
+  /** Most frames in one inbound message; 0 for no limit. */
+  maxFramesPerMessage: number;
+  /** Octets (frames with headers and overhead) a peer may send before it is authenticated; 0: no budget. */
+  maxUnauthenticatedBytes: number;
+  /** Milliseconds after the handshake within which the peer must be authenticated; 0: no limit. */
+  authenticationTimeout: number;
 }
 
 /** The settings every connection of a `type` socket with these options gets. */
@@ -27,6 +35,10 @@ export function connectionSettings(type: SocketType, opts: ResolvedOptions): Con
     heartbeatTimeout: opts.heartbeatTimeout,
     heartbeatTimeToLive: opts.heartbeatTimeToLive,
     handshakeTimeout: opts.handshakeInterval,
+    frameOverhead: opts.frameOverhead,
+    maxFramesPerMessage: opts.maxFramesPerMessage,
+    maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes,
+    authenticationTimeout: opts.authenticationTimeout,
   };
 }
 

@@ -1,11 +1,12 @@
 /** One ZMTP connection over a byte stream: its states from greeting to close, messages framed in and out, commands after READY (RFC 37). */
+import { AuthenticationGate } from "./authentication-gate.ts";
 import { BatchedWriter } from "./batched-writer.ts";
 import { parseCommand } from "./command.ts";
 import type { ConnectionHooks } from "./connection-hooks.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { FLAG_MORE } from "./frame.ts";
-import { Handshake, readyIdentity, readySocketType } from "./handshake.ts";
+import { Handshake, MAX_HANDSHAKE_BYTES, readyIdentity, readySocketType } from "./handshake.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import type { Mechanism } from "./mechanism.ts";
 import type { Metadata } from "./metadata.ts";
@@ -54,6 +55,8 @@ export class Connection implements StreamHandler {
   private lastReceived = performance.now();
   private readonly handshake: Handshake;
   private readonly heartbeat: Heartbeat;
+  private readonly maxFrameSize: number; // the decoder's limit at the start of a message
+  private gate: AuthenticationGate | null = null; // until the application authenticates the peer
 
   constructor(
     /** The underlying byte stream. */
@@ -68,14 +71,36 @@ export class Connection implements StreamHandler {
     this.out = this.writer.queue;
     const heartbeatHost = { lastReceived: () => this.lastReceived, expire: (reason: string) => this.fail(protocolError(reason)) };
     this.heartbeat = new Heartbeat(heartbeatHost, this.writer, settings, this.stats);
-    const max = settings.maxMessageSize >= 0 ? settings.maxMessageSize : MAX_BUFFER;
-    this.decoder = new FrameDecoder(max);
+    // a frame costs its body plus frameOverhead against maxMessageSize, so no single frame may exceed what that leaves
+    this.maxFrameSize = settings.maxMessageSize >= 0 ? Math.max(0, settings.maxMessageSize - settings.frameOverhead) : MAX_BUFFER;
+    this.decoder = new FrameDecoder(MAX_HANDSHAKE_BYTES); // handshake commands; maxMessageSize applies from READY on
+    if (settings.maxUnauthenticatedBytes > 0 || settings.authenticationTimeout > 0) {
+      this.gate = new AuthenticationGate(settings.maxUnauthenticatedBytes, settings.authenticationTimeout, (e) => this.fail(e));
+      if (settings.maxUnauthenticatedBytes > 0) this.decoder.allowance = this.gate;
+    }
     this.handshake = new Handshake(mechanism, this.writer, settings.handshakeTimeout, () => this.fail(protocolError("handshake timed out")));
   }
 
   /** True once READY was exchanged and until the connection closes. */
   get ready(): boolean {
     return this.state === "ready";
+  }
+
+  /** False while the socket's authentication options hold this peer to its budget and time limit; true otherwise. */
+  get authenticated(): boolean {
+    return this.gate === null;
+  }
+
+  /** Octets the peer may still send before it is authenticated (Infinity once authenticated or without a budget). */
+  get unauthenticatedBytesLeft(): number {
+    return this.gate === null || this.settings.maxUnauthenticatedBytes === 0 ? Number.POSITIVE_INFINITY : this.gate.left;
+  }
+
+  /** Ends the unauthenticated phase: no more budget, no time limit. */
+  authenticate(): void {
+    this.gate?.stop();
+    this.gate = null;
+    this.decoder.allowance = null;
   }
 
   /** True after close. */
@@ -122,6 +147,7 @@ export class Connection implements StreamHandler {
     this.state = "closed";
     this.handshake.finish();
     this.heartbeat.stop();
+    this.gate?.stop();
     this.writer.stop();
     this.parts = [];
     this.stream.close();
@@ -174,17 +200,26 @@ export class Connection implements StreamHandler {
         this.onCommand(frame.body);
         continue;
       }
-      this.partsSize += frame.body.length;
-      if (this.settings.maxMessageSize >= 0 && this.partsSize > this.settings.maxMessageSize) {
-        throw new ZmtpError("EMSGSIZE", `message exceeds maxMessageSize (${this.settings.maxMessageSize} octets)`);
+      const maxFrames = this.settings.maxFramesPerMessage;
+      if (maxFrames > 0 && this.parts.length >= maxFrames) {
+        throw new ZmtpError("EMSGSIZE", `message has more than maxFramesPerMessage (${maxFrames}) frames`);
+      }
+      const maxSize = this.settings.maxMessageSize;
+      this.partsSize += frame.body.length + this.settings.frameOverhead;
+      if (maxSize >= 0 && this.partsSize > maxSize) {
+        throw new ZmtpError("EMSGSIZE", `message exceeds maxMessageSize (${maxSize} octets)`);
       }
       this.parts.push(frame.body);
       if (!frame.more) {
         const frames = this.parts;
         this.parts = [];
         this.partsSize = 0;
+        this.decoder.maxFrameSize = this.maxFrameSize;
         this.stats.messagesIn++;
         this.hooks.onMessage(this, frames);
+      } else if (maxSize >= 0) {
+        // the next frame's header is refused at once if its body cannot fit in what is left of the message's limit
+        this.decoder.maxFrameSize = Math.max(0, maxSize - this.partsSize - this.settings.frameOverhead);
       }
     }
   }
@@ -195,12 +230,14 @@ export class Connection implements StreamHandler {
     this.peerIdentity = readyIdentity(meta);
     this.peerMetadata = meta;
     this.state = "ready";
+    this.decoder.maxFrameSize = this.maxFrameSize;
     this.handshake.finish();
     const refusal = this.hooks.onHandshake(this);
     if (refusal !== null) {
       this.close(refusal, null);
       return;
     }
+    this.gate?.startTimer();
     if (this.peerMinor >= 1) this.heartbeat.start(); // ZMTP 3.0 peers know no PING
   }
 

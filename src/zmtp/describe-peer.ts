@@ -10,6 +10,7 @@ export function describePeer(conn: Connection): PeerInfo {
     socketType: conn.peerSocketType,
     identity: conn.peerIdentity,
     routingId: conn.routingId,
+    authenticated: conn.authenticated,
     stats: { ...conn.stats },
   };
 }

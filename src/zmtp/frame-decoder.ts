@@ -16,6 +16,17 @@ export interface Frame {
 const MAX_BUFFER = 2 ** 32;
 
 /**
+ * A limit on the frames a decoder may still hand out, consulted as soon as a frame's header is complete (before its
+ * body is read), e.g. the budget of a peer not yet authenticated.
+ */
+export interface FrameAllowance {
+  /** Throws if a frame of `headerSize` + `bodySize` octets may not be received; asked again while its body is incomplete. */
+  check(headerSize: number, bodySize: number): void;
+  /** That frame was handed out. */
+  charge(headerSize: number, bodySize: number): void;
+}
+
+/**
  * Buffers received chunks and hands out exact byte counts or whole frames as they become
  * complete. Frame bodies that lie inside one chunk are zero-copy `subarray`s; a body that
  * spans chunks is copied once. A claimed size is never allocated before its bytes arrive.
@@ -25,12 +36,14 @@ export class FrameDecoder {
   private head = 0; // index of the first chunk with unread bytes
   private offset = 0; // read offset inside chunks[head]
   private available = 0;
+  /** Consulted for every frame once its header is complete; null for none. */
+  allowance: FrameAllowance | null = null;
 
   /**
-   * @param maxFrameSize - largest frame body accepted, in octets; bigger ones throw EMSGSIZE.
-   *   Default: 2^32 (the largest Buffer).
+   * @param maxFrameSize - largest frame body accepted, in octets; bigger ones throw EMSGSIZE. The owner may lower
+   *   and raise it between frames (e.g. to what is left of a message's size limit). Default: 2^32 (the largest Buffer).
    */
-  constructor(private readonly maxFrameSize: number = MAX_BUFFER) {}
+  constructor(public maxFrameSize: number = MAX_BUFFER) {}
 
   /** Number of buffered, not yet consumed octets. */
   get buffered(): number {
@@ -62,7 +75,7 @@ export class FrameDecoder {
   /**
    * Returns the next complete frame, or null if more bytes are needed.
    * Throws EPROTO for reserved flag bits, a command frame with MORE, or an absurd size,
-   * and EMSGSIZE for a frame bigger than maxFrameSize.
+   * EMSGSIZE for a frame bigger than maxFrameSize, and whatever the allowance throws; all before the body arrives.
    */
   next(): Frame | null {
     if (this.available < 2) return null;
@@ -89,7 +102,9 @@ export class FrameDecoder {
     if (size > this.maxFrameSize) {
       throw new ZmtpError("EMSGSIZE", `frame of ${size} octets exceeds the limit of ${this.maxFrameSize}`);
     }
+    this.allowance?.check(headerSize, size);
     if (this.available < headerSize + size) return null;
+    this.allowance?.charge(headerSize, size);
     this.skip(headerSize);
     return { more: (flags & FLAG_MORE) !== 0, command: (flags & FLAG_COMMAND) !== 0, body: this.take(size) };
   }

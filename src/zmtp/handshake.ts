@@ -8,7 +8,8 @@ import type { Metadata } from "./metadata.ts";
 import { type SocketType, isCompatible } from "./socket-type.ts";
 import { ZmtpError, protocolError } from "./zmtp-error.ts";
 
-const MAX_HANDSHAKE_BYTES = 64 * 1024; // a peer may not buffer more than this before READY
+/** Most octets a peer may make us buffer before its READY; also the largest handshake command frame. */
+export const MAX_HANDSHAKE_BYTES = 64 * 1024;
 
 /** Drives one connection from its greeting to the peer's READY; the connection keeps the state and reads the frames. */
 export class Handshake {
@@ -59,12 +60,15 @@ export class Handshake {
 
   /**
    * The next complete handshake command, or null until one has arrived. Before READY a peer may send
-   * commands only, and may not make us buffer more than 64 KiB.
+   * commands only, none over 64 KiB (the decoder's frame limit during the handshake refuses a bigger one at its header).
    */
   nextCommand(decoder: FrameDecoder): Command | null {
-    if (decoder.buffered > MAX_HANDSHAKE_BYTES) throw protocolError("handshake command too large");
     const frame = decoder.next();
-    if (frame === null) return null;
+    if (frame === null) {
+      // what follows a complete READY may be messages pipelined behind it; only an incomplete command counts here
+      if (decoder.buffered > MAX_HANDSHAKE_BYTES + 9) throw protocolError("handshake command too large");
+      return null;
+    }
     if (!frame.command) throw protocolError("message frame received before the handshake completed");
     return parseCommand(frame.body);
   }
@@ -104,8 +108,18 @@ export function readySocketType(meta: Metadata): string {
   return type.toString("latin1");
 }
 
-/** A copy of the peer's `Identity` from its READY metadata, or null if absent or empty. */
+/** Longest routing id a peer may set (zmq_setsockopt ZMQ_ROUTING_ID: 1 to 255 octets). */
+export const MAX_IDENTITY_SIZE = 255;
+
+/**
+ * A copy of the peer's `Identity` from its READY metadata, or null if absent or empty. As libzmq limits routing ids
+ * (zmq_setsockopt ZMQ_ROUTING_ID), one longer than 255 octets or starting with 0x00 (reserved for ids a ROUTER
+ * generates) is a protocol error.
+ */
 export function readyIdentity(meta: Metadata): Buffer | null {
   const identity = meta.get("identity");
-  return identity !== undefined && identity.length > 0 ? Buffer.from(identity) : null;
+  if (identity === undefined || identity.length === 0) return null;
+  if (identity.length > MAX_IDENTITY_SIZE) throw protocolError(`peer Identity of ${identity.length} octets is longer than ${MAX_IDENTITY_SIZE}`);
+  if (identity[0] === 0) throw protocolError("peer Identity starts with 0x00 (reserved for generated routing ids)");
+  return Buffer.from(identity);
 }

@@ -30,6 +30,24 @@ export interface SocketOptions {
   handshakeInterval?: number;
   /** Called with a human-readable line for dropped connections and other notable events. Default: none. */
   log?: (message: string) => void;
+  /**
+   * Our extra. Octets each received message frame costs against `maxMessageSize` besides its body, so a message of
+   * millions of empty frames hits the limit too (e.g. 64). Default: 0 (only bodies count, as zeromq.js).
+   */
+  frameOverhead?: number;
+  /** Our extra. Most frames one inbound message may have; a message with more drops that connection. 0 = unlimited. Default: 0. */
+  maxFramesPerMessage?: number;
+  /** Our extra. Most accepted (incoming) connections at a time; further ones are closed at accept. 0 = unlimited. Default: 0. */
+  maxConnections?: number;
+  /**
+   * Our extra, ROUTER only. Until the application calls `router.authenticate(routingId)`, a connection may send at
+   * most this many octets, from its first handshake command on: every frame costs its header, its body and 64
+   * octets; a frame header announcing more than what is left closes the connection before its body is read.
+   * 0 = no unauthenticated phase. Default: 0.
+   */
+  maxUnauthenticatedBytes?: number;
+  /** Our extra, ROUTER only. A handshaken connection not authenticated within this many ms is dropped. 0 = no limit. Default: 0. */
+  authenticationTimeout?: number;
 }
 
 /** Options with every default filled in. */
@@ -48,6 +66,11 @@ export interface ResolvedOptions {
   heartbeatTimeToLive: number;
   handshakeInterval: number;
   log: ((message: string) => void) | null;
+  frameOverhead: number;
+  maxFramesPerMessage: number;
+  maxConnections: number;
+  maxUnauthenticatedBytes: number;
+  authenticationTimeout: number;
 }
 
 function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -79,5 +102,10 @@ export function resolveOptions(o: SocketOptions): ResolvedOptions {
     heartbeatTimeToLive: intOption("heartbeatTimeToLive", o.heartbeatTimeToLive, 0, 0),
     handshakeInterval: intOption("handshakeInterval", o.handshakeInterval, 30000, 0),
     log: o.log ?? null,
+    frameOverhead: intOption("frameOverhead", o.frameOverhead, 0, 0),
+    maxFramesPerMessage: intOption("maxFramesPerMessage", o.maxFramesPerMessage, 0, 0),
+    maxConnections: intOption("maxConnections", o.maxConnections, 0, 0),
+    maxUnauthenticatedBytes: intOption("maxUnauthenticatedBytes", o.maxUnauthenticatedBytes, 0, 0),
+    authenticationTimeout: intOption("authenticationTimeout", o.authenticationTimeout, 0, 0),
   };
 }

@@ -51,6 +51,19 @@ export class Router extends SocketBase {
     });
   }
 
+  /**
+   * Our extra: ends the unauthenticated phase of the peer with this routing id (see the `maxUnauthenticatedBytes`
+   * and `authenticationTimeout` options): from now on only the usual limits apply to it. Returns false if no
+   * handshaken peer has that id (it may have been dropped meanwhile). Without those options it only says whether the
+   * peer is there.
+   */
+  authenticate(routingId: Uint8Array | string): boolean {
+    const peer = this.byId.get(toFrame(routingId).toString("latin1"));
+    if (peer === undefined || !peer.ready) return false;
+    peer.authenticate();
+    return true;
+  }
+
   protected override admitPeer(conn: Connection, dialer: Dialer | null): string | null {
     let id = dialer?.routingId ?? conn.peerIdentity;
     if (id !== null) {

@@ -13,10 +13,13 @@ import { SendWaiters } from "./send-waiters.ts";
 import { type ConnectOptions, SocketEndpoints } from "./socket-endpoints.ts";
 import { type PeerInfo, SocketEvents } from "./socket-events.ts";
 import type { SocketType } from "./socket-type.ts";
-import type { Stream } from "./transport.ts";
+import type { Stream, StreamHandler } from "./transport.ts";
 import { ZmtpError } from "./zmtp-error.ts";
 
 const RESOLVED = Promise.resolve();
+
+/** The handler of a stream refused at accept: whatever still arrives is dropped. */
+const IGNORE_STREAM: StreamHandler = { onData() {}, onDrain() {}, onClose() {} };
 
 /** Base class of all socket types. Not exported from the package index; use the concrete classes. */
 export abstract class SocketBase {
@@ -29,6 +32,7 @@ export abstract class SocketBase {
   /** Handshaken peers in connection order (round-robin order for DEALER/REQ). */
   protected readonly peers: Connection[] = [];
   private readonly connections = new Set<Connection>();
+  private readonly accepted = new Set<Connection>(); // the incoming ones, counted against maxConnections
   private readonly endpoints: SocketEndpoints;
   private readonly settings: ConnectionSettings;
   private readonly metadata: ReadonlyArray<readonly [string, Uint8Array | string]>;
@@ -45,6 +49,9 @@ export abstract class SocketBase {
     options: SocketOptions,
   ) {
     this.opts = resolveOptions(options);
+    if (type !== "ROUTER" && (this.opts.maxUnauthenticatedBytes > 0 || this.opts.authenticationTimeout > 0)) {
+      throw new TypeError("options maxUnauthenticatedBytes and authenticationTimeout need a ROUTER (peers are authenticated by routing id)");
+    }
     this.events = new SocketEvents((err) => this.log(`event listener threw: ${String(err)}`));
     this.settings = connectionSettings(type, this.opts);
     this.metadata = readyMetadata(type, this.opts);
@@ -210,7 +217,14 @@ export abstract class SocketBase {
 
   // ---- internals -----------------------------------------------------------------------
 
-  private adopt(stream: Stream, endpoint: string, dialer: Dialer | null): Connection {
+  private adopt(stream: Stream, endpoint: string, dialer: Dialer | null): StreamHandler {
+    const max = this.opts.maxConnections;
+    if (dialer === null && max > 0 && this.accepted.size >= max && !this.isClosed) {
+      // refused before a greeting is sent or a byte is read
+      stream.close();
+      this.log(`refused connection from ${stream.remoteAddress} (${endpoint}): maxConnections (${max}) reached`);
+      return IGNORE_STREAM;
+    }
     const conn = new Connection(stream, endpoint, this.settings, new NullMechanism(this.metadata), this.hooks);
     if (this.isClosed) {
       conn.close("socket closed", null);
@@ -218,6 +232,7 @@ export abstract class SocketBase {
     }
     this.connections.add(conn);
     if (dialer) this.endpoints.track(conn, dialer);
+    else this.accepted.add(conn);
     this.events.emit(dialer ? "connect" : "accept", { address: endpoint, peer: this.peerInfo(conn) });
     return conn;
   }
@@ -247,6 +262,7 @@ export abstract class SocketBase {
 
   private onConnectionClose(conn: Connection, reason: string, error: ZmtpError | null): void {
     this.connections.delete(conn);
+    this.accepted.delete(conn);
     const idx = this.peers.indexOf(conn);
     const handshaken = idx >= 0;
     if (handshaken) {

@@ -13,6 +13,8 @@ export interface PeerInfo {
   identity: Buffer | null;
   /** Routing id a ROUTER uses for this peer, or null on other socket types. */
   routingId: Buffer | null;
+  /** False while a ROUTER with `maxUnauthenticatedBytes` or `authenticationTimeout` waits for `authenticate()`. */
+  authenticated: boolean;
   /** Counters at the time of the snapshot. */
   stats: PeerStats;
 }

@@ -6,6 +6,11 @@ import { encodeGreeting } from "../../../src/zmtp/greeting.ts";
 /** A raw TCP client connected to a ZMTP endpoint. */
 export interface RawPeer {
   write(bytes: Uint8Array): void;
+  /**
+   * Writes `bytes` `times` times over, waiting for drain after short writes; resolves with the octets the OS took,
+   * early when the connection closes.
+   */
+  pump(bytes: Uint8Array, times: number): Promise<number>;
   /** Bytes received so far. */
   received(): Buffer;
   /** Resolves when the remote side closed the connection. */
@@ -21,6 +26,7 @@ export async function rawConnect(endpoint: string): Promise<RawPeer> {
   const chunks: Buffer[] = [];
   let closed = false;
   let onClosed: () => void = () => {};
+  let onDrain: () => void = () => {};
   const closedPromise = new Promise<void>((r) => (onClosed = r));
   const socket: Socket = await Bun.connect({
     hostname: (m[1] as string).replace(/^\[|\]$/g, ""),
@@ -29,19 +35,37 @@ export async function rawConnect(endpoint: string): Promise<RawPeer> {
       data(_s, d) {
         chunks.push(Buffer.from(d));
       },
+      drain() {
+        onDrain();
+      },
       close() {
         closed = true;
         onClosed();
+        onDrain();
       },
       error() {
         closed = true;
         onClosed();
+        onDrain();
       },
     },
   });
   return {
     write: (bytes) => {
       if (!closed) socket.write(bytes);
+    },
+    pump: async (bytes, times) => {
+      let taken = 0;
+      for (let i = 0; i < times && !closed; i++) {
+        let rest = bytes;
+        while (rest.length > 0 && !closed) {
+          const n = Math.max(0, socket.write(rest));
+          taken += n;
+          rest = rest.subarray(n);
+          if (rest.length > 0) await new Promise<void>((r) => (onDrain = r));
+        }
+      }
+      return taken;
     },
     received: () => Buffer.concat(chunks),
     closed: closedPromise,

@@ -55,6 +55,10 @@ test("options get documented defaults and are validated", () => {
   expect(o.sendHighWaterMark).toBe(1000);
   expect(o.linger).toBe(0);
   expect(o.heartbeatTimeout).toBe(500);
+  // our extras default to today's behaviour
+  expect([o.frameOverhead, o.maxFramesPerMessage, o.maxConnections, o.maxUnauthenticatedBytes, o.authenticationTimeout]).toEqual([0, 0, 0, 0, 0]);
+  expect(() => resolveOptions({ maxUnauthenticatedBytes: -1 })).toThrow(TypeError);
+  expect(() => resolveOptions({ frameOverhead: 1.5 })).toThrow(TypeError);
   expect(() => resolveOptions({ sendHighWaterMark: -1 })).toThrow(TypeError);
   expect(() => resolveOptions({ routingId: "" })).toThrow(TypeError);
 });
