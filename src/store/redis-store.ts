@@ -4,10 +4,10 @@ import { FaasError } from "../faas-error.ts";
 import { silentLog, type Log } from "../log.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
+import { createdTaskId, defineCreateTask, sendCreateTask, type CreateReply } from "./create-task.ts";
 import { keysFor, type Keys } from "./keys.ts";
 import { RedisClock } from "./redis-clock.ts";
 import { withinDeadline } from "./reply-deadline.ts";
-import { CREATE_TASK } from "./scripts.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
 import {
@@ -24,23 +24,13 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /** Logger. Default: silent. */
   log?: Log;
-  /**
-   * Longest wait, in ms, for Redis to answer one call of the API's (register, create, reads, the long-poll's
-   * subscribe and reads) before it fails with STORE_UNAVAILABLE. Default: 2500.
-   */
+  /** Longest wait (ms) for Redis to answer one API call (or a long-poll's step); then STORE_UNAVAILABLE. Default: 2500. */
   replyTimeoutMs?: number;
   /** Longest wait, in ms, for the health check's round trip. Default: 1500. */
   pingTimeoutMs?: number;
   /** How long an idempotency key keeps naming its task, in seconds. Default: 86400 (24 h). */
   idempotencyTtlSeconds?: number;
 }
-
-/**
- * Share of the reply timeout a create may take to reach its script: past it (on Redis's clock) the script refuses,
- * so a create still unanswered when the API gives up never runs later. The rest covers the reply's way back and
- * the clock estimate's error.
- */
-export const CREATE_DEADLINE_SHARE = 0.7;
 
 type StoreSettings = Required<Omit<RedisStoreOptions, "log">> & { log: Log };
 
@@ -60,7 +50,7 @@ export class RedisStore implements ApiStore {
     this.keys = keysFor(opts.keyPrefix);
     this.queue = new TaskQueue(redis, this.keys, { url: opts.url, ttlMs: opts.ttlSeconds * 1000, log: opts.log });
     this.clock = new RedisClock(redis);
-    redis.defineCommand("faasCreateTask", { lua: CREATE_TASK }); // KEYS count given per call: 3, or 4 with a key
+    defineCreateTask(redis);
   }
 
   async registerFunction(fn: { name: string; source: string; code: string }): Promise<string> {
@@ -82,38 +72,24 @@ export class RedisStore implements ApiStore {
   }
 
   /**
-   * Create a task, or with `idempotencyKey` return the task that key created within the idempotency TTL. The
-   * script refuses the create once {@link CREATE_DEADLINE_SHARE} of the reply timeout has passed on Redis's clock,
-   * so when this rejects with STORE_UNAVAILABLE the task does not exist and never will.
+   * Create a task, or with `idempotencyKey` return the task that key created within the idempotency TTL. When this
+   * rejects with STORE_UNAVAILABLE the task does not exist and never will (see CREATE_DEADLINE_SHARE).
    */
   async createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }): Promise<string> {
-    const id = crypto.randomUUID();
-    const k = this.keys;
     const o = this.opts;
-    if (this.clock.stale()) this.clock.sample().catch(() => {}); // this create uses the estimate it has
-    const deadline = Math.floor(this.clock.now() + o.replyTimeoutMs * CREATE_DEADLINE_SHARE);
-    const keys = [k.fn(task.functionId), k.task(id), k.queue];
-    if (task.idempotencyKey !== undefined) keys.push(k.idempotency(task.idempotencyKey));
+    const call = { ...task, id: crypto.randomUUID(), replyTimeoutMs: o.replyTimeoutMs, idempotencyTtlMs: o.idempotencyTtlSeconds * 1000 };
     // Tracked before the create is sent: its finish may be announced before the reply arrives.
-    this.waiters?.track(id);
+    this.waiters?.track(call.id);
     let reply: CreateReply = 0;
     try {
-      const call = (this.redis as unknown as ScriptCommands).faasCreateTask(
-        keys.length, ...keys,
-        id, task.functionId, task.args, String(Date.now()), task.timeoutMs ? String(task.timeoutMs) : "",
-        String(deadline), String(o.idempotencyTtlSeconds * 1000),
-      );
-      reply = await withinDeadline(call, o.replyTimeoutMs, (late) => {
-        // Only a reply slower than the margin after the script's deadline gets here (see CREATE_DEADLINE_SHARE).
-        if (late === 1) o.log.warn("task created after its create was answered 503", { taskId: id });
+      reply = await sendCreateTask(this.redis, this.keys, this.clock, call, (late) => {
+        // Only a reply slower than the margin after the script's deadline gets here.
+        if (late === 1) o.log.warn("task created after its create was answered 503", { taskId: call.id });
       });
     } finally {
-      if (reply !== 1) this.waiters?.untrack(id); // not created here (refused, failed, or an earlier task): no announcement to expect
+      if (reply !== 1) this.waiters?.untrack(call.id); // not created here (refused, failed, an earlier task): nothing to expect
     }
-    if (reply === 1) return id;
-    if (typeof reply === "string") return reply;
-    if (reply === -1) throw new FaasError("STORE_UNAVAILABLE", "Redis answered too late; the task was not created; try again later", 503);
-    throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${task.functionId}`);
+    return createdTaskId(reply, call);
   }
 
   /** The whole task record (every field, args included), or null when unknown or expired. */
@@ -185,13 +161,6 @@ export class RedisStore implements ApiStore {
   private answered<T>(call: Promise<T>): Promise<T> {
     return withinDeadline(call, this.opts.replyTimeoutMs);
   }
-}
-
-/** 1 created, 0 unknown function, -1 past its deadline, or the id an idempotency key already names. */
-type CreateReply = number | string;
-
-interface ScriptCommands {
-  faasCreateTask(numKeys: number, ...args: string[]): Promise<CreateReply>;
 }
 
 /** Connect to Redis and return the store once the connection answers. */

@@ -17,7 +17,8 @@ export const executeFunctionRoute = createRoute({
   summary: "Run a registered function",
   description:
     "Queues a task calling the function with the given arguments; poll /status or /result with the task id. " +
-    "An error answer (503 included) means no task was created, now or later; with an Idempotency-Key a retry is always safe.",
+    "An error answer (503 included) means no task was created, now or later (unless the reply was held up over ~0.75 s " +
+    "in transit); with an Idempotency-Key a retry is always safe.",
   request: {
     headers: ExecuteFunctionHeaders,
     body: { content: { "application/json": { schema: ExecuteFunctionRequest } }, required: true },

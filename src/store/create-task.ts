@@ -1,0 +1,65 @@
+/** The create step of a task: one CREATE_TASK script call, its deadline on Redis's clock, its optional idempotency key. */
+import type Redis from "ioredis";
+import { FaasError } from "../faas-error.ts";
+import type { Keys } from "./keys.ts";
+import type { RedisClock } from "./redis-clock.ts";
+import { withinDeadline } from "./reply-deadline.ts";
+import { CREATE_TASK } from "./scripts.ts";
+
+/**
+ * Share of the reply timeout a create may take to reach its script: past it (on Redis's clock) the script refuses,
+ * so a create still unanswered when the API gives up never runs later. The rest covers the reply's way back and
+ * the clock estimate's error (see RedisClock).
+ */
+export const CREATE_DEADLINE_SHARE = 0.7;
+
+/** What one create sends. */
+export interface CreateCall {
+  /** The new task's id, chosen by the caller. */
+  id: string;
+  functionId: string;
+  args: string;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  /** How long the caller waits for the reply, in ms; the script's deadline is {@link CREATE_DEADLINE_SHARE} of it. */
+  replyTimeoutMs: number;
+  /** How long the idempotency key names the task, in ms. */
+  idempotencyTtlMs: number;
+}
+
+/** 1 created, 0 unknown function, -1 past its deadline, or the id an idempotency key already names. */
+export type CreateReply = number | string;
+
+interface ScriptCommands {
+  faasCreateTask(numKeys: number, ...args: string[]): Promise<CreateReply>;
+}
+
+/** Register the script on a connection (once per connection). */
+export function defineCreateTask(redis: Redis): void {
+  redis.defineCommand("faasCreateTask", { lua: CREATE_TASK }); // KEYS count given per call: 3, or 4 with a key
+}
+
+/**
+ * Send the create. Resolves with the script's reply, or rejects with STORE_UNAVAILABLE after `replyTimeoutMs`;
+ * `late` sees a reply that arrives after that.
+ */
+export function sendCreateTask(redis: Redis, keys: Keys, clock: RedisClock, call: CreateCall, late: (reply: CreateReply) => void): Promise<CreateReply> {
+  if (clock.stale()) clock.sample().catch(() => {}); // this create uses the estimate it has
+  const deadline = Math.floor(clock.now() + call.replyTimeoutMs * CREATE_DEADLINE_SHARE);
+  const k = [keys.fn(call.functionId), keys.task(call.id), keys.queue];
+  if (call.idempotencyKey !== undefined) k.push(keys.idempotency(call.idempotencyKey));
+  const sent = (redis as unknown as ScriptCommands).faasCreateTask(
+    k.length, ...k,
+    call.id, call.functionId, call.args, String(Date.now()), call.timeoutMs ? String(call.timeoutMs) : "",
+    String(deadline), String(call.idempotencyTtlMs),
+  );
+  return withinDeadline(sent, call.replyTimeoutMs, late);
+}
+
+/** The task id a reply stands for, or the error it means. */
+export function createdTaskId(reply: CreateReply, call: CreateCall): string {
+  if (reply === 1) return call.id;
+  if (typeof reply === "string") return reply;
+  if (reply === -1) throw new FaasError("STORE_UNAVAILABLE", "Redis answered too late; the task was not created; try again later", 503);
+  throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${call.functionId}`);
+}
