@@ -6,6 +6,7 @@ import { createApp } from "../../src/api/app.ts";
 import { serveApi, type ApiServer } from "../../src/api/serve-api.ts";
 import { silentLog } from "../../src/log.ts";
 import { connectRedis } from "../../src/store/connect-redis.ts";
+import { sendCreateTask } from "../../src/store/create-task.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
 import { eventually } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
@@ -119,6 +120,13 @@ describe("idempotent creates", () => {
 });
 
 describe("the create script's deadline", () => {
+  test("the store's estimate of Redis's clock matches TIME (same host: within 100 ms)", async () => {
+    await store.ping(); // a fresh sample
+    const [sec, usec] = await peek.time();
+    const redisMs = Number(sec) * 1000 + Number(usec) / 1000;
+    expect(Math.abs(store.clock.now() - redisMs)).toBeLessThan(100);
+  });
+
   test("a create reaching Redis past its deadline (Redis clock) is refused: 503 and no task", async () => {
     const fn = await registerFn();
     const before = await taskKeys();
@@ -134,6 +142,19 @@ describe("the create script's deadline", () => {
     }
     expect(await taskKeys()).toEqual(before);
     expect(await peek.get("faas:idem:late-one")).toBeNull();
+  });
+});
+
+describe("a create sent twice (a reconnect resends an unanswered command)", () => {
+  test("the second changes nothing: one hash, one queue entry", async () => {
+    const fn = await registerFn();
+    const queued = await peek.xlen("faas:queue");
+    const call = { id: crypto.randomUUID(), functionId: fn, args: "[1]", replyTimeoutMs: 2500, idempotencyTtlMs: 60_000 };
+    expect(await sendCreateTask(store.redis, store.keys, store.clock, call, () => {})).toBe(1);
+    await peek.hset(`faas:task:${call.id}`, "status", "RUNNING"); // as if a dispatcher had started it
+    expect(await sendCreateTask(store.redis, store.keys, store.clock, { ...call, args: "[2]" }, () => {})).toBe(1);
+    expect(await peek.xlen("faas:queue")).toBe(queued + 1);
+    expect(await peek.hmget(`faas:task:${call.id}`, "status", "args")).toEqual(["RUNNING", "[1]"]);
   });
 });
 
