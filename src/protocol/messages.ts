@@ -1,7 +1,11 @@
 /** The messages between the dispatcher and remote workers (pull and push modes): shapes and frame layouts. */
 
-/** Protocol version carried by READY/HELLO-style messages; a dispatcher denies any other. */
-export const PROTOCOL_VERSION = "1";
+/**
+ * Protocol version carried by READY/HELLO-style messages; a dispatcher denies any other. Every version keeps
+ * `type version workerId secret` as the first frames of pull requests and of HELLO, so a dispatcher can read who
+ * speaks which version and deny it with a reason (see {@link ForeignVersion}).
+ */
+export const PROTOCOL_VERSION = "2";
 
 /**
  * Tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its
@@ -10,8 +14,10 @@ export const PROTOCOL_VERSION = "1";
  */
 export const MAX_QUEUED_PER_THREAD = 1;
 
-/** Largest capacity (threads) a push worker may register. */
+/** Largest capacity (task slots) a push worker may register; also the bound on pull lanes and started-id lists. */
 export const MAX_CAPACITY = 4096;
+/** Most frames any worker → dispatcher message has, REQ envelope included (pull RESULT: 13); the ROUTER's cap. */
+export const MAX_FRAMES_PER_MESSAGE = 16;
 /** Largest per-task timeout a TASK may carry, in ms (the largest delay a timer honours). */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -25,7 +31,7 @@ export interface WorkerAuth {
   secret: string;
 }
 
-/** A finished task, as a worker reports it; `streamId` is echoed so a late result can still be written. */
+/** A finished task, as a worker reports it; `streamId` and `taskId` echo the TASK it answers (checked against it). */
 export interface TaskResult {
   streamId: string;
   taskId: string;
@@ -59,29 +65,50 @@ export interface TaskMessage {
 export type DispatcherMessage = TaskMessage | { type: "WELCOME" } | { type: "DENIED"; reason: string } | { type: "BYE" };
 
 /**
- * Pull worker (one REQ socket per thread) → dispatcher ROUTER. Every request starts with
- * `type version workerId secret`, so each one stands alone (also after a dispatcher restart):
+ * A worker message in a protocol version this side does not speak: only its head (`type version workerId secret`)
+ * was read, so the dispatcher can answer DENIED with the reason.
+ */
+export interface ForeignVersion {
+  type: "FOREIGN";
+  auth: WorkerAuth;
+}
+
+/**
+ * Pull worker → dispatcher ROUTER. Lanes (one REQ socket per task slot) send requests; every request starts with
+ * `type version workerId secret lane`, so each one stands alone (also after a dispatcher restart or a reconnect:
+ * `lane`, 0-based, names the lane across its connections):
  * - `READY …` — give me a task (held until one exists)
- * - `RESULT … streamId taskId status executor result next` — a finished task; `next` "1" = and give me another
+ * - `RESULT … streamId taskId status executor result next started` — a finished task; `next` "1" = and give me
+ *   another; `started`: ids (space-separated, may be "") of other tasks of this process that started since its
+ *   last report — a task posted behind this one on its thread starts the moment this one finishes
  * - `NEED … streamId taskId` — the TASK came without code and this worker lacks it: resend with code
  * - `BYE …` — withdraw a held READY (graceful stop); answered with BYE, or with a TASK already on its way
  */
 export type PullRequest =
-  | { type: "READY"; auth: WorkerAuth }
-  | { type: "RESULT"; auth: WorkerAuth; result: TaskResult; next: boolean }
-  | { type: "NEED"; auth: WorkerAuth; streamId: string; taskId: string }
-  | { type: "BYE"; auth: WorkerAuth };
+  | { type: "READY"; auth: WorkerAuth; lane: number }
+  | { type: "RESULT"; auth: WorkerAuth; lane: number; result: TaskResult; next: boolean; started: string[] }
+  | { type: "NEED"; auth: WorkerAuth; lane: number; streamId: string; taskId: string }
+  | { type: "BYE"; auth: WorkerAuth; lane: number };
+
+/**
+ * Pull worker's control connection (one DEALER per process, no envelope, never answered) → dispatcher ROUTER:
+ * - `STARTED version workerId secret ids` — these tasks (space-separated ids) started on a thread that was idle
+ *   when they arrived (sent once per event-loop turn for all such starts)
+ */
+export type PullNotice = { type: "STARTED"; auth: WorkerAuth; taskIds: string[] };
 
 /**
  * Push worker (one DEALER) → dispatcher ROUTER. HELLO opens every connection (also after reconnecting):
  * - `HELLO version workerId secret capacity busy` — register `capacity` slots, `busy` of them still running tasks
- *   from before a reconnect (their late RESULTs free them)
- * - `RESULT streamId taskId status executor result`
+ *   from before a reconnect
+ * - `RESULT streamId taskId status executor result started` — `started` as in pull's RESULT
+ * - `STARTED ids` — tasks that started on arrival (an idle thread took them); one message per event-loop turn
  * - `NEED streamId taskId`
  * - `BYE` — stopping: send no more tasks (answered with BYE; running tasks still report)
  */
 export type PushMessage =
   | { type: "HELLO"; auth: WorkerAuth; capacity: number; busy: number }
-  | { type: "RESULT"; result: TaskResult }
+  | { type: "RESULT"; result: TaskResult; started: string[] }
+  | { type: "STARTED"; taskIds: string[] }
   | { type: "NEED"; streamId: string; taskId: string }
   | { type: "BYE" };

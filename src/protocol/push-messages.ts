@@ -1,7 +1,9 @@
 /** Encoding and validating decoding of push-mode worker messages (worker DEALER → dispatcher ROUTER). */
+import { readForeign } from "./foreign-version.ts";
 import { readId, readInt, readStreamId } from "./frame-reader.ts";
-import { MAX_CAPACITY, type PushMessage } from "./messages.ts";
+import { MAX_CAPACITY, type ForeignVersion, type PushMessage } from "./messages.ts";
 import { AUTH_FRAMES, authFrames, readAuth, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
+import { readStarted, startedFrame } from "./started-ids.ts";
 
 /** The frames of a push worker message (first frame = type). */
 export function encodePushMessage(msg: PushMessage): string[] {
@@ -9,7 +11,9 @@ export function encodePushMessage(msg: PushMessage): string[] {
     case "HELLO":
       return ["HELLO", ...authFrames(msg.auth), String(msg.capacity), String(msg.busy)];
     case "RESULT":
-      return ["RESULT", ...resultFrames(msg.result)];
+      return ["RESULT", ...resultFrames(msg.result), startedFrame(msg.started)];
+    case "STARTED":
+      return ["STARTED", startedFrame(msg.taskIds)];
     case "NEED":
       return ["NEED", msg.streamId, msg.taskId];
     case "BYE":
@@ -17,11 +21,13 @@ export function encodePushMessage(msg: PushMessage): string[] {
   }
 }
 
-/** The message these frames hold, or null for anything malformed (never throws). */
-export function decodePushMessage(frames: readonly Buffer[]): PushMessage | null {
+/** The message these frames hold, FOREIGN for a HELLO of another version, or null for anything malformed (never throws). */
+export function decodePushMessage(frames: readonly Buffer[]): PushMessage | ForeignVersion | null {
   const type = frames[0]?.length && frames[0].length <= 8 ? frames[0].toString("latin1") : "";
   switch (type) {
     case "HELLO": {
+      const foreign = readForeign(frames);
+      if (foreign !== undefined) return foreign;
       if (frames.length !== 1 + AUTH_FRAMES + 2) return null;
       const auth = readAuth(frames, 1);
       const capacity = readInt(frames[1 + AUTH_FRAMES], 1, MAX_CAPACITY);
@@ -29,9 +35,14 @@ export function decodePushMessage(frames: readonly Buffer[]): PushMessage | null
       return auth === null || capacity === null || busy === null ? null : { type, auth, capacity, busy };
     }
     case "RESULT": {
-      if (frames.length !== 1 + RESULT_FRAMES) return null;
+      if (frames.length !== 2 + RESULT_FRAMES) return null;
       const result = readResult(frames, 1);
-      return result === null ? null : { type, result };
+      const started = readStarted(frames[1 + RESULT_FRAMES]);
+      return result === null || started === null ? null : { type, result, started };
+    }
+    case "STARTED": {
+      const taskIds = frames.length === 2 ? readStarted(frames[1]) : null;
+      return taskIds === null ? null : { type, taskIds };
     }
     case "NEED": {
       if (frames.length !== 3) return null;

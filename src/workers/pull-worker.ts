@@ -1,8 +1,9 @@
 /** Pull worker process: REQ sockets ("lanes", one per task slot) ask the dispatcher for tasks, run them, return results with the next request. */
-import { decodeDispatcherMessage, encodePullRequest, type PullRequest } from "../protocol/index.ts";
-import { Request, ZmtpError } from "../zmtp/index.ts";
+import { decodeDispatcherMessage, encodePullNotice, encodePullRequest, type PullRequest } from "../protocol/index.ts";
+import { Dealer, Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { startWorkerBase, within, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
+import { StartReports } from "./start-reports.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
@@ -22,7 +23,11 @@ class PullLane {
   private busy = false;
   done: Promise<void> = Promise.resolve();
 
-  constructor(private readonly w: PullWorker) {
+  constructor(
+    private readonly w: PullWorker,
+    /** This lane's number in its process (0-based): the dispatcher knows the lane by it across reconnects. */
+    private readonly lane: number,
+  ) {
     this.sock = new Request({ ...w.base.socketOptions(), relaxed: true });
     this.sock.events.on("disconnect", ({ handshaken }) => {
       if (handshaken && this.current !== null) this.lostRequest = true;
@@ -39,15 +44,16 @@ class PullLane {
   bye(): void {
     if (this.busy || this.current === null || this.sock.closed) return;
     if (this.sock.connectedPeers().length === 0) return this.sock.close(); // nobody to tell: the loop ends
-    this.current = encodePullRequest({ type: "BYE", auth: this.w.base.auth });
+    this.current = encodePullRequest({ type: "BYE", auth: this.w.base.auth, lane: this.lane });
     this.sock.send(this.current).catch(() => {});
   }
 
   async run(): Promise<void> {
     const base = this.w.base;
-    let request: PullRequest = { type: "READY", auth: base.auth };
+    const { lane } = this;
+    let request: PullRequest = { type: "READY", auth: base.auth, lane };
     for (;;) {
-      if (base.stopping && request.type === "READY") request = { type: "BYE", auth: base.auth };
+      if (base.stopping && request.type === "READY") request = { type: "BYE", auth: base.auth, lane };
       const frames = encodePullRequest(request);
       this.current = frames;
       let reply: Buffer[];
@@ -64,20 +70,20 @@ class PullLane {
         // WELCOME: the dispatcher released our held request (another connection of this process was lost) and
         // wants to see us ask again.
         if (msg === null) base.log.warn("unexpected reply from the dispatcher; asking again", { frames: reply.length });
-        request = { type: "READY", auth: base.auth };
+        request = { type: "READY", auth: base.auth, lane };
         continue;
       }
       if (msg.type === "BYE") return;
       if (msg.type === "DENIED") return this.w.deny(msg.reason);
       const job = base.prepare(msg);
       if (job === null) {
-        request = { type: "NEED", auth: base.auth, streamId: msg.streamId, taskId: msg.taskId };
+        request = { type: "NEED", auth: base.auth, lane, streamId: msg.streamId, taskId: msg.taskId };
         continue;
       }
       this.busy = true;
       let outcome;
       try {
-        outcome = await base.pool.run(job);
+        outcome = await base.pool.run(job, { started: () => this.w.starts.add(msg.taskId) });
       } catch (err) {
         if (err instanceof PoolClosedError) return; // closing: the dispatcher sees us leave and re-queues it
         throw err;
@@ -88,21 +94,39 @@ class PullLane {
       request = {
         type: "RESULT",
         auth: base.auth,
+        lane,
         result: { streamId: msg.streamId, taskId: msg.taskId, status: outcome.status, executor: outcome.executor, result: outcome.result },
         next: !base.stopping,
+        // Sent in this turn: it carries the start of the task posted behind this one on its thread, if any.
+        started: this.w.starts.take(msg.taskId),
       };
     }
   }
 }
 
+/**
+ * The lanes, plus one DEALER control connection for start reports that cannot wait for a lane's next request:
+ * a task an idle thread starts on arrival is reported in a STARTED notice (one per event-loop turn); a task posted
+ * behind another starts when that one finishes, and its start rides on that one's RESULT.
+ */
 class PullWorker extends WorkerHandle {
   private readonly lanes: PullLane[] = [];
+  private readonly control: Dealer;
   private stopped: Promise<void> | null = null;
+  readonly starts = new StartReports((taskIds) => {
+    this.control.send(encodePullNotice({ type: "STARTED", auth: this.base.auth, taskIds })).catch(() => {});
+  });
+
+  constructor(base: WorkerBase) {
+    super(base);
+    this.control = new Dealer(base.socketOptions());
+  }
 
   /** One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). */
   start(): void {
+    this.control.connect(this.base.opts.endpoint);
     for (let i = 0; i < this.base.slots; i++) {
-      const lane = new PullLane(this);
+      const lane = new PullLane(this, i);
       lane.done = lane.run().catch((err) => this.base.log.error("pull lane failed", { err: (err as Error).message }));
       this.lanes.push(lane);
     }
@@ -126,6 +150,7 @@ class PullWorker extends WorkerHandle {
       for (const lane of this.lanes) lane.bye();
       await within(Promise.all(this.lanes.map((l) => l.done)), graceMs);
       for (const lane of this.lanes) lane.sock.close();
+      this.control.close();
       await this.base.pool.close();
       await Promise.all(this.lanes.map((l) => l.done));
       this.base.ended();

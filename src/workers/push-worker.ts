@@ -2,6 +2,7 @@
 import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
 import { Dealer } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
+import { StartReports } from "./start-reports.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
@@ -15,7 +16,7 @@ export async function startPushWorker(opts: RemoteWorkerOptions): Promise<Remote
 
 /**
  * HELLO opens every connection (also after a reconnect, with how many tasks are still running); until
- * WELCOME, results wait in an outbox, so they always follow the HELLO on the new connection.
+ * WELCOME, results and start reports wait in an outbox, so they always follow the HELLO on the new connection.
  */
 class PushWorker extends WorkerHandle {
   private readonly sock: Dealer;
@@ -23,6 +24,8 @@ class PushWorker extends WorkerHandle {
   private byeAcked = false;
   private readonly outbox: string[][] = [];
   private readonly running = new Set<string>();
+  /** Starts not yet reported: they ride on the next RESULT, else go out as one STARTED per event-loop turn. */
+  private readonly starts = new StartReports((taskIds) => this.post({ type: "STARTED", taskIds }));
   private loop: Promise<void> = Promise.resolve();
   private stopped: Promise<void> | null = null;
   /** Wakes `stop()` when the last running task reported. */
@@ -85,10 +88,11 @@ class PushWorker extends WorkerHandle {
     const job = this.base.prepare(t);
     if (job === null) return this.post({ type: "NEED", streamId: t.streamId, taskId: t.taskId });
     this.running.add(t.taskId);
-    this.base.pool.run(job).then(
+    this.base.pool.run(job, { started: () => this.starts.add(t.taskId) }).then(
       (out) => {
         this.base.stats.tasks++;
-        this.post({ type: "RESULT", result: { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result } });
+        const result = { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result };
+        this.post({ type: "RESULT", result, started: this.starts.take(t.taskId) });
       },
       (err) => {
         if (!(err instanceof PoolClosedError)) this.base.log.error("task run failed", { task: t.taskId, err: (err as Error).message });

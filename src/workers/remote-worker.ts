@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
-import { MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
+import { MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
 import type { SocketOptions } from "../zmtp/index.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
@@ -109,6 +109,7 @@ export class WorkerBase {
       throw new FaasError("CONFIG", `queuePerThread must be 0 to ${MAX_QUEUED_PER_THREAD}: ${queue}`);
     }
     this.slots = opts.threads * (1 + queue);
+    if (this.slots > MAX_CAPACITY) throw new FaasError("CONFIG", `threads × (1 + queuePerThread) must be at most ${MAX_CAPACITY}: ${this.slots}`);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);

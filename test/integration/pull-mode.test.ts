@@ -21,7 +21,7 @@ async function worker(id: string, threads = 2, extra: { codeCacheSize?: number; 
 }
 async function stopAll(): Promise<void> {
   await Promise.all(workers.splice(0).map((w) => w.stop(2000)));
-  await until(() => pull().idleSockets === 0, 3000, "workers to leave");
+  await until(() => pull().idleLanes === 0, 3000, "workers to leave");
 }
 function rawRequest(): Request {
   const r = new Request({ relaxed: true });
@@ -36,7 +36,7 @@ async function flushed(): Promise<void> {
 const auth = (workerId: string) => ({ version: PROTOCOL_VERSION, workerId, secret: "" });
 
 beforeAll(async () => {
-  s = await startRemoteStack("pull", { dispatcherLog: captured });
+  s = await startRemoteStack("pull", { dispatcherLog: captured, log: captured });
 });
 afterAll(async () => {
   for (const r of sockets) r.close();
@@ -49,7 +49,7 @@ describe("pull mode", () => {
     const gate = await register(s.store, "async (ms) => { await Bun.sleep(ms); return ms }");
     for (const [queuePerThread, held] of [[1, 2], [0, 1]] as const) {
       await worker(`lq-${queuePerThread}`, 1, { queuePerThread });
-      await until(() => pull().idleSockets === held, 3000, `${held} lane(s) asking`);
+      await until(() => pull().idleLanes === held, 3000, `${held} lane(s) asking`);
       const ids = await Promise.all(Array.from({ length: 3 }, () => s.store.createTask({ functionId: gate, args: "[400]" })));
       await until(() => pull().assigned === held, 3000, `${held} task(s) on the 1-thread worker`);
       const done = await Promise.all(ids.map((id) => finalTask(s.store, id)));
@@ -94,7 +94,7 @@ describe("pull mode", () => {
     const slow = await register(s.store, `(parent) => process.pid === parent ? "fast" : new Promise(() => {})`);
     const child = spawnWorker("pull", s.endpoint, "pw-child-kill");
     try {
-      await until(() => pull().idleSockets === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
+      await until(() => pull().idleLanes === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
       const id = await s.store.createTask({ functionId: slow, args: `[${process.pid}]` });
       await until(() => pull().assigned === 1, 5000, "the child to hold the task");
       await worker("pw-rescue", 1);
@@ -113,7 +113,7 @@ describe("pull mode", () => {
     const fn = await register(s.store, `async (parent) => { if (process.pid === parent) return "fast"; await new Promise((r) => setTimeout(r, 300)); return "stale"; }`);
     const child = spawnWorker("pull", s.endpoint, "pw-child-stop");
     try {
-      await until(() => pull().idleSockets === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
+      await until(() => pull().idleLanes === 2, 10_000, "the child worker (1 thread: 2 lanes) to ask for work");
       const id = await s.store.createTask({ functionId: fn, args: `[${process.pid}]` });
       await until(() => pull().assigned === 1, 5000, "the child to hold the task");
       child.proc.kill("SIGSTOP");
@@ -123,7 +123,7 @@ describe("pull mode", () => {
       expect(Date.now() - stoppedAt).toBeLessThan(3000);
       expect(t).toMatchObject({ status: "COMPLETED", result: '"fast"', attempts: 2 });
       child.proc.kill("SIGCONT");
-      await until(() => lines.some((l) => l.includes("late result") && l.includes(id)), 5000, "the woken worker's stale result");
+      await until(() => lines.some((l) => l.includes("dropped") && l.includes(id)), 5000, "the woken worker's stale result, dropped");
       await flushed();
       expect(await s.store.getTask(id)).toMatchObject({ status: "COMPLETED", result: '"fast"', executor: "pw-rescue2/thread-1" });
     } finally {
@@ -140,9 +140,10 @@ describe("pull mode", () => {
     await d.send([Buffer.alloc(0), "READY"]);
     await d.send([Buffer.alloc(0), Buffer.from([0xff, 0xfe, 0x00])]);
     await d.send([Buffer.alloc(0), "READY", PROTOCOL_VERSION, "bad id", ""]);
-    await d.send([Buffer.alloc(0), "RESULT", PROTOCOL_VERSION, "x", "", "1-1", "t", "MAYBE", "x", "1", "1"]);
-    // A well-formed RESULT for a task nobody knows: treated as late, writes nothing.
-    await d.send([Buffer.alloc(0), ...encodePullRequest({ type: "RESULT", auth: auth("ghost"), next: false, result: { streamId: "1-1", taskId: "no-such-task", status: "COMPLETED", executor: "ghost/thread-1", result: "1" } })]);
+    await d.send([Buffer.alloc(0), "RESULT", PROTOCOL_VERSION, "x", "", "0", "1-1", "t", "MAYBE", "x", "1", "1", ""]);
+    // A well-formed RESULT for a task nobody knows: dropped, writes nothing.
+    await d.send([Buffer.alloc(0), ...encodePullRequest({ type: "RESULT", auth: auth("ghost"), lane: 0, next: false, started: [], result: { streamId: "1-1", taskId: "no-such-task", status: "COMPLETED", executor: "ghost/thread-1", result: "1" } })]);
+    await d.send(["STARTED", PROTOCOL_VERSION, "ghost", "", "no-such-task"]);
     const r = rawRequest();
     await r.send(["TASK", "1-1", "t", "f", "10", "[]", ""]);
     await worker("pw-after-garbage", 1);
@@ -152,15 +153,15 @@ describe("pull mode", () => {
     await stopAll();
   });
 
-  test("a late result for a finished task does not flip it", async () => {
+  test("a result for a task not out on that worker (here: finished already) is dropped", async () => {
     await worker("pw-late", 1);
     const f = await register(s.store, "() => 42");
     const t = await runTask(s.store, f, []);
     expect(t.result).toBe("42");
     const r = rawRequest();
-    void r.send(encodePullRequest({ type: "RESULT", auth: auth("liar"), next: false, result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "liar/thread-1", result: "666" } })).catch(() => {});
+    void r.send(encodePullRequest({ type: "RESULT", auth: auth("liar"), lane: 0, next: false, started: [], result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "liar/thread-1", result: "666" } })).catch(() => {});
     expect(await r.receive().then((f) => f[0]!.toString())).toBe("BYE");
-    await until(() => lines.some((l) => l.includes("late result") && l.includes(t.id)), 3000, "the late result");
+    await until(() => lines.some((l) => l.includes("dropped") && l.includes(t.id)), 3000, "the dropped result");
     await flushed();
     expect(await s.store.getTask(t.id)).toMatchObject({ status: "COMPLETED", result: "42" });
     await stopAll();
@@ -169,26 +170,27 @@ describe("pull mode", () => {
   test("when one lane of a worker process is lost, its sibling lanes are released (WELCOME) and get no re-queued task", async () => {
     const f = await register(s.store, "() => 7");
     const a = rawRequest();
-    void a.send(encodePullRequest({ type: "READY", auth: auth("twin") })).catch(() => {});
-    await until(() => pull().idleSockets === 1, 3000, "lane A held");
+    void a.send(encodePullRequest({ type: "READY", auth: auth("twin"), lane: 0 })).catch(() => {});
+    await until(() => pull().idleLanes === 1, 3000, "lane A held");
     const b = rawRequest();
-    void b.send(encodePullRequest({ type: "READY", auth: auth("twin") })).catch(() => {});
-    await until(() => pull().idleSockets === 2, 3000, "lane B held");
+    void b.send(encodePullRequest({ type: "READY", auth: auth("twin"), lane: 1 })).catch(() => {});
+    await until(() => pull().idleLanes === 2, 3000, "lane B held");
     const id = await s.store.createTask({ functionId: f, args: "[]" });
     expect((await a.receive())[0]!.toString()).toBe("TASK"); // FIFO: lane A asked first
     a.close(); // lane A is lost with the task
     expect(decodeDispatcherMessage(await b.receive())).toEqual({ type: "WELCOME" });
-    expect(pull().idleSockets).toBe(0); // B is not handed the re-queued task
+    expect(pull().idleLanes).toBe(0); // B is not handed the re-queued task
     await worker("twin-rescue", 1);
-    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: "7", attempts: 2, executor: "twin-rescue/thread-1" });
+    // Lane A never reported a start: the task goes back uncharged.
+    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: "7", attempts: 1, executor: "twin-rescue/thread-1" });
     await stopAll();
   });
 
   test("a worker that holds a task and goes silent (but stays connected) hits the dispatcher-side deadline", async () => {
     const f = await register(s.store, "() => 1");
     const r = rawRequest();
-    void r.send(encodePullRequest({ type: "READY", auth: auth("mute") })).catch(() => {});
-    await until(() => pull().idleSockets === 1, 3000, "the mute worker's request");
+    void r.send(encodePullRequest({ type: "READY", auth: auth("mute"), lane: 0 })).catch(() => {});
+    await until(() => pull().idleLanes === 1, 3000, "the mute worker's request");
     const id = await s.store.createTask({ functionId: f, args: "[]", timeoutMs: 100 });
     const task = await r.receive();
     expect(task[0]!.toString()).toBe("TASK");
@@ -197,6 +199,33 @@ describe("pull mode", () => {
     expect(JSON.parse(t.result!).value).toMatchObject({ name: "TimeoutError" });
     expect(JSON.parse(t.result!).value.message).toContain("mute");
     r.close();
+  });
+});
+
+describe("pull mode: results are checked against their assignment", () => {
+  const resultOf = (workerId: string, lane: number, streamId: string, taskId: string, result: string) =>
+    encodePullRequest({ type: "RESULT", auth: auth(workerId), lane, next: true, started: [], result: { streamId, taskId, status: "COMPLETED", executor: `${workerId}/thread-1`, result } });
+
+  test("a result from another worker id is dropped; the holder's, re-sent on a new connection of the same lane, is accepted", async () => {
+    const f = await register(s.store, "() => 1");
+    const holder = rawRequest();
+    void holder.send(encodePullRequest({ type: "READY", auth: auth("holder"), lane: 0 })).catch(() => {});
+    await until(() => pull().idleLanes === 1, 3000, "the holder's request");
+    const id = await s.store.createTask({ functionId: f, args: "[]" });
+    const task = decodeDispatcherMessage(await holder.receive());
+    if (task?.type !== "TASK") throw new Error(`expected a TASK, got ${task?.type}`);
+    const forger = rawRequest();
+    void forger.send(resultOf("forger", 0, task.streamId, id, '"forged"')).catch(() => {});
+    await until(() => lines.some((l) => l.includes("dropped") && l.includes(id) && l.includes("forger")), 3000, "the forged result to be dropped");
+    expect(pull().assigned).toBe(1);
+    // The holder's lane reconnects (a new REQ, its old connection still open) and re-sends its result.
+    const again = rawRequest();
+    void again.send(resultOf("holder", 0, task.streamId, id, '"right"')).catch(() => {});
+    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: '"right"', attempts: 1, executor: "holder/thread-1" });
+    holder.close();
+    again.close();
+    forger.close();
+    await until(() => pull().idleLanes === 0, 3000, "the raw lanes to go");
   });
 });
 

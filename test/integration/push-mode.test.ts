@@ -92,7 +92,7 @@ describe("push mode", () => {
     expect(first[0]!.code).toBe("(x) => x + 100");
     expect(first[1]!.code).toBe(""); // code once per worker
     const t0 = first[0]!;
-    await d.send(encodePushMessage({ type: "RESULT", result: { streamId: t0.streamId, taskId: t0.taskId, status: "COMPLETED", executor: "sw-raw/thread-1", result: "7" } }));
+    await d.send(encodePushMessage({ type: "RESULT", result: { streamId: t0.streamId, taskId: t0.taskId, status: "COMPLETED", executor: "sw-raw/thread-1", result: "7" }, started: [] }));
     const third = await nextTask(d);
     expect(push().assigned).toBe(2);
     await d.send(encodePushMessage({ type: "BYE" }));
@@ -101,11 +101,16 @@ describe("push mode", () => {
     await worker("sw-real", 2);
     // The two tasks never placed on sw-raw run on sw-real; then sw-raw vanishes holding 2: they are re-queued.
     await until(() => push().assigned === 2, 3000, "only sw-raw's tasks left out");
+    // sw-raw reports one of its two tasks started, then vanishes: only that one is charged an attempt.
+    await d.send(encodePushMessage({ type: "STARTED", taskIds: [third.taskId] }));
+    await until(async () => (await s.store.getTask(third.taskId))?.status === "RUNNING", 3000, "the reported start to be recorded");
+    expect((await s.store.getTask(first[1]!.taskId))?.status).toBe("QUEUED");
     d.close();
     const done = await Promise.all(ids.map((id) => finalTask(s.store, id)));
     expect(done.find((t) => t.id === t0.taskId)).toMatchObject({ result: "7", executor: "sw-raw/thread-1" });
     for (const t of done.filter((t) => t.id !== t0.taskId)) expect(t.executor).toStartWith("sw-real/");
     expect(done.find((t) => t.id === third.taskId)?.attempts).toBe(2);
+    expect(done.find((t) => t.id === first[1]!.taskId)?.attempts).toBe(1);
     await stopAll();
   });
 
@@ -164,13 +169,13 @@ describe("push mode", () => {
     }
   });
 
-  test("a late result for a finished task does not flip it", async () => {
+  test("a result for a task not out on that worker (here: finished already) is dropped", async () => {
     await worker("sw-late", 1);
     const f = await register(s.store, "() => 42");
     const t = await runTask(s.store, f, []);
     const liar = await rawWorker("sw-liar", 1);
-    await liar.send(encodePushMessage({ type: "RESULT", result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "sw-liar/thread-1", result: "666" } }));
-    await until(() => lines.some((l) => l.includes("late result") && l.includes(t.id)), 3000, "the late result");
+    await liar.send(encodePushMessage({ type: "RESULT", result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "sw-liar/thread-1", result: "666" }, started: [] }));
+    await until(() => lines.some((l) => l.includes("dropped") && l.includes(t.id)), 3000, "the dropped result");
     await flushed();
     expect(await s.store.getTask(t.id)).toMatchObject({ status: "COMPLETED", result: "42", executor: t.executor });
     await stopAll();
@@ -182,6 +187,7 @@ describe("push mode", () => {
     junk.connect(s.endpoint);
     await junk.send([Buffer.from([0, 1, 2, 255])]);
     await junk.send(["HELLO", PROTOCOL_VERSION, "w", "", "0", "0"]); // capacity 0
+    await junk.send(["STARTED", "no-such-task"]); // not registered
     await junk.send(["HELLO", PROTOCOL_VERSION, "w", "", "99999999999999999999", "0"]);
     await junk.send(["RESULT", "1-1", "t", "COMPLETED", "x", "1"]); // not registered
     await junk.send(["BYE", "extra"]);
@@ -190,21 +196,23 @@ describe("push mode", () => {
     const id = await s.store.createTask({ functionId: f, args: "[]" });
     const task = await nextTask(holder);
     const other = await rawWorker("sw-other", 1);
-    await other.send(encodePushMessage({ type: "RESULT", result: { streamId: task.streamId, taskId: id, status: "COMPLETED", executor: "sw-other/thread-1", result: '"wrong"' } }));
+    await other.send(encodePushMessage({ type: "RESULT", result: { streamId: task.streamId, taskId: id, status: "COMPLETED", executor: "sw-other/thread-1", result: '"wrong"' }, started: [] }));
     await other.send(encodePushMessage({ type: "NEED", streamId: task.streamId, taskId: id }));
     await other.send(["RESULT", task.streamId, id, "COMPLETED"]);
-    await until(() => lines.some((l) => l.includes("assigned to another worker")), 3000, "the misdirected result to be refused");
-    expect((await s.store.getTask(id))?.status).toBe("RUNNING");
-    await holder.send(encodePushMessage({ type: "RESULT", result: { streamId: task.streamId, taskId: id, status: "COMPLETED", executor: "sw-holder/thread-1", result: '"right"' } }));
-    expect(await finalTask(s.store, id)).toMatchObject({ status: "COMPLETED", result: '"right"', executor: "sw-holder/thread-1" });
-    for (const d of [junk, holder, other]) d.close();
+    await until(() => lines.some((l) => l.includes("dropped") && l.includes(id) && l.includes("sw-other")), 3000, "the misdirected result to be dropped");
+    expect(push().assigned).toBe(1);
+    // The holder reconnects (a new DEALER, HELLO with the same id; the old connection still open) and sends its result there.
+    const again = await rawWorker("sw-holder", 1);
+    await again.send(encodePushMessage({ type: "RESULT", result: { streamId: task.streamId, taskId: id, status: "COMPLETED", executor: "sw-holder/thread-1", result: '"right"' }, started: [] }));
+    expect(await finalTask(s.store, id)).toMatchObject({ status: "COMPLETED", result: '"right"', executor: "sw-holder/thread-1", attempts: 1 });
+    for (const d of [junk, holder, other, again]) d.close();
     await until(() => push().workerCount === 0, 3000, "the raw workers to leave");
     await worker("sw-after-garbage", 1);
     expect((await runTask(s.store, await register(s.store, "() => 'ok'"), [])).result).toBe('"ok"');
     await stopAll();
   });
 
-  test("dispatcher restart: workers reconnect by themselves and a result from before the restart is written once", async () => {
+  test("dispatcher restart: workers reconnect by themselves; a result from before the restart is dropped and the task runs again", async () => {
     const w = await worker("sw-survivor", 1);
     await until(() => push().workerCount === 1, 3000, "the worker");
     const gate = await register(s.store, `async () => { await new Promise((r) => setTimeout(r, 400)); return "from before"; }`);
@@ -214,6 +222,7 @@ describe("push mode", () => {
     await s.restartDispatcher();
     const t = await finalTask(s.store, id, 8000);
     expect(t).toMatchObject({ status: "COMPLETED", result: '"from before"', executor: "sw-survivor/thread-1" });
+    expect(t.attempts).toBeGreaterThanOrEqual(2);
     await until(() => push().workerCount === 1, 5000, "the worker to register with the new dispatcher");
     expect((await runTask(s.store, await register(s.store, "() => 'new'"), [])).result).toBe('"new"');
     expect(w.stats.tasks).toBeGreaterThanOrEqual(2);

@@ -1,8 +1,9 @@
 // The remote-worker protocol: exact frame tables per message, round trips, and null (never a throw) for anything malformed.
 import { describe, expect, test } from "bun:test";
 import {
-  decodeDispatcherMessage, decodePullRequest, decodePushMessage, encodeDispatcherMessage, encodePullRequest, encodePushMessage,
-  MAX_ID_BYTES, MAX_SECRET_BYTES, PROTOCOL_VERSION, type DispatcherMessage, type PullRequest, type PushMessage,
+  decodeDispatcherMessage, decodePullNotice, decodePullRequest, decodePushMessage, encodeDispatcherMessage, encodePullNotice,
+  encodePullRequest, encodePushMessage, MAX_CAPACITY, MAX_FRAMES_PER_MESSAGE, MAX_ID_BYTES, MAX_SECRET_BYTES, PROTOCOL_VERSION, readStarted,
+  type DispatcherMessage, type PullNotice, type PullRequest, type PushMessage,
 } from "../../src/protocol/index.ts";
 
 const b = (frames: readonly (string | Buffer)[]) => frames.map((f) => (typeof f === "string" ? Buffer.from(f) : f));
@@ -19,15 +20,23 @@ describe("frame tables", () => {
     [{ type: "BYE" }, ["BYE"]],
   ];
   const pull: [PullRequest, string[]][] = [
-    [{ type: "READY", auth }, ["READY", "1", "host-1-ab12", "s3cret"]],
-    [{ type: "RESULT", auth, result, next: true }, ["RESULT", "1", "host-1-ab12", "s3cret", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "1"]],
-    [{ type: "RESULT", auth: { ...auth, secret: "" }, result: { ...result, status: "FAILED" }, next: false }, ["RESULT", "1", "host-1-ab12", "", "1700000000000-3", "t-1", "FAILED", "host-1-ab12/thread-2", '{"a":1}', "0"]],
-    [{ type: "NEED", auth, streamId: "5-1", taskId: "t-9" }, ["NEED", "1", "host-1-ab12", "s3cret", "5-1", "t-9"]],
-    [{ type: "BYE", auth }, ["BYE", "1", "host-1-ab12", "s3cret"]],
+    [{ type: "READY", auth, lane: 0 }, ["READY", "2", "host-1-ab12", "s3cret", "0"]],
+    [{ type: "RESULT", auth, lane: 3, result, next: true, started: [] },
+      ["RESULT", "2", "host-1-ab12", "s3cret", "3", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "1", ""]],
+    [{ type: "RESULT", auth: { ...auth, secret: "" }, lane: 1, result: { ...result, status: "FAILED" }, next: false, started: ["t-2", "t-3"] },
+      ["RESULT", "2", "host-1-ab12", "", "1", "1700000000000-3", "t-1", "FAILED", "host-1-ab12/thread-2", '{"a":1}', "0", "t-2 t-3"]],
+    [{ type: "NEED", auth, lane: 4095, streamId: "5-1", taskId: "t-9" }, ["NEED", "2", "host-1-ab12", "s3cret", "4095", "5-1", "t-9"]],
+    [{ type: "BYE", auth, lane: 2 }, ["BYE", "2", "host-1-ab12", "s3cret", "2"]],
+  ];
+  const notices: [PullNotice, string[]][] = [
+    [{ type: "STARTED", auth, taskIds: ["t-1"] }, ["STARTED", "2", "host-1-ab12", "s3cret", "t-1"]],
+    [{ type: "STARTED", auth, taskIds: ["t-1", "t-2"] }, ["STARTED", "2", "host-1-ab12", "s3cret", "t-1 t-2"]],
   ];
   const push: [PushMessage, string[]][] = [
-    [{ type: "HELLO", auth, capacity: 4, busy: 1 }, ["HELLO", "1", "host-1-ab12", "s3cret", "4", "1"]],
-    [{ type: "RESULT", result }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}']],
+    [{ type: "HELLO", auth, capacity: 4, busy: 1 }, ["HELLO", "2", "host-1-ab12", "s3cret", "4", "1"]],
+    [{ type: "RESULT", result, started: [] }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', ""]],
+    [{ type: "RESULT", result, started: ["t-7"] }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "t-7"]],
+    [{ type: "STARTED", taskIds: ["t-1", "t-2", "t-3"] }, ["STARTED", "t-1 t-2 t-3"]],
     [{ type: "NEED", streamId: "5-1", taskId: "t-9" }, ["NEED", "5-1", "t-9"]],
     [{ type: "BYE" }, ["BYE"]],
   ];
@@ -39,13 +48,52 @@ describe("frame tables", () => {
     expect(encodePullRequest(msg)).toEqual(frames);
     expect(decodePullRequest(b(frames))).toEqual(msg);
   });
+  test.each(notices)("pull notice %o", (msg, frames) => {
+    expect(encodePullNotice(msg)).toEqual(frames);
+    expect(decodePullNotice(b(frames))).toEqual(msg);
+  });
   test.each(push)("push %o", (msg, frames) => {
     expect(encodePushMessage(msg)).toEqual(frames);
     expect(decodePushMessage(b(frames))).toEqual(msg);
   });
+  test("every worker message fits the ROUTER's frames-per-message cap, REQ envelope included", () => {
+    const longest = Math.max(...pull.map(([, f]) => f.length + 1), ...notices.map(([, f]) => f.length), ...push.map(([, f]) => f.length));
+    expect(longest).toBe(13);
+    expect(longest).toBeLessThanOrEqual(MAX_FRAMES_PER_MESSAGE);
+  });
   test("args, results and code are any UTF-8 text, including empty and non-ASCII", () => {
     const m = { ...task, args: '["é😀"]', code: "" } as DispatcherMessage;
     expect(decodeDispatcherMessage(b(encodeDispatcherMessage(m)))).toEqual(m);
+  });
+});
+
+describe("another protocol version is recognised by its head, to be denied with the reason", () => {
+  const v1: [string, string[]][] = [
+    ["v1 READY", ["READY", "1", "w", "s"]],
+    ["v1 RESULT", ["RESULT", "1", "w", "s", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1"]],
+    ["v3 READY with more frames", ["READY", "3", "w", "s", "0", "x", "y"]],
+  ];
+  test.each(v1)("pull: %s", (_name, frames) => {
+    expect(decodePullRequest(b(frames))).toEqual({ type: "FOREIGN", auth: { version: frames[1]!, workerId: "w", secret: "s" } });
+  });
+  test("push HELLO and pull STARTED", () => {
+    expect(decodePushMessage(b(["HELLO", "1", "w", "", "2", "0"]))).toEqual({ type: "FOREIGN", auth: { version: "1", workerId: "w", secret: "" } });
+    expect(decodePullNotice(b(["STARTED", "9", "w", "", "t"]))).toEqual({ type: "FOREIGN", auth: { version: "9", workerId: "w", secret: "" } });
+  });
+  test("a foreign head that is itself malformed is null", () => {
+    expect(decodePullRequest(b(["READY", "1", "bad id", ""]))).toBeNull();
+    expect(decodePullRequest(b(["READY", "1", "w"]))).toBeNull();
+    expect(decodePushMessage(b(["HELLO", "", "w", ""]))).toBeNull();
+  });
+});
+
+describe("started-ids frame", () => {
+  const ok: [string, string[]][] = [["", []], ["t", ["t"]], ["a b c", ["a", "b", "c"]], ["x".repeat(MAX_ID_BYTES), ["x".repeat(MAX_ID_BYTES)]]];
+  test.each(ok)("%j", (frame, ids) => expect(readStarted(Buffer.from(frame))).toEqual(ids));
+  const bad = [" ", "a ", " a", "a  b", "a\tb", "x".repeat(MAX_ID_BYTES + 1), "é", Array.from({ length: MAX_CAPACITY + 1 }, () => "t").join(" ")];
+  test.each(bad)("%j is null", (frame) => expect(readStarted(Buffer.from(frame))).toBeNull());
+  test("MAX_CAPACITY ids are accepted", () => {
+    expect(readStarted(Buffer.from(Array.from({ length: MAX_CAPACITY }, (_, i) => `t${i}`).join(" ")))).toHaveLength(MAX_CAPACITY);
   });
 });
 
@@ -72,33 +120,49 @@ describe("malformed input decodes to null", () => {
   test.each(bad)("dispatcher: %s", (_name, frames) => expect(decodeDispatcherMessage(b(frames))).toBeNull());
 
   const badPull: [string, (string | Buffer)[]][] = [
-    ["READY without secret frame", ["READY", "1", "w"]],
-    ["READY bad worker id", ["READY", "1", "w\n", ""]],
-    ["READY oversized secret", ["READY", "1", "w", "s".repeat(MAX_SECRET_BYTES + 1)]],
-    ["RESULT bad status", ["RESULT", "1", "w", "", "1-0", "t", "DONE", "w/thread-1", "1", "1"]],
-    ["RESULT bad next flag", ["RESULT", "1", "w", "", "1-0", "t", "COMPLETED", "w/thread-1", "1", "yes"]],
-    ["RESULT missing frames", ["RESULT", "1", "w", "", "1-0", "t", "COMPLETED"]],
-    ["NEED bad stream id", ["NEED", "1", "w", "", "abc", "t"]],
-    ["push message in pull", ["HELLO", "1", "w", "", "1", "0"]],
+    ["READY without lane", ["READY", "2", "w", ""]],
+    ["READY bad worker id", ["READY", "2", "w\n", "", "0"]],
+    ["READY oversized secret", ["READY", "2", "w", "s".repeat(MAX_SECRET_BYTES + 1), "0"]],
+    ["READY lane not a number", ["READY", "2", "w", "", "x"]],
+    ["READY lane too big", ["READY", "2", "w", "", String(MAX_CAPACITY)]],
+    ["RESULT bad status", ["RESULT", "2", "w", "", "0", "1-0", "t", "DONE", "w/thread-1", "1", "1", ""]],
+    ["RESULT bad next flag", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "yes", ""]],
+    ["RESULT bad started", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1", "a  b"]],
+    ["RESULT without started", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1"]],
+    ["RESULT missing frames", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED"]],
+    ["NEED bad stream id", ["NEED", "2", "w", "", "0", "abc", "t"]],
+    ["push message in pull", ["HELLO", "2", "w", "", "1", "0"]],
   ];
   test.each(badPull)("pull: %s", (_name, frames) => expect(decodePullRequest(b(frames))).toBeNull());
 
+  const badNotice: [string, (string | Buffer)[]][] = [
+    ["STARTED without ids", ["STARTED", "2", "w", ""]],
+    ["STARTED bad ids", ["STARTED", "2", "w", "", "t\n"]],
+    ["STARTED extra frame", ["STARTED", "2", "w", "", "t", "u"]],
+    ["lower-case", ["started", "2", "w", "", "t"]],
+    ["a REQ request", ["READY", "2", "w", "", "0"]],
+  ];
+  test.each(badNotice)("pull notice: %s", (_name, frames) => expect(decodePullNotice(b(frames))).toBeNull());
+
   const badPush: [string, (string | Buffer)[]][] = [
-    ["HELLO capacity 0", ["HELLO", "1", "w", "", "0", "0"]],
-    ["HELLO capacity huge", ["HELLO", "1", "w", "", "100000", "0"]],
-    ["HELLO busy not a number", ["HELLO", "1", "w", "", "2", "x"]],
-    ["HELLO missing busy", ["HELLO", "1", "w", "", "2"]],
+    ["HELLO capacity 0", ["HELLO", "2", "w", "", "0", "0"]],
+    ["HELLO capacity huge", ["HELLO", "2", "w", "", "100000", "0"]],
+    ["HELLO busy not a number", ["HELLO", "2", "w", "", "2", "x"]],
+    ["HELLO missing busy", ["HELLO", "2", "w", "", "2"]],
     ["RESULT missing result", ["RESULT", "1-0", "t", "COMPLETED", "w/thread-1"]],
+    ["RESULT without started", ["RESULT", "1-0", "t", "COMPLETED", "w/thread-1", "1"]],
+    ["STARTED without ids", ["STARTED"]],
+    ["STARTED bad ids", ["STARTED", " t"]],
     ["NEED extra", ["NEED", "1-0", "t", "x"]],
     ["BYE with body", ["BYE", "x"]],
-    ["pull message in push", ["READY", "1", "w", ""]],
+    ["pull message in push", ["READY", "2", "w", "", "0"]],
   ];
   test.each(badPush)("push: %s", (_name, frames) => expect(decodePushMessage(b(frames))).toBeNull());
 
   test("seeded random frames never throw", () => {
     let seed = 42;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const types = ["TASK", "READY", "RESULT", "NEED", "BYE", "HELLO", "WELCOME", "DENIED", ""];
+    const types = ["TASK", "READY", "RESULT", "NEED", "BYE", "HELLO", "WELCOME", "DENIED", "STARTED", ""];
     for (let i = 0; i < 3000; i++) {
       const n = Math.floor(rnd() * 12);
       const frames = Array.from({ length: n }, (_, j) => {
@@ -109,6 +173,7 @@ describe("malformed input decodes to null", () => {
         decodeDispatcherMessage(frames);
         decodePullRequest(frames);
         decodePushMessage(frames);
+        decodePullNotice(frames);
       }).not.toThrow();
     }
   });

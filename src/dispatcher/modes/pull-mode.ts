@@ -1,193 +1,195 @@
 /** Pull mode: workers ask for tasks over REQ sockets; the dispatcher's ROUTER holds their requests and answers as tasks arrive. */
-import { encodeDispatcherMessage, decodePullRequest, type PullRequest, type TaskResult } from "../../protocol/index.ts";
-import { Fifo } from "../../workers/fifo.ts";
-import type { Router } from "../../zmtp/index.ts";
+import {
+  decodePullNotice, decodePullRequest, encodeDispatcherMessage, type ForeignVersion, type PullRequest,
+} from "../../protocol/index.ts";
 import { RemoteMode } from "./remote-mode.ts";
-import type { Assignment } from "./remote-tasks.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
+import type { Assignment } from "./remote-tasks.ts";
 
 export type { RemoteModeOptions } from "./remote-mode-options.ts";
 
-/** One worker REQ socket (one worker thread): at most one held request or one task at a time. */
-interface PullSocket {
+/** One lane of a worker process (one REQ socket, `workerId lane`): at most one held request or one task at a time. */
+interface PullLane {
+  /** `${workerId} ${lane}`: the lane across its connections (the holder of its task). */
   key: string;
-  rid: Buffer;
   workerId: string;
-  /** Its request waits in the idle FIFO for a task. */
-  held: boolean;
+  /** Its current connection (ROUTER routing id) and that id as a key. */
+  rid: Buffer;
+  conn: string;
   task: Assignment | null;
 }
 
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The load-balancing broker. A worker thread's request (READY, or RESULT + ready) is held until a job
- * exists and answered with a TASK; nothing polls. `capacity()` = tasks out + held requests + prefetch per
- * connected socket, so the core reads from Redis about as many tasks as there are idle worker threads.
+ * The load-balancing broker. A lane's request (READY, or RESULT + next) is held until a job exists and answered
+ * with a TASK; nothing polls. A lane is idle exactly while it is in `idle` (insertion-ordered: the oldest request
+ * is answered first). `capacity()` = tasks out + idle lanes + prefetch per lane, so the core reads from Redis
+ * about as many tasks as there are lanes asking. Each process also has a DEALER control connection, on which it
+ * reports tasks that started on arrival (STARTED); starts of tasks posted behind another ride on RESULTs.
  */
 export class PullMode extends RemoteMode {
-  private readonly sockets = new Map<string, PullSocket>();
-  private readonly idle = new Fifo<PullSocket>();
-  private held = 0;
+  private readonly lanes = new Map<string, PullLane>();
+  /** Lanes by connection key; a lane that reconnected is still listed under its old key until that one closes. */
+  private readonly byConn = new Map<string, PullLane>();
+  private readonly idle = new Set<PullLane>();
 
   constructor(opts: RemoteModeOptions) {
     super("pull", opts);
   }
 
-  /** A socket whose task expired is idle again when its late RESULT comes. */
-  protected override onExpired(a: Assignment): void {
-    const s = this.sockets.get(a.owner);
-    if (s?.task === a) s.task = null;
-  }
-
-  /** Worker sockets now waiting for a task. */
-  get idleSockets(): number {
-    return this.held;
+  /** Lanes now waiting for a task. */
+  get idleLanes(): number {
+    return this.idle.size;
   }
 
   capacity(): number {
-    if (this.core.closing) return 0;
-    return this.core.tasks.size + this.held + this.core.opts.prefetch * this.sockets.size;
+    if (this.closing) return 0;
+    return this.assigned + this.idle.size + this.opts.prefetch * this.lanes.size;
   }
 
-  private get router(): Router {
-    return this.core.router;
-  }
-
-  /** Answer held requests with waiting jobs. */
+  /** Answer held requests with waiting jobs, oldest request first. */
   protected place(): void {
-    const core = this.core;
-    while (core.pending.length > 0) {
-      const s = this.idle.shift();
-      if (s === undefined) return;
-      if (!s.held || this.sockets.get(s.key) !== s) continue;
-      const p = core.pending.shift()!;
-      s.held = false;
-      this.held--;
-      s.task = core.assign(p, s.key, s.workerId, [s.rid, EMPTY]);
+    while (this.waiting > 0 && this.idle.size > 0) {
+      const lane = this.idle.values().next().value as PullLane;
+      this.idle.delete(lane);
+      lane.task = this.sendNext(lane.workerId, lane.key, [lane.rid, EMPTY]);
     }
+  }
+
+  protected override onExpired(a: Assignment): void {
+    const lane = this.lanes.get(a.holder);
+    if (lane?.task === a) lane.task = null;
   }
 
   protected onMessage(frames: Buffer[]): void {
     const rid = frames[0]!;
-    if (frames.length < 3 || frames[1]!.length !== 0) return this.core.bad("message without a REQ envelope", frames);
+    if (frames[1]?.length !== 0) return this.notice(frames);
+    if (frames.length < 3) return this.bad("message without a request", frames);
     const msg = decodePullRequest(frames.slice(2));
-    if (msg === null) return this.core.bad("malformed pull request", frames);
-    const denial = this.core.check(msg.auth);
-    if (denial !== null) {
-      this.reply(rid, encodeDispatcherMessage({ type: "DENIED", reason: denial }));
-      return this.core.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
-    }
+    if (msg === null) return this.bad("malformed pull request", frames);
+    if (this.denied(msg, rid)) return;
+    if (msg.type === "FOREIGN") return;
     const key = rid.toString("latin1");
-    let s = this.sockets.get(key);
-    if (s === undefined) {
-      if (!this.core.live.has(key)) {
-        // The connection is gone already: only its result still counts.
-        if (msg.type === "RESULT") this.result(null, msg.result);
-        return;
-      }
-      s = { key, rid, workerId: msg.auth.workerId, held: false, task: null };
-      this.sockets.set(key, s);
-      this.core.workerJoined(msg.auth.workerId);
-    } else if (s.workerId !== msg.auth.workerId) {
-      return this.core.bad("worker id changed on a connection", frames);
-    }
-    this.handle(s, msg);
-  }
-
-  private handle(s: PullSocket, msg: PullRequest): void {
-    switch (msg.type) {
-      case "READY":
-        this.abandon(s, "it asked for a new task");
-        return this.hold(s);
-      case "RESULT":
-        this.result(s, msg.result);
-        if (msg.next) return this.hold(s);
-        this.abandon(s, "it said goodbye");
-        return this.reply(s.rid, encodeDispatcherMessage({ type: "BYE" }));
-      case "NEED": {
-        const a = this.core.tasks.get(msg.taskId);
-        if (a !== undefined && a.owner === s.key && s.task === a) return this.core.resend(a, [s.rid, EMPTY]);
-        this.core.warn("NEED for a task this socket does not hold; giving it another", { task: msg.taskId, worker: s.workerId });
-        this.abandon(s, "it lost its task");
-        return this.hold(s);
-      }
-      case "BYE":
-        if (s.task !== null) return; // a TASK is on its way: it is the answer; its RESULT will say goodbye
-        if (s.held) {
-          s.held = false;
-          this.held--;
-        }
-        return this.reply(s.rid, encodeDispatcherMessage({ type: "BYE" }));
-    }
-  }
-
-  /** A RESULT: settle the task this socket holds, or hand an unknown one to the core as a late result. */
-  private result(s: PullSocket | null, r: TaskResult): void {
-    const a = this.core.tasks.get(r.taskId);
-    if (a !== undefined) {
-      if (s === null || a.owner !== s.key) {
-        this.core.warn("result for a task assigned to another worker; ignored", { task: r.taskId, from: s?.workerId, holder: a.workerId });
-        return;
-      }
-      s.task = null;
-      this.core.finish(a, r);
+    const holder = `${msg.auth.workerId} ${msg.lane}`;
+    const known = this.byConn.get(key);
+    if (known !== undefined && known.key !== holder) return this.bad("worker id or lane changed on a connection", frames);
+    if (!this.isLive(key)) {
+      // The connection is gone already: only its result still counts.
+      if (msg.type === "RESULT") this.answer(msg.auth.workerId, msg);
       return;
     }
-    if (s !== null) this.abandon(s, "it reported another task");
-    this.core.late(r);
-  }
-
-  /** The socket moved on without reporting its task: that task is lost (re-queued by the core). */
-  private abandon(s: PullSocket, why: string): void {
-    const a = s.task;
-    if (a === null) return;
-    s.task = null;
-    this.core.warn(`worker socket dropped its task: ${why}`, { task: a.job.taskId, worker: s.workerId });
-    this.core.tasks.settle(a, { status: "LOST", reason: `worker ${s.workerId} dropped the task (${why})` });
-  }
-
-  private hold(s: PullSocket): void {
-    if (!s.held) {
-      s.held = true;
-      this.held++;
-      this.idle.push(s);
+    let lane = this.lanes.get(holder);
+    if (lane === undefined) {
+      lane = { key: holder, workerId: msg.auth.workerId, rid, conn: key, task: null };
+      this.lanes.set(holder, lane);
+      this.holderJoined(lane.workerId, rid);
+    } else if (lane.conn !== key) {
+      // The lane reconnected (its REQ re-sends the request it had out): its old connection's request is void.
+      lane.rid = rid;
+      lane.conn = key;
+      this.idle.delete(lane);
     }
+    this.byConn.set(key, lane);
+    this.handle(lane, msg);
+  }
+
+  /** A control-connection message (no REQ envelope): start reports. */
+  private notice(frames: Buffer[]): void {
+    const msg = decodePullNotice(frames.slice(1));
+    if (msg === null) return this.bad("malformed pull notice", frames);
+    const denial = this.check(msg.auth);
+    if (denial !== null) return this.warn("ignored a notice from a denied worker", { worker: msg.auth.workerId, reason: denial });
+    if (msg.type === "STARTED") this.startedBy(msg.auth.workerId, msg.taskIds);
+  }
+
+  /** Answer DENIED when the request's version or secret is refused. */
+  private denied(msg: PullRequest | ForeignVersion, rid: Buffer): boolean {
+    const denial = this.check(msg.auth);
+    if (denial === null) return false;
+    this.send([rid, EMPTY, ...encodeDispatcherMessage({ type: "DENIED", reason: denial })]);
+    this.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
+    return true;
+  }
+
+  private handle(lane: PullLane, msg: PullRequest): void {
+    switch (msg.type) {
+      case "READY":
+        this.abandon(lane, "it asked for a new task");
+        return this.hold(lane);
+      case "RESULT":
+        this.answer(lane.workerId, msg);
+        this.abandon(lane, "it reported another task");
+        if (msg.next) return this.hold(lane);
+        return this.reply(lane, encodeDispatcherMessage({ type: "BYE" }));
+      case "NEED": {
+        const a = this.assignmentOf(lane.workerId, msg.taskId, msg.streamId);
+        if (a !== null && lane.task === a) return this.resend(a, [lane.rid, EMPTY]);
+        this.warn("NEED for a task this lane does not hold; giving it another", { task: msg.taskId, worker: lane.workerId });
+        this.abandon(lane, "it lost its task");
+        return this.hold(lane);
+      }
+      case "BYE":
+        if (lane.task !== null) return; // a TASK is on its way: it is the answer; its RESULT will say goodbye
+        this.idle.delete(lane);
+        return this.reply(lane, encodeDispatcherMessage({ type: "BYE" }));
+    }
+  }
+
+  /** A RESULT (with start reports): settles its task if it is out on this worker, and frees the lane that held it. */
+  private answer(workerId: string, msg: Extract<PullRequest, { type: "RESULT" }>): void {
+    this.startedBy(workerId, msg.started);
+    const a = this.result(workerId, msg.result);
+    if (a === null) return;
+    const lane = this.lanes.get(a.holder);
+    if (lane?.task === a) lane.task = null;
+  }
+
+  /** The lane moved on without reporting its task: the task never reached it (or was dropped) and is lost. */
+  private abandon(lane: PullLane, why: string): void {
+    const a = lane.task;
+    if (a === null) return;
+    lane.task = null;
+    this.warn(`worker lane dropped its task: ${why}`, { task: a.job.taskId, worker: lane.workerId });
+    this.lose(a, `worker ${lane.workerId} dropped the task (${why})`);
+  }
+
+  private hold(lane: PullLane): void {
+    this.idle.add(lane);
     this.place();
-    this.core.capacityChanged();
+    this.capacityChanged();
   }
 
   protected onDisconnect(key: string, reason: string): void {
-    const s = this.sockets.get(key);
-    if (s === undefined) return;
-    this.sockets.delete(key);
-    if (s.held) this.held--;
-    s.held = false;
-    s.task = null;
-    this.core.lose(key, `worker ${s.workerId} connection lost: ${reason}`);
-    this.core.workerLeft(s.workerId);
-    this.releaseSiblings(s.workerId);
+    const lane = this.byConn.get(key);
+    this.byConn.delete(key);
+    if (lane === undefined || lane.conn !== key) return; // a control connection, or a lane that reconnected
+    this.lanes.delete(lane.key);
+    this.idle.delete(lane);
+    lane.task = null;
+    this.loseHolder(lane.key, `worker ${lane.workerId} connection lost: ${reason}`);
+    this.holderLeft(lane.workerId);
+    this.releaseSiblings(lane.workerId);
   }
 
   /**
-   * One connection of a worker process was lost: the process may be hung or gone as a whole, and its other lanes
-   * are only found dead when their own heartbeats run out. Until then, handing them a re-queued task would lose
-   * it again (one more attempt). So their held requests are released with WELCOME ("ask again"): lanes of a live
+   * One lane of a worker process was lost: the process may be hung or gone as a whole, and its other lanes are
+   * only found dead when their own heartbeats run out. Until then, handing them a re-queued task would lose it
+   * again (one more attempt). So their held requests are released with WELCOME ("ask again"): lanes of a live
    * process ask again at once and are held as before; lanes of a hung one never do, and get nothing.
    */
   private releaseSiblings(workerId: string): void {
     let released = 0;
-    for (const o of this.sockets.values()) {
-      if (o.workerId !== workerId || !o.held) continue;
-      o.held = false; // its entry in the idle FIFO is skipped from now on
-      this.held--;
+    for (const o of this.idle) {
+      if (o.workerId !== workerId) continue;
+      this.idle.delete(o);
       released++;
-      this.reply(o.rid, encodeDispatcherMessage({ type: "WELCOME" }));
+      this.reply(o, encodeDispatcherMessage({ type: "WELCOME" }));
     }
-    if (released > 0) this.core.capacityChanged();
+    if (released > 0) this.capacityChanged();
   }
 
-  private reply(rid: Buffer, frames: string[]): void {
-    this.router.send([rid, EMPTY, ...frames]).catch(() => {});
+  private reply(lane: PullLane, frames: string[]): void {
+    this.send([lane.rid, EMPTY, ...frames]);
   }
 }

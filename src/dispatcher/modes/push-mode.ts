@@ -1,17 +1,18 @@
 /** Push mode: workers register their capacity over DEALER sockets; the dispatcher's ROUTER pushes each task to the least-loaded one. */
-import { decodePushMessage, encodeDispatcherMessage, type PushMessage } from "../../protocol/index.ts";
+import { decodePushMessage, encodeDispatcherMessage, type ForeignVersion, type PushMessage } from "../../protocol/index.ts";
 import { RemoteMode } from "./remote-mode.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 
 export type { RemoteModeOptions } from "./remote-mode-options.ts";
 
-/** A registered worker process (one DEALER connection). */
+/** A registered worker process: its tasks are held under its worker id, across reconnects. */
 interface PushWorker {
-  key: string;
-  rid: Buffer;
   workerId: string;
+  /** Its current connection (the last that said HELLO) and that id as a key. */
+  rid: Buffer;
+  conn: string;
   capacity: number;
-  /** Slots still taken by tasks it ran before reconnecting; each of their late RESULTs frees one. */
+  /** Slots still taken by tasks it runs that this dispatcher does not hold (from before a restart); each RESULT of one frees one. */
   phantom: number;
   /** It said BYE: no new tasks. */
   bye: boolean;
@@ -20,10 +21,13 @@ interface PushWorker {
 /**
  * Pushes jobs to registered workers, least loaded first, never more than a worker's capacity; jobs that
  * find every worker full (or none) wait in a FIFO here, costing no attempt. `capacity()` = registered
- * capacity × (1 + prefetch).
+ * capacity × (1 + prefetch). A worker that reconnects says HELLO again on its new connection: its tasks stay
+ * its own, and results on either connection count; it is lost when its current connection closes.
  */
 export class PushMode extends RemoteMode {
   private readonly workers = new Map<string, PushWorker>();
+  /** Workers by connection key; one that reconnected is still listed under its old key until that one closes. */
+  private readonly byConn = new Map<string, PushWorker>();
   /** Sum of the capacities of registered workers that did not say BYE. */
   private registered = 0;
 
@@ -37,102 +41,103 @@ export class PushMode extends RemoteMode {
   }
 
   capacity(): number {
-    if (this.core.closing) return 0;
-    return this.registered * (1 + this.core.opts.prefetch);
+    if (this.closing) return 0;
+    return this.registered * (1 + this.opts.prefetch);
   }
 
   /** Place waiting jobs, each on the worker with the lowest load ratio that has a free slot. */
   protected place(): void {
-    const core = this.core;
-    while (core.pending.length > 0) {
+    while (this.waiting > 0) {
       let best: PushWorker | null = null;
       let bestLoad = 1;
       for (const w of this.workers.values()) {
         if (w.bye) continue;
-        const load = (core.tasks.countOf(w.key) + w.phantom) / w.capacity;
+        const load = (this.countOf(w.workerId) + w.phantom) / w.capacity;
         if (load < bestLoad) {
           best = w;
           bestLoad = load;
         }
       }
       if (best === null) return;
-      core.assign(core.pending.shift()!, best.key, best.workerId, [best.rid]);
+      this.sendNext(best.workerId, best.workerId, [best.rid]);
     }
   }
 
   protected onMessage(frames: Buffer[]): void {
     const rid = frames[0]!;
     const msg = decodePushMessage(frames.slice(1));
-    if (msg === null) return this.core.bad("malformed push message", frames);
+    if (msg === null) return this.bad("malformed push message", frames);
     const key = rid.toString("latin1");
-    const w = this.workers.get(key);
-    if (msg.type === "HELLO") return this.hello(key, rid, w, msg);
-    if (w === undefined) return this.core.bad(`${msg.type} from an unregistered connection`, frames);
+    if (msg.type === "HELLO" || msg.type === "FOREIGN") return this.hello(key, rid, msg);
+    const w = this.byConn.get(key);
+    if (w === undefined) return this.bad(`${msg.type} from an unregistered connection`, frames);
     this.handle(w, msg);
   }
 
-  private hello(key: string, rid: Buffer, w: PushWorker | undefined, msg: Extract<PushMessage, { type: "HELLO" }>): void {
-    const denial = this.core.check(msg.auth);
+  private hello(key: string, rid: Buffer, msg: Extract<PushMessage, { type: "HELLO" }> | ForeignVersion): void {
+    const denial = this.check(msg.auth);
     if (denial !== null) {
-      this.send(rid, encodeDispatcherMessage({ type: "DENIED", reason: denial }));
-      return this.core.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
+      this.send([rid, ...encodeDispatcherMessage({ type: "DENIED", reason: denial })]);
+      return this.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
     }
-    if (!this.core.live.has(key)) return;
-    if (w !== undefined) {
-      if (w.workerId !== msg.auth.workerId) return this.core.warn("HELLO with another worker id on a connection; ignored", { worker: w.workerId });
-      if (!w.bye) this.registered += msg.capacity - w.capacity;
-      w.capacity = msg.capacity;
+    if (msg.type === "FOREIGN" || !this.isLive(key)) return;
+    const { workerId } = msg.auth;
+    const capacity = msg.capacity;
+    if (this.byConn.get(key)?.workerId !== undefined && this.byConn.get(key)?.workerId !== workerId) {
+      return this.warn("HELLO with another worker id on a connection; ignored", { worker: workerId });
+    }
+    let w = this.workers.get(workerId);
+    if (w === undefined) {
+      w = { workerId, rid, conn: key, capacity, phantom: 0, bye: false };
+      this.workers.set(workerId, w);
+      this.registered += capacity;
+      this.holderJoined(workerId, rid);
+      this.opts.log.info("worker registered", { worker: workerId, capacity, busy: msg.busy });
     } else {
-      this.workers.set(key, { key, rid, workerId: msg.auth.workerId, capacity: msg.capacity, phantom: Math.min(msg.busy, msg.capacity), bye: false });
-      this.registered += msg.capacity;
-      this.core.workerJoined(msg.auth.workerId);
-      this.core.opts.log.info("worker registered", { worker: msg.auth.workerId, capacity: msg.capacity, busy: msg.busy });
+      if (w.conn !== key) this.opts.log.info("worker reconnected", { worker: workerId, tasks: this.countOf(workerId), busy: msg.busy });
+      w.rid = rid;
+      w.conn = key;
+      if (!w.bye) this.registered += capacity - w.capacity;
+      w.capacity = capacity;
     }
-    this.send(rid, encodeDispatcherMessage({ type: "WELCOME" }));
+    this.byConn.set(key, w);
+    // Busy slots beyond the tasks we hold for it ran from before (a dispatcher restart): their RESULTs free them.
+    w.phantom = Math.max(0, Math.min(msg.busy, capacity) - this.countOf(workerId));
+    this.send([rid, ...encodeDispatcherMessage({ type: "WELCOME" })]);
     this.place();
-    this.core.capacityChanged();
+    this.capacityChanged();
   }
 
   private handle(w: PushWorker, msg: Exclude<PushMessage, { type: "HELLO" }>): void {
     switch (msg.type) {
-      case "RESULT": {
-        const r = msg.result;
-        const a = this.core.tasks.get(r.taskId);
-        if (a !== undefined && a.owner !== w.key) {
-          return this.core.warn("result for a task assigned to another worker; ignored", { task: r.taskId, from: w.workerId, holder: a.workerId });
-        }
-        if (a !== undefined) this.core.finish(a, r);
-        else {
-          if (w.phantom > 0) w.phantom--;
-          this.core.late(r);
-        }
+      case "RESULT":
+        this.startedBy(w.workerId, msg.started);
+        if (this.result(w.workerId, msg.result) === null && w.phantom > 0) w.phantom--;
         return this.place();
-      }
+      case "STARTED":
+        return this.startedBy(w.workerId, msg.taskIds);
       case "NEED": {
-        const a = this.core.tasks.get(msg.taskId);
-        if (a !== undefined && a.owner === w.key) return this.core.resend(a, [w.rid]);
-        return this.core.warn("NEED for a task this worker does not hold; ignored", { task: msg.taskId, worker: w.workerId });
+        const a = this.assignmentOf(w.workerId, msg.taskId, msg.streamId);
+        if (a !== null) return this.resend(a, [w.rid]);
+        return this.warn("NEED for a task this worker does not hold; ignored", { task: msg.taskId, worker: w.workerId });
       }
       case "BYE":
         if (!w.bye) {
           w.bye = true;
           this.registered -= w.capacity;
-          this.core.opts.log.info("worker leaving", { worker: w.workerId, running: this.core.tasks.countOf(w.key) });
+          this.opts.log.info("worker leaving", { worker: w.workerId, running: this.countOf(w.workerId) });
         }
-        return this.send(w.rid, encodeDispatcherMessage({ type: "BYE" }));
+        return this.send([w.rid, ...encodeDispatcherMessage({ type: "BYE" })]);
     }
   }
 
   protected onDisconnect(key: string, reason: string): void {
-    const w = this.workers.get(key);
-    if (w === undefined) return;
-    this.workers.delete(key);
+    const w = this.byConn.get(key);
+    this.byConn.delete(key);
+    if (w === undefined || w.conn !== key) return; // unregistered, or a worker that reconnected since
+    this.workers.delete(w.workerId);
     if (!w.bye) this.registered -= w.capacity;
-    this.core.lose(key, `worker ${w.workerId} connection lost: ${reason}`);
-    this.core.workerLeft(w.workerId);
-  }
-
-  private send(rid: Buffer, frames: string[]): void {
-    this.core.router.send([rid, ...frames]).catch(() => {});
+    this.loseHolder(w.workerId, `worker ${w.workerId} connection lost: ${reason}`);
+    this.holderLeft(w.workerId);
   }
 }

@@ -1,5 +1,6 @@
 /** The options of the remote dispatch modes (pull and push), each with its default, and the ROUTER they configure. */
 import type { Log } from "../../log.ts";
+import { formatIpcEndpoint } from "../../zmtp/endpoint.ts";
 import { Router } from "../../zmtp/index.ts";
 
 /** Options of `PullMode` and `PushMode`. */
@@ -74,6 +75,18 @@ export function createRouter(o: ResolvedRemoteOptions): Router {
     linger: 200,
     log: (line) => o.log.debug(line),
   });
+}
+
+/** Bind the ROUTER to TCP `host:port`, and to the unix socket when `ipcPath` is set; resolves with where it listens. */
+export async function bindRouter(r: Router, o: ResolvedRemoteOptions): Promise<RemoteEndpoints> {
+  await r.bind(bindEndpoint(o.host, o.port));
+  const endpoint = r.lastEndpoint!;
+  let ipc: string | undefined;
+  if (o.ipcPath !== undefined) {
+    await r.bind(formatIpcEndpoint(o.ipcPath));
+    ipc = r.lastEndpoint!;
+  }
+  return { endpoint, port: portOf(endpoint), ipc };
 }
 
 /** `tcp://host:port` for binding (IPv6 literals in brackets). */

@@ -1,65 +1,243 @@
-/** The DispatchMode plumbing pull and push share; a mode adds its capacity rule, placement and message handling. */
-import type { DispatchJob, DispatchMode, JobOutcome, LateResult } from "../dispatch-mode.ts";
-import { RemoteModeCore } from "./remote-mode-core.ts";
-import type { RemoteEndpoints, RemoteModeOptions } from "./remote-mode-options.ts";
-import type { Assignment } from "./remote-tasks.ts";
+/** What pull and push modes share: the ROUTER and its events, sent tasks and who may answer them, waiting jobs, code-once sending, auth. */
+import { encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
+import { Fifo } from "../../workers/fifo.ts";
+import type { Router } from "../../zmtp/index.ts";
+import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
+import { throttledWarn } from "../throttled-warn.ts";
+import {
+  bindRouter, createRouter, resolveRemoteOptions, type RemoteEndpoints, type RemoteModeOptions, type ResolvedRemoteOptions,
+} from "./remote-mode-options.ts";
+import { deadlineFailure, RemoteTasks, type Assignment } from "./remote-tasks.ts";
+import { SecretCheck } from "./secret-check.ts";
+import { SentFunctions } from "./sent-functions.ts";
 
-/** A dispatch mode whose executors are remote worker processes behind a ROUTER ({@link RemoteModeCore}). */
+/** A job the mode accepted and has not sent to a worker yet (it has not started: it costs no attempt). */
+interface PendingJob {
+  job: DispatchJob;
+  control: RunControl;
+  resolve(outcome: JobOutcome): void;
+}
+
+/**
+ * A dispatch mode whose executors are remote worker processes behind one ROUTER. Jobs wait in a FIFO here until
+ * the mode sends them (`control.first` ones at its front); a sent task is answered only by the worker process it
+ * was sent to (its worker id, on any of its connections), and anything else is dropped. Connection keys are
+ * ROUTER routing ids as latin1 strings. A subclass adds its capacity rule, placement and message handling.
+ */
 export abstract class RemoteMode implements DispatchMode {
-  protected readonly core: RemoteModeCore;
+  protected readonly opts: ResolvedRemoteOptions;
+  readonly #router: Router;
+  readonly #tasks: RemoteTasks;
+  readonly #pending = new Fifo<PendingJob>();
+  /** Keys of handshaken connections. */
+  readonly #live = new Set<string>();
+  readonly #capacityListeners: (() => void)[] = [];
+  readonly #sent = new SentFunctions();
+  readonly #secret: SecretCheck;
+  #closing = false;
+  #loop: Promise<void> | null = null;
+  /** Logs a warning about worker input, a few lines per second at most. */
+  protected readonly warn: (msg: string, fields?: Record<string, unknown>) => void;
 
   constructor(
     readonly name: "pull" | "push",
-    opts: RemoteModeOptions,
+    options: RemoteModeOptions,
   ) {
-    this.core = new RemoteModeCore(name, opts, {
-      message: (frames) => this.onMessage(frames),
-      disconnected: (key, reason) => this.onDisconnect(key, reason),
-      expired: (a) => this.onExpired(a),
-      place: () => this.place(),
+    this.opts = resolveRemoteOptions(options);
+    this.#secret = new SecretCheck(this.opts.secret);
+    this.warn = throttledWarn(this.opts.log);
+    this.#router = createRouter(this.opts);
+    this.#tasks = new RemoteTasks({ graceMs: this.opts.deadlineGraceMs, expired: (a) => this.#expire(a) });
+  }
+
+  /** Bind (TCP, plus the unix socket if one is configured) and serve; resolves with where it listens. */
+  async start(): Promise<RemoteEndpoints> {
+    const r = this.#router;
+    r.events.on("handshake", ({ peer }) => {
+      if (peer.routingId !== null) this.#live.add(peer.routingId.toString("latin1"));
     });
+    r.events.on("disconnect", ({ peer, reason, handshaken }) => {
+      if (!handshaken || peer.routingId === null) return;
+      const key = peer.routingId.toString("latin1");
+      if (!this.#live.delete(key)) return;
+      this.onDisconnect(key, reason);
+      this.place();
+      this.capacityChanged();
+    });
+    const where = await bindRouter(r, this.opts);
+    this.#loop = this.#receive();
+    this.opts.log.info(`${this.name} mode listening`, { endpoint: where.endpoint, ipc: where.ipc, secret: this.opts.secret ? "required" : "none" });
+    return where;
   }
 
-  /** Bind the ROUTER and start serving; resolves with the bound endpoint, port and ipc endpoint (if any). */
-  start(): Promise<RemoteEndpoints> {
-    return this.core.start();
-  }
-
-  /** Tasks now on workers (tests, metrics). */
+  /** Tasks now sent to workers and not answered (tests, metrics). */
   get assigned(): number {
-    return this.core.tasks.size;
+    return this.#tasks.size;
   }
 
   abstract capacity(): number;
 
   onCapacity(listener: () => void): void {
-    this.core.capacityListeners.push(listener);
+    this.#capacityListeners.push(listener);
   }
 
-  onLateResult(listener: (result: LateResult) => void): void {
-    this.core.lateListener = listener;
-  }
-
-  run(job: DispatchJob): Promise<JobOutcome> {
-    return this.core.accept(job);
+  run(job: DispatchJob, control: RunControl): Promise<JobOutcome> {
+    if (this.#closing) return Promise.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
+    return new Promise((resolve) => {
+      if (control.first) this.#pending.unshift({ job, control, resolve });
+      else this.#pending.push({ job, control, resolve });
+      this.place();
+    });
   }
 
   stopStarting(): void {
-    // Interim: settle every job not yet placed on a worker LOST (handed back uncharged by the core).
-    this.core.closing = true;
-    for (const p of this.core.pending.drain()) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
+    this.#closing = true;
+    for (const p of this.#pending.drain()) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
   }
 
-  close(): Promise<void> {
-    return this.core.close();
+  /** Stop: waiting and sent tasks settle LOST (re-queued by the core), the ROUTER closes. */
+  async close(): Promise<void> {
+    if (this.#loop === null) return;
+    this.stopStarting();
+    for (const a of this.#tasks.takeAll()) a.resolve({ status: "LOST", reason: `${this.name} mode closed while a worker held the task` });
+    this.#router.close();
+    const loop = this.#loop;
+    this.#loop = null;
+    await loop;
   }
 
   /** A message from a worker: `[routingId, ...frames]`. */
   protected abstract onMessage(frames: Buffer[]): void;
-  /** A handshaken worker connection closed. */
+  /** A handshaken worker connection closed (TCP close, heartbeat timeout, protocol error). */
   protected abstract onDisconnect(key: string, reason: string): void;
-  /** Place waiting jobs on workers. */
+  /** Send waiting jobs to workers with room (`sendNext`). */
   protected abstract place(): void;
-  /** A task's deadline passed (already out of the registry). Default: nothing to do. */
+  /** A task's deadline passed (already out of the registry; settled FAILED after this). Default: nothing. */
   protected onExpired(_a: Assignment): void {}
+
+  /** Stopping: nothing new is sent. */
+  protected get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Jobs waiting to be sent. */
+  protected get waiting(): number {
+    return this.#closing ? 0 : this.#pending.length;
+  }
+
+  /** Whether connection `key` is handshaken and open. */
+  protected isLive(key: string): boolean {
+    return this.#live.has(key);
+  }
+
+  /** Tasks `holder` has been sent and not answered. */
+  protected countOf(holder: string): number {
+    return this.#tasks.countOf(holder);
+  }
+
+  /** Send the first waiting job as a TASK through `envelope` (routing frames) to `workerId`, held by `holder`. */
+  protected sendNext(workerId: string, holder: string, envelope: Buffer[]): Assignment | null {
+    const p = this.#pending.shift();
+    if (p === undefined) return null;
+    const { job } = p;
+    const a = this.#tasks.add(job, p.control, workerId, holder, job.timeoutMs ?? this.opts.taskTimeoutMs, p.resolve);
+    this.#sendTask(a, this.#sent.codeFor(workerId, job.functionId, job.code), envelope);
+    return a;
+  }
+
+  /** The task `taskId` of queue entry `streamId`, when it is out on worker `workerId`. */
+  protected assignmentOf(workerId: string, taskId: string, streamId: string): Assignment | null {
+    return this.#tasks.heldBy(workerId, taskId, streamId);
+  }
+
+  /** Send a task again, with its code (the worker answered NEED). */
+  protected resend(a: Assignment, envelope: Buffer[]): void {
+    this.#sendTask(a, a.job.code, envelope);
+  }
+
+  /** Worker `workerId` says these tasks started; ids it does not hold are ignored (answered or lost meanwhile). */
+  protected startedBy(workerId: string, taskIds: readonly string[]): void {
+    if (taskIds.length > 0) this.#tasks.startedBy(workerId, taskIds);
+  }
+
+  /** A result from worker `workerId`: settles the task when it is out on that worker, else is dropped (null). */
+  protected result(workerId: string, r: TaskResult): Assignment | null {
+    const a = this.#tasks.heldBy(workerId, r.taskId, r.streamId);
+    if (a === null) {
+      this.warn("result for a task not sent to this worker (or no longer held); dropped", { task: r.taskId, from: workerId, holder: this.#tasks.get(r.taskId)?.workerId });
+      return null;
+    }
+    this.#tasks.start(a); // a result implies a start, reported or not
+    this.#tasks.settle(a, { status: r.status, result: r.result, executor: r.executor });
+    return a;
+  }
+
+  /** Settle `a` LOST (the core re-runs it: first, and charged, when it had started). */
+  protected lose(a: Assignment, reason: string): void {
+    this.#tasks.settle(a, { status: "LOST", reason });
+  }
+
+  /** Every task of `holder` is lost, started ones first. */
+  protected loseHolder(holder: string, reason: string): void {
+    const lost = this.#tasks.takeHolder(holder);
+    if (lost.length > 0) this.opts.log.warn("worker lost; re-queueing its tasks", { reason, tasks: lost.length });
+    for (const a of lost) a.resolve({ status: "LOST", reason });
+  }
+
+  /** Null when the worker may talk to us, else why not. */
+  protected check(auth: WorkerAuth): string | null {
+    return this.#secret.denial(auth);
+  }
+
+  /** A holder of worker `workerId` appeared, on connection `rid` (its first message passed `check`). */
+  protected holderJoined(workerId: string, _rid: Buffer): void {
+    this.#sent.joined(workerId);
+  }
+
+  /** One is gone; with none left, forget which code the worker was sent. */
+  protected holderLeft(workerId: string): void {
+    this.#sent.left(workerId);
+  }
+
+  /** Send to a worker; a failure (it is gone) shows as its disconnect. */
+  protected send(frames: (Buffer | string)[]): void {
+    this.#router.send(frames).catch(() => {});
+  }
+
+  /** Log and ignore a bad message. */
+  protected bad(what: string, frames: Buffer[]): void {
+    this.warn(`${what}; ignored`, { frames: frames.length, type: frames[frames.length > 2 && frames[1]?.length === 0 ? 2 : 1]?.subarray(0, 16).toString("latin1") });
+  }
+
+  /** Tell the dispatcher core capacity may have grown. */
+  protected capacityChanged(): void {
+    for (const l of this.#capacityListeners) l();
+  }
+
+  #sendTask(a: Assignment, code: string, envelope: Buffer[]): void {
+    const { job } = a;
+    const frames = encodeDispatcherMessage({
+      type: "TASK", streamId: job.streamId, taskId: job.taskId, functionId: job.functionId, timeoutMs: a.timeoutMs, args: job.args, code,
+    });
+    this.#router.send([...envelope, ...frames]).catch((err: Error) => {
+      this.#tasks.settle(a, { status: "LOST", reason: `could not send the task to worker ${a.workerId}: ${err.message}` });
+    });
+  }
+
+  #expire(a: Assignment): void {
+    this.onExpired(a);
+    this.opts.log.warn("task deadline passed; failing it", { task: a.job.taskId, worker: a.workerId, started: a.started });
+    if (!a.started) a.control.started(); // a final outcome follows a start, for the core's bookkeeping
+    a.resolve(deadlineFailure(a, this.name, this.opts.deadlineGraceMs));
+  }
+
+  async #receive(): Promise<void> {
+    for await (const frames of this.#router) {
+      try {
+        this.onMessage(frames);
+      } catch (err) {
+        this.warn("error handling a worker message; ignored", { err: (err as Error).message });
+      }
+    }
+  }
 }

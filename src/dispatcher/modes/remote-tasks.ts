@@ -1,19 +1,27 @@
-/** The tasks a remote mode has handed to workers: who holds each one, its deadline, and its caller's promise. */
+/** The tasks a remote mode has sent to workers: which worker and holder each went to, whether it started, its deadline, its caller's promise. */
+import { encodeError } from "../../codec/index.ts";
 import { MAX_QUEUED_PER_THREAD } from "../../protocol/index.ts";
-import type { DispatchJob, JobOutcome } from "../dispatch-mode.ts";
+import type { DispatchJob, JobOutcome, RunControl } from "../dispatch-mode.ts";
 
-/** One task on a remote worker. */
+/** One task sent to a remote worker. */
 export interface Assignment {
   job: DispatchJob;
-  /** The connection (ROUTER routing id, latin1) the task was sent on. */
-  owner: string;
-  /** The worker process behind that connection. */
+  control: RunControl;
+  /** The worker process it was sent to: only this worker id may report its start or result. */
   workerId: string;
+  /**
+   * What holds it in the mode, for counting and losing (push: the worker id; pull: the lane, `workerId lane`). A
+   * holder outlives the connection it spoke on when it reconnects.
+   */
+  holder: string;
   /** Effective timeout sent to the worker, in ms. */
   timeoutMs: number;
+  /** The worker reported that a thread started it (`control.started()` was called). */
+  started: boolean;
   /**
-   * Epoch ms after which the dispatcher gives up waiting for the result: the timeout once for each task the
-   * worker may run on that thread first (it may hold MAX_QUEUED_PER_THREAD behind a running one), plus grace.
+   * Epoch ms after which the dispatcher gives up waiting for the result: before the start is reported, the timeout
+   * once for each task it may wait behind on its thread (MAX_QUEUED_PER_THREAD) and once for itself, plus grace;
+   * once started, the timeout plus grace from the start.
    */
   deadline: number;
   resolve(outcome: JobOutcome): void;
@@ -30,12 +38,12 @@ export interface RemoteTasksOptions {
 }
 
 /**
- * Assignments by task id and by owner. Deadlines are checked by one sweeping timer that runs only
+ * Assignments by task id and by holder. Deadlines are checked by one sweeping timer that runs only
  * while tasks are out (an idle dispatcher has no timers), never one timer per task.
  */
 export class RemoteTasks {
   private readonly byTask = new Map<string, Assignment>();
-  private readonly byOwner = new Map<string, Set<Assignment>>();
+  private readonly byHolder = new Map<string, Set<Assignment>>();
   private timer: Timer | null = null;
   private readonly sweepMs: number;
 
@@ -48,12 +56,13 @@ export class RemoteTasks {
     return this.byTask.size;
   }
 
-  /** Record that `job` was sent on connection `owner`. */
-  add(job: DispatchJob, owner: string, workerId: string, timeoutMs: number, resolve: (o: JobOutcome) => void): Assignment {
-    const a: Assignment = { job, owner, workerId, timeoutMs, deadline: Date.now() + timeoutMs * (1 + MAX_QUEUED_PER_THREAD) + this.opts.graceMs, resolve };
+  /** Record that `job` is sent to `workerId` for `holder`. */
+  add(job: DispatchJob, control: RunControl, workerId: string, holder: string, timeoutMs: number, resolve: (o: JobOutcome) => void): Assignment {
+    const deadline = Date.now() + timeoutMs * (1 + MAX_QUEUED_PER_THREAD) + this.opts.graceMs;
+    const a: Assignment = { job, control, workerId, holder, timeoutMs, started: false, deadline, resolve };
     this.byTask.set(job.taskId, a);
-    let set = this.byOwner.get(owner);
-    if (set === undefined) this.byOwner.set(owner, (set = new Set()));
+    let set = this.byHolder.get(holder);
+    if (set === undefined) this.byHolder.set(holder, (set = new Set()));
     set.add(a);
     if (this.timer === null) this.timer = setInterval(() => this.sweep(), this.sweepMs);
     return a;
@@ -64,22 +73,45 @@ export class RemoteTasks {
     return this.byTask.get(taskId);
   }
 
-  /** How many tasks connection `owner` holds. */
-  countOf(owner: string): number {
-    return this.byOwner.get(owner)?.size ?? 0;
+  /** The assignment of `taskId` from queue entry `streamId`, when it was sent to worker `workerId`; else null. */
+  heldBy(workerId: string, taskId: string, streamId: string): Assignment | null {
+    const a = this.byTask.get(taskId);
+    return a !== undefined && a.workerId === workerId && a.job.streamId === streamId ? a : null;
   }
 
-  /** Remove an assignment and resolve its run with `outcome`. */
-  settle(a: Assignment, outcome: JobOutcome): void {
-    if (!this.remove(a)) return;
+  /** Worker `workerId` says these tasks started; ids not out on it are ignored (answered or lost meanwhile). */
+  startedBy(workerId: string, taskIds: readonly string[]): void {
+    for (const id of taskIds) {
+      const a = this.byTask.get(id);
+      if (a !== undefined && a.workerId === workerId) this.start(a);
+    }
+  }
+
+  /** How many tasks `holder` has. */
+  countOf(holder: string): number {
+    return this.byHolder.get(holder)?.size ?? 0;
+  }
+
+  /** A thread started `a`: tell the core (once) and move its deadline to the timeout plus grace from now. */
+  start(a: Assignment): void {
+    if (a.started) return;
+    a.started = true;
+    a.deadline = Date.now() + a.timeoutMs + this.opts.graceMs;
+    a.control.started();
+  }
+
+  /** Remove an assignment and resolve its run with `outcome`; false when it was not (or no longer) out. */
+  settle(a: Assignment, outcome: JobOutcome): boolean {
+    if (!this.remove(a)) return false;
     a.resolve(outcome);
+    return true;
   }
 
-  /** Remove and return every task of connection `owner` (its worker was lost). */
-  takeOwner(owner: string): Assignment[] {
-    const set = this.byOwner.get(owner);
+  /** Remove and return every task of `holder`, started ones first (its executor was lost). */
+  takeHolder(holder: string): Assignment[] {
+    const set = this.byHolder.get(holder);
     if (set === undefined) return [];
-    const all = [...set];
+    const all = [...set].sort((x, y) => Number(y.started) - Number(x.started));
     for (const a of all) this.remove(a);
     return all;
   }
@@ -94,9 +126,9 @@ export class RemoteTasks {
   private remove(a: Assignment): boolean {
     if (this.byTask.get(a.job.taskId) !== a) return false;
     this.byTask.delete(a.job.taskId);
-    const set = this.byOwner.get(a.owner);
+    const set = this.byHolder.get(a.holder);
     set?.delete(a);
-    if (set?.size === 0) this.byOwner.delete(a.owner);
+    if (set?.size === 0) this.byHolder.delete(a.holder);
     if (this.byTask.size === 0 && this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
@@ -112,4 +144,15 @@ export class RemoteTasks {
       if (this.remove(a)) this.opts.expired(a);
     }
   }
+}
+
+/** The FAILED outcome of a task whose deadline passed (a TimeoutError naming the worker and the rule). */
+export function deadlineFailure(a: Assignment, mode: string, graceMs: number): JobOutcome {
+  const msg = a.started
+    ? `no result from worker ${a.workerId} within the task's ${a.timeoutMs} ms timeout + ${graceMs} ms grace after it started`
+    : `no result from worker ${a.workerId} within ${1 + MAX_QUEUED_PER_THREAD} × the task's ${a.timeoutMs} ms timeout ` +
+      `(it may wait behind a running task there) + ${graceMs} ms grace`;
+  const err = new Error(msg);
+  err.name = "TimeoutError";
+  return { status: "FAILED", result: encodeError(err, { stackFilter: () => false }), executor: `${mode}/${a.workerId}` };
 }

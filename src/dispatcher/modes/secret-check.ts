@@ -1,5 +1,6 @@
-/** Constant-time comparison of the shared secret a worker presents with the dispatcher's. */
+/** Constant-time comparison of the shared secret a worker presents with the dispatcher's, and the version check. */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { PROTOCOL_VERSION, type WorkerAuth } from "../../protocol/index.ts";
 
 /** Checks presented secrets in constant time (both sides hashed first, so lengths leak nothing). No secret = accept all. */
 export class SecretCheck {
@@ -7,6 +8,13 @@ export class SecretCheck {
 
   constructor(secret: string | undefined) {
     this.digest = secret ? sha256(secret) : null;
+  }
+
+  /** Null when a worker presenting `auth` may talk to us, else why not (its protocol version, then its secret). */
+  denial(auth: WorkerAuth): string | null {
+    if (auth.version !== PROTOCOL_VERSION) return `protocol version ${auth.version} is not supported (dispatcher speaks ${PROTOCOL_VERSION})`;
+    if (!this.accepts(auth.secret)) return auth.secret === "" ? "this dispatcher requires a secret" : "wrong secret";
+    return null;
   }
 
   /** Whether `presented` is the secret (always true when the dispatcher has none). */
