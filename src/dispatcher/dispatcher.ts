@@ -1,15 +1,15 @@
 /** The dispatcher core shared by every mode: takes tasks from the queue as capacity frees, runs them, writes outcomes. */
 import { hostname } from "node:os";
-import { encodeError } from "../codec/index.ts";
 import type { Log } from "../log.ts";
-import type { QueueEntry, QueueReader, TaskQueue } from "../store/task-queue.ts";
-import type { DispatchMode, JobOutcome } from "./dispatch-mode.ts";
-import { FinishBatcher } from "./finish-batcher.ts";
+import type { DispatchQueue, LoadedTask, QueueEntry, QueueReading } from "../store/dispatch-queue.ts";
+import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
 import { FunctionCache } from "./function-cache.ts";
+import { OutcomeWriter } from "./outcome-writer.ts";
+import { taskFailure } from "../workers/task-failure.ts";
 
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
-  queue: TaskQueue;
+  queue: DispatchQueue;
   mode: DispatchMode;
   log: Log;
   /** Starts per task before it is FAILED as lost (infrastructure faults only). Default: 3. */
@@ -22,29 +22,36 @@ export interface DispatcherOptions {
   aliveTtlMs?: number;
 }
 
-/** Error thrown into a task's result when it was lost too many times. */
-class TaskLostError extends Error {
-  override name = "TaskLostError";
-}
+/** How many times in a row a mode may give a job back unstarted before the core hands it to the queue. */
+const MAX_UNSTARTED_RETURNS = 3;
 
-/** Feeds a {@link DispatchMode} from the durable queue. */
+/**
+ * Feeds a {@link DispatchMode} from the durable queue. The rules it keeps:
+ * - a task is RUNNING, with `started` and an attempt charged, only once an executor really starts it;
+ * - a task whose executor was lost runs again before the backlog (it is never charged twice for one start);
+ * - a task no executor started goes back uncharged, whatever stops the dispatcher;
+ * - every state change goes through one {@link OutcomeWriter}, which retries until Redis takes it.
+ */
 export class Dispatcher {
   /** This dispatcher's consumer name in the group (unique per run). */
   readonly consumer = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
   private inflight = 0;
   private running = false;
+  private stopped: Promise<void> | null = null;
   private loopDone: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private empty: PromiseWithResolvers<void> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
-  private reader: QueueReader | null = null;
-  private readonly finisher: FinishBatcher;
+  private reader: QueueReading | null = null;
+  private readonly dispatching = new Set<Promise<void>>();
+  private readonly writer: OutcomeWriter;
   private readonly functions: FunctionCache;
   private readonly maxAttempts: number;
   private readonly blockMs: number;
   private readonly heartbeatMs: number;
   private readonly aliveTtlMs: number;
   private readonly lostError: string;
-  private readonly queue: TaskQueue;
+  private readonly queue: DispatchQueue;
   private readonly mode: DispatchMode;
   private readonly log: Log;
 
@@ -56,29 +63,26 @@ export class Dispatcher {
     this.blockMs = opts.blockMs ?? 2000;
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
     this.aliveTtlMs = opts.aliveTtlMs ?? 5000;
-    this.finisher = new FinishBatcher(this.queue, this.log);
+    this.writer = new OutcomeWriter(this.queue, this.log);
     this.functions = new FunctionCache(this.queue);
-    this.lostError = encodeError(new TaskLostError(
-      `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`,
-    ));
+    this.lostError = taskFailure("TaskLostError",
+      `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`);
     this.mode.onCapacity(() => this.poke());
-    this.mode.onLateResult?.((late) => {
-      this.log.debug("late result; writing it unless the task is final already", { task: late.taskId, executor: late.executor });
-      // Written without its stream id: a worker's claim that an entry belongs to a task is not checked, so it must
-      // not acknowledge or delete entries. The entry (if any) is already gone (re-queued) or sits with a dead
-      // dispatcher; whoever recovers it finds the task final and drops it.
-      this.finisher.add({ ...late, streamId: "" });
-    });
   }
 
-  /** Tasks taken from the queue and not yet finished. */
+  /** Tasks taken from the queue and not yet settled. */
   get inFlight(): number {
     return this.inflight;
   }
 
+  /** State changes not yet written to the queue. */
+  get unwritten(): number {
+    return this.writer.backlog;
+  }
+
   /** Start consuming. Resolves once the dispatcher is registered as alive. */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     this.reader = this.queue.reader();
     await this.queue.ensureGroup();
@@ -88,23 +92,34 @@ export class Dispatcher {
     void this.tick();
   }
 
-  /** Stop taking tasks, let running ones finish (up to `graceMs`), write their outcomes and leave the group. */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
+  /**
+   * Graceful stop: start nothing new and hand every task no executor started back to the queue at once
+   * (uncharged, read first by any dispatcher), let running ones finish within `graceMs`, then hand back the rest;
+   * write everything, then leave the group. Idempotent.
+   */
+  stop(graceMs = 10_000): Promise<void> {
+    this.stopped ??= this.shutdown(graceMs);
+    return this.stopped;
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
     this.running = false;
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.poke();
     this.reader?.close();
     await this.loopDone;
-    const deadline = Date.now() + graceMs;
-    while (this.inflight > 0 && Date.now() < deadline) await Bun.sleep(10);
+    await Promise.all(this.dispatching);
+    this.mode.stopStarting();
+    if (this.inflight > 0) {
+      this.empty ??= Promise.withResolvers<void>();
+      await Promise.race([this.empty.promise, Bun.sleep(Math.max(0, deadline - Date.now()))]);
+    }
     await this.mode.close();
-    // Write what we can; if Redis is gone, give up after the grace period: unwritten outcomes stay pending
-    // under our name in Redis and another dispatcher re-runs those tasks.
-    const left = Math.max(1000, deadline - Date.now());
-    await Promise.race([this.finisher.drain(), Bun.sleep(left)]);
-    this.finisher.stop();
-    // Tasks still unfinished stay pending under our name; without the liveness key another dispatcher takes them.
+    // Write what we can; if Redis is gone, give up after the grace period: unwritten changes leave the tasks as
+    // Redis has them (pending under our name) and another dispatcher recovers them once our liveness key expires.
+    await Promise.race([this.writer.drained, Bun.sleep(Math.max(1000, deadline - Date.now()))]);
+    this.writer.stop();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await Promise.race([this.queue.leave(this.consumer).catch(() => {}), Bun.sleep(1000)]);
   }
 
@@ -117,7 +132,7 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     let backoff = 100;
     // True while the queue has a backlog (the last read filled all the room we had): then refill in batches of at
-    // least a quarter of the capacity, so slow tasks cost one read and one start per batch rather than per task.
+    // least a quarter of the capacity, so slow tasks cost one read and one load per batch rather than per task.
     let backlog = false;
     while (this.running) {
       const capacity = this.mode.capacity();
@@ -129,7 +144,7 @@ export class Dispatcher {
       try {
         const entries = await this.reader!.read(this.consumer, free, this.blockMs);
         backlog = entries.length >= free;
-        if (entries.length > 0) await this.dispatch(entries);
+        if (entries.length > 0) await this.track(this.dispatch(entries, false));
         backoff = 100;
       } catch (err) {
         if (!this.running) break;
@@ -140,30 +155,73 @@ export class Dispatcher {
     }
   }
 
-  /** Start a batch of entries (ours already) and hand them to the mode. */
-  private async dispatch(entries: QueueEntry[]): Promise<void> {
+  private track(p: Promise<void>): Promise<void> {
+    this.dispatching.add(p);
+    return p.finally(() => this.dispatching.delete(p));
+  }
+
+  /** Load a batch of entries (ours already) and hand the live ones to the mode; `first` for lost tasks. */
+  private async dispatch(entries: QueueEntry[], first: boolean): Promise<void> {
     this.inflight += entries.length;
-    const opts = { executor: this.consumer, maxAttempts: this.maxAttempts, lostError: this.lostError };
-    const started = await this.retrying("starting tasks", () => this.queue.startTasks(entries, opts));
-    if (started === null) {
-      // Stopping: the entries stay ours in Redis and another dispatcher recovers them.
-      this.inflight -= entries.length;
-      return;
-    }
-    this.inflight -= entries.length - started.length;
-    const codes = await this.retrying("loading functions", () => this.functions.get(started.map((t) => t.functionId)));
-    if (codes === null) {
-      this.inflight -= started.length;
-      return;
-    }
-    for (const task of started) {
+    const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError }));
+    if (loaded === null) return this.handBackAll(entries);
+    this.inflight -= entries.length - loaded.length;
+    const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));
+    if (codes === null || !this.running) return this.handBackAll(loaded);
+    for (const task of loaded) {
       const code = codes.get(task.functionId);
       if (code == null) {
-        this.settle(task, { status: "FAILED", executor: this.mode.name, result: encodeError(new Error(`function ${task.functionId} no longer exists`)) });
+        this.finish(task, { status: "FAILED", executor: this.mode.name, result: taskFailure("FunctionNotFoundError", `function ${task.functionId} no longer exists`) });
         continue;
       }
-      void this.mode.run({ ...task, code }, { started: () => {} }).then((outcome) => this.settle(task, outcome));
+      this.run(task, { ...task, code, attempts: task.attempts + 1 }, first, 0);
     }
+    if (this.inflight === 0) this.empty?.resolve();
+  }
+
+  /** Stopping before the entries reached the mode: give them back, uncharged. */
+  private handBackAll(entries: QueueEntry[]): void {
+    for (const entry of entries) this.writer.add({ kind: "handback", entry });
+    this.inflight -= entries.length;
+    if (this.inflight === 0) this.empty?.resolve();
+  }
+
+  /** Hand one job to the mode; `unstartedReturns` counts how often in a row it came back unstarted. */
+  private run(entry: LoadedTask, job: DispatchJob, first: boolean, unstartedReturns: number): void {
+    let started = false;
+    const control = {
+      first,
+      started: () => {
+        if (started) return;
+        started = true;
+        this.writer.add({ kind: "start", taskId: job.taskId, attempts: job.attempts, executor: this.consumer, at: Date.now() });
+      },
+    };
+    void this.mode.run(job, control).then((outcome) => this.settle(entry, job, started, outcome, unstartedReturns));
+  }
+
+  private settle(entry: LoadedTask, job: DispatchJob, started: boolean, outcome: JobOutcome, unstartedReturns: number): void {
+    if (outcome.status !== "LOST") return this.finish(entry, outcome);
+    if (!this.running || (!started && unstartedReturns + 1 >= MAX_UNSTARTED_RETURNS)) {
+      // Stopping (or the mode cannot place it): every dispatcher may take it, before the backlog.
+      this.log.debug("handing a task back to the queue", { task: entry.taskId, started, reason: outcome.reason });
+      return this.handBackAll([entry]);
+    }
+    if (!started) return this.run(entry, job, true, unstartedReturns + 1);
+    if (job.attempts >= this.maxAttempts) {
+      this.log.warn("task lost too many times; failing it", { task: entry.taskId, attempts: job.attempts, reason: outcome.reason });
+      return this.finish(entry, { status: "FAILED", executor: this.mode.name, result: this.lostError });
+    }
+    this.log.warn("task lost; running it again first", { task: entry.taskId, attempt: job.attempts, reason: outcome.reason });
+    this.writer.add({ kind: "requeue", taskId: entry.taskId });
+    this.run(entry, { ...job, attempts: job.attempts + 1 }, true, 0);
+  }
+
+  private finish(entry: QueueEntry, outcome: { status: "COMPLETED" | "FAILED"; result: string; executor: string }): void {
+    this.writer.add({ kind: "finish", streamId: entry.streamId, taskId: entry.taskId, lane: entry.lane, ...outcome });
+    this.inflight--;
+    if (this.inflight === 0) this.empty?.resolve();
+    this.poke();
   }
 
   /** Run a Redis step until it succeeds (the entries it concerns stay ours meanwhile); null once stopping. */
@@ -179,24 +237,17 @@ export class Dispatcher {
     }
   }
 
-  private settle(entry: QueueEntry, outcome: JobOutcome): void {
-    this.inflight--;
-    if (outcome.status === "LOST") {
-      this.log.warn("task lost; queueing it again", { task: entry.taskId, reason: outcome.reason });
-      void this.queue.requeue(entry).catch((err) => this.log.error("requeue failed; another dispatcher will recover it", { task: entry.taskId, err: (err as Error).message }));
-    } else {
-      this.finisher.add({ streamId: entry.streamId, taskId: entry.taskId, status: outcome.status, result: outcome.result, executor: outcome.executor });
-    }
-    this.poke();
-  }
-
-  /** Heartbeat, then take over the tasks of dispatchers that stopped heartbeating. */
+  /** Heartbeat (also while stopping, so nobody takes our running tasks), then take over dead dispatchers' tasks. */
   private async tick(): Promise<void> {
-    if (!this.running) return;
     try {
       await this.queue.heartbeat(this.consumer, this.aliveTtlMs);
+      if (!this.running) return;
       const orphans = await this.queue.claimOrphans(this.consumer, Math.min(this.heartbeatMs, this.aliveTtlMs));
-      if (orphans.length > 0 && this.running) await this.dispatch(orphans);
+      if (orphans.length > 0 && this.running) await this.track(this.dispatch(orphans, true));
+      else if (orphans.length > 0) {
+        this.inflight += orphans.length;
+        this.handBackAll(orphans);
+      }
     } catch (err) {
       this.log.warn("heartbeat/recovery failed", { err: (err as Error).message });
     }

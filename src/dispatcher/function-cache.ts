@@ -1,5 +1,5 @@
 /** Dispatcher-side cache of function code by id, so a task never carries its function body. */
-import type { TaskQueue } from "../store/task-queue.ts";
+import type { DispatchQueue } from "../store/dispatch-queue.ts";
 import { LruCache } from "../workers/lru-cache.ts";
 
 /** Function id → code, least recently used evicted first, loading misses in one round trip. */
@@ -8,7 +8,7 @@ export class FunctionCache {
 
   /** @param max entries kept. Default: 10000. */
   constructor(
-    private readonly queue: TaskQueue,
+    private readonly queue: Pick<DispatchQueue, "functionCode">,
     max = 10_000,
   ) {
     this.codes = new LruCache(max);

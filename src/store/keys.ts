@@ -6,6 +6,8 @@ export interface Keys {
   task(id: string): string;
   /** The durable task queue (a Redis Stream, entries `{ t: taskId }`). */
   queue: string;
+  /** The retry stream: tasks handed back by a dispatcher (graceful stop, lost executor); read before `queue`. */
+  retry: string;
   /** Consumer group that all dispatchers share. */
   group: string;
   /** Pub/sub channel announcing finished task ids. */
@@ -22,6 +24,7 @@ export function keysFor(prefix = "faas"): Keys {
     fn: (id) => `${prefix}:fn:${id}`,
     task: (id) => `${prefix}:task:${id}`,
     queue: `${prefix}:queue`,
+    retry: `${prefix}:queue:retry`,
     group: `${prefix}:dispatchers`,
     done: `${prefix}:done`,
     alive: (c) => `${prefix}:alive:${c}`,

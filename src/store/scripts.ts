@@ -28,43 +28,45 @@ return 1
 `;
 
 /**
- * Start a batch of delivered queue entries. For each (streamId, taskId): a task that is gone or final is
- * acknowledged and skipped; one that already used its attempts is FAILED with ARGV[6] (and announced on the
- * channel, its state inline when small: see done-announcement.ts); else it turns RUNNING (attempts + 1) and its
- * fn id, args, timeout and attempts are returned.
- * KEYS: queue, then one task key per entry. ARGV: group, now, executor, maxAttempts, ttlMs, lostError, channel,
- * then streamId, taskId pairs. Returns a list with, per entry, false or { taskId, fn, args, timeout, attempts }.
+ * Load a batch of delivered queue entries, changing no live task's state. For each (lane, streamId, taskId): a
+ * task that is gone or final is acknowledged and skipped; one that already used its attempts is FAILED with
+ * ARGV[5] (and announced on the channel, its state inline when small: see done-announcement.ts); else its fn id,
+ * args, timeout and attempts so far are returned.
+ * KEYS: queue, retry, then one task key per entry. ARGV: group, now, maxAttempts, ttlMs, lostError, channel, then
+ * lane ("q" or "r"), streamId, taskId triples. Returns a list with, per entry, false or { taskId, fn, args,
+ * timeout, attempts }.
  */
-export const START_TASKS = `
+export const LOAD_TASKS = `
 local out = {}
 local lost = nil
-local n = #KEYS - 1
+local n = #KEYS - 2
 for i = 1, n do
-  local key = KEYS[i + 1]
-  local sid = ARGV[6 + 2 * i]
-  local tid = ARGV[7 + 2 * i]
+  local key = KEYS[i + 2]
+  local stream = KEYS[1]
+  if ARGV[4 + 3 * i] == 'r' then stream = KEYS[2] end
+  local sid = ARGV[5 + 3 * i]
+  local tid = ARGV[6 + 3 * i]
   local t = redis.call('HMGET', key, 'status', 'attempts', 'fn', 'args', 'timeout')
   local status = t[1]
   if (not status) or status == 'COMPLETED' or status == 'FAILED' then
-    redis.call('XACK', KEYS[1], ARGV[1], sid)
-    redis.call('XDEL', KEYS[1], sid)
+    redis.call('XACK', stream, ARGV[1], sid)
+    redis.call('XDEL', stream, sid)
     out[i] = false
   else
     local attempts = tonumber(t[2]) or 0
-    if attempts >= tonumber(ARGV[4]) then
-      redis.call('HSET', key, 'status', 'FAILED', 'result', ARGV[6], 'finished', ARGV[2])
-      redis.call('PEXPIRE', key, ARGV[5])
-      redis.call('XACK', KEYS[1], ARGV[1], sid)
-      redis.call('XDEL', KEYS[1], sid)
+    if attempts >= tonumber(ARGV[3]) then
+      redis.call('HSET', key, 'status', 'FAILED', 'result', ARGV[5], 'finished', ARGV[2])
+      redis.call('PEXPIRE', key, ARGV[4])
+      redis.call('XACK', stream, ARGV[1], sid)
+      redis.call('XDEL', stream, sid)
       if not lost then
         lost = '[false]'
-        if #ARGV[6] <= ${INLINE_RESULT_MAX_BYTES} then lost = cjson.encode({ { 'FAILED', ARGV[6] } }) end
+        if #ARGV[5] <= ${INLINE_RESULT_MAX_BYTES} then lost = cjson.encode({ { 'FAILED', ARGV[5] } }) end
       end
-      redis.call('PUBLISH', ARGV[7], tid .. '\\n' .. lost)
+      redis.call('PUBLISH', ARGV[6], tid .. '\\n' .. lost)
       out[i] = false
     else
-      redis.call('HSET', key, 'status', 'RUNNING', 'started', ARGV[2], 'attempts', tostring(attempts + 1), 'executor', ARGV[3])
-      out[i] = { tid, t[3], t[4], t[5] or '', tostring(attempts + 1) }
+      out[i] = { tid, t[3], t[4], t[5] or '', tostring(attempts) }
     end
   end
 end
@@ -72,52 +74,61 @@ return out
 `;
 
 /**
- * Finish a batch of tasks: write status/result once (a final task never changes), set the TTL, acknowledge and
- * delete the queue entry, and announce the written tasks on the channel in one message: their ids separated by
- * spaces, a newline, then a JSON array with `[status, result]` per task, or `false` when the result is too large
- * to go inline (see done-announcement.ts).
- * KEYS: queue, then one task key per entry. ARGV: group, now, ttlMs, channel, then per entry
- * streamId, taskId, status, result, executor. Returns how many tasks were written.
+ * Apply a batch of the dispatcher's state changes in order (see Settlement in dispatch-queue.ts). Per change,
+ * seven fields: kind, lane ("q"/"r"), streamId, taskId, a, b, c.
+ * - `s` start: a = attempt number, b = executor, c = started (epoch ms): RUNNING.
+ * - `f` finish: a = status, b = result, c = executor: the final state, once; TTL; entry acknowledged and deleted.
+ * - `r` requeue: QUEUED again; the entry stays pending with its dispatcher.
+ * - `h` handback: entry acknowledged and deleted; QUEUED and a new entry on the retry stream.
+ * Changes to a task that is gone or final are skipped (a finish still acknowledges its entry). Finished tasks
+ * are announced in one message: ids separated by spaces, a newline, a JSON array with `[status, result]` per task
+ * or `false` when the result is too large to go inline (see done-announcement.ts).
+ * KEYS: queue, retry, then one task key per change. ARGV: group, now, ttlMs, channel, then the changes' fields.
+ * Returns how many finishes were written.
  */
-export const FINISH_TASKS = `
+export const SETTLE_TASKS = `
 local written = 0
 local ids = {}
 local states = {}
-local sids = {}
-local n = #KEYS - 1
+local n = #KEYS - 2
 for i = 1, n do
-  local key = KEYS[i + 1]
-  local base = 4 + 5 * (i - 1)
-  local sid = ARGV[base + 1]
+  local key = KEYS[i + 2]
+  local base = 4 + 7 * (i - 1)
+  local kind = ARGV[base + 1]
+  local stream = KEYS[1]
+  if ARGV[base + 2] == 'r' then stream = KEYS[2] end
+  local sid = ARGV[base + 3]
+  local tid = ARGV[base + 4]
   local status = redis.call('HGET', key, 'status')
-  if status and status ~= 'COMPLETED' and status ~= 'FAILED' then
-    redis.call('HSET', key, 'status', ARGV[base + 3], 'result', ARGV[base + 4], 'finished', ARGV[2], 'executor', ARGV[base + 5])
-    redis.call('PEXPIRE', key, ARGV[3])
-    written = written + 1
-    ids[written] = ARGV[base + 2]
-    local result = ARGV[base + 4]
-    if #result <= ${INLINE_RESULT_MAX_BYTES} then states[written] = { ARGV[base + 3], result } else states[written] = false end
+  local live = status and status ~= 'COMPLETED' and status ~= 'FAILED'
+  if kind == 's' then
+    if live then redis.call('HSET', key, 'status', 'RUNNING', 'attempts', ARGV[base + 5], 'executor', ARGV[base + 6], 'started', ARGV[base + 7]) end
+  elseif kind == 'f' then
+    if live then
+      local result = ARGV[base + 6]
+      redis.call('HSET', key, 'status', ARGV[base + 5], 'result', result, 'finished', ARGV[2], 'executor', ARGV[base + 7])
+      redis.call('PEXPIRE', key, ARGV[3])
+      written = written + 1
+      ids[written] = tid
+      if #result <= ${INLINE_RESULT_MAX_BYTES} then states[written] = { ARGV[base + 5], result } else states[written] = false end
+    end
+    if sid ~= '' then
+      redis.call('XACK', stream, ARGV[1], sid)
+      redis.call('XDEL', stream, sid)
+    end
+  elseif kind == 'r' then
+    if live then redis.call('HSET', key, 'status', 'QUEUED') end
+  elseif kind == 'h' then
+    if sid ~= '' then
+      redis.call('XACK', stream, ARGV[1], sid)
+      redis.call('XDEL', stream, sid)
+    end
+    if live then
+      redis.call('HSET', key, 'status', 'QUEUED')
+      redis.call('XADD', KEYS[2], '*', 't', tid)
+    end
   end
-  if sid ~= '' then sids[#sids + 1] = sid end
-end
-if #sids > 0 then
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(sids))
-  redis.call('XDEL', KEYS[1], unpack(sids))
 end
 if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ') .. '\\n' .. cjson.encode(states)) end
 return written
-`;
-
-/**
- * Put a task whose executor was lost back on the queue (unless it is already final).
- * KEYS: queue, task. ARGV: group, streamId, taskId. Returns 1 when re-queued, 0 when it was final or gone.
- */
-export const REQUEUE_TASK = `
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-redis.call('XDEL', KEYS[1], ARGV[2])
-local status = redis.call('HGET', KEYS[2], 'status')
-if (not status) or status == 'COMPLETED' or status == 'FAILED' then return 0 end
-redis.call('HSET', KEYS[2], 'status', 'QUEUED')
-redis.call('XADD', KEYS[1], '*', 't', ARGV[3])
-return 1
 `;

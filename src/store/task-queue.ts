@@ -1,45 +1,23 @@
-/** Dispatcher side of the durable queue: a Redis Stream with one consumer group shared by all dispatchers. */
+/** The Redis implementation of the dispatchers' queue: two Streams (main, retry) with one shared consumer group. */
 import type Redis from "ioredis";
 import type { Log } from "../log.ts";
+import type { DispatchQueue, FinishedTask, Lane, LoadedTask, QueueEntry, Settlement } from "./dispatch-queue.ts";
 import type { Keys } from "./keys.ts";
 import { QueueReader, toEntries } from "./queue-reader.ts";
-import { FINISH_TASKS, REQUEUE_TASK, START_TASKS } from "./scripts.ts";
+import { LOAD_TASKS, SETTLE_TASKS } from "./scripts.ts";
 
-export type { QueueEntry, QueueReader } from "./queue-reader.ts";
-import type { QueueEntry } from "./queue-reader.ts";
-
-
-/** A task turned RUNNING by {@link TaskQueue.startTasks}. */
-export interface StartedTask extends QueueEntry {
-  functionId: string;
-  args: string;
-  /** Per-task timeout override in ms, or null for the executor's default. */
-  timeoutMs: number | null;
-  /** How many times this task has been started, this time included. */
-  attempts: number;
-}
-
-/** A task's final outcome, as written by {@link TaskQueue.finishTasks}. */
-export interface FinishedTask {
-  /** The queue entry to acknowledge ("" when there is none). */
-  streamId: string;
-  taskId: string;
-  status: "COMPLETED" | "FAILED";
-  /** Codec text: the value, or the encoded error. */
-  result: string;
-  /** Who ran it, e.g. "local/thread-2". */
-  executor: string;
-}
+export type { DispatchQueue, FinishedTask, LoadedTask, QueueEntry, Settlement } from "./dispatch-queue.ts";
+export type { QueueReader } from "./queue-reader.ts";
 
 interface Scripts {
-  faasStartTasks(numKeys: number, ...args: string[]): Promise<(false | null | string[])[]>;
-  faasFinishTasks(numKeys: number, ...args: string[]): Promise<number>;
-  faasRequeueTask(...args: string[]): Promise<number>;
+  faasLoadTasks(numKeys: number, ...args: string[]): Promise<(false | null | string[])[]>;
+  faasSettleTasks(numKeys: number, ...args: string[]): Promise<number>;
 }
 
+const laneCode = (lane: Lane | undefined): string => (lane === "retry" ? "r" : "q");
 
 /** Queue operations for dispatchers. Blocking reads use a connection of their own. */
-export class TaskQueue {
+export class TaskQueue implements DispatchQueue {
   private readonly readers = new Set<QueueReader>();
 
   constructor(
@@ -47,21 +25,22 @@ export class TaskQueue {
     private readonly keys: Keys,
     private readonly opts: { url: string; ttlMs: number; log: Log },
   ) {
-    redis.defineCommand("faasStartTasks", { lua: START_TASKS });
-    redis.defineCommand("faasFinishTasks", { lua: FINISH_TASKS });
-    redis.defineCommand("faasRequeueTask", { numberOfKeys: 2, lua: REQUEUE_TASK });
+    redis.defineCommand("faasLoadTasks", { lua: LOAD_TASKS });
+    redis.defineCommand("faasSettleTasks", { lua: SETTLE_TASKS });
   }
 
   private get scripts(): Scripts {
     return this.redis as unknown as Scripts;
   }
 
-  /** Create the stream and consumer group if missing (from id 0, so tasks queued before any dispatcher count). */
+  /** Create both streams and the consumer group if missing (from id 0, so tasks queued before any dispatcher count). */
   async ensureGroup(): Promise<void> {
-    try {
-      await this.redis.xgroup("CREATE", this.keys.queue, this.keys.group, "0", "MKSTREAM");
-    } catch (err) {
-      if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+    for (const stream of [this.keys.queue, this.keys.retry]) {
+      try {
+        await this.redis.xgroup("CREATE", stream, this.keys.group, "0", "MKSTREAM");
+      } catch (err) {
+        if (!String((err as Error).message).includes("BUSYGROUP")) throw err;
+      }
     }
   }
 
@@ -72,43 +51,54 @@ export class TaskQueue {
     return r;
   }
 
-  /** Turn delivered entries RUNNING in one round trip; gone, final or exhausted ones are settled and left out. */
-  async startTasks(
-    entries: QueueEntry[],
-    opts: { executor: string; maxAttempts: number; lostError: string },
-  ): Promise<StartedTask[]> {
+  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string }): Promise<LoadedTask[]> {
     if (entries.length === 0) return [];
     const keys = entries.map((e) => this.keys.task(e.taskId));
-    const args = [this.keys.group, String(Date.now()), opts.executor, String(opts.maxAttempts),
-      String(this.opts.ttlMs), opts.lostError, this.keys.done];
-    for (const e of entries) args.push(e.streamId, e.taskId);
-    const rows = await this.scripts.faasStartTasks(keys.length + 1, this.keys.queue, ...keys, ...args);
-    const started: StartedTask[] = [];
+    const args = [this.keys.group, String(Date.now()), String(opts.maxAttempts), String(this.opts.ttlMs), opts.lostError, this.keys.done];
+    for (const e of entries) args.push(laneCode(e.lane), e.streamId, e.taskId);
+    const rows = await this.scripts.faasLoadTasks(keys.length + 2, this.keys.queue, this.keys.retry, ...keys, ...args);
+    const loaded: LoadedTask[] = [];
     rows.forEach((row, i) => {
       const e = entries[i];
       if (!row || !e) return;
       const [, fn, args, timeout, attempts] = row;
-      started.push({ ...e, functionId: fn ?? "", args: args ?? "[]", timeoutMs: timeout ? Number(timeout) : null, attempts: Number(attempts) });
+      loaded.push({ ...e, functionId: fn ?? "", args: args ?? "[]", timeoutMs: timeout ? Number(timeout) : null, attempts: Number(attempts) });
     });
-    return started;
+    return loaded;
   }
 
-  /** Write final outcomes (once per task), acknowledge their entries and wake long-pollers. */
-  async finishTasks(batch: FinishedTask[]): Promise<number> {
+  async settle(batch: Settlement[]): Promise<number> {
     if (batch.length === 0) return 0;
-    const keys = batch.map((t) => this.keys.task(t.taskId));
+    const keys: string[] = [];
     const args = [this.keys.group, String(Date.now()), String(this.opts.ttlMs), this.keys.done];
-    for (const t of batch) args.push(t.streamId, t.taskId, t.status, t.result, t.executor);
-    return this.scripts.faasFinishTasks(keys.length + 1, this.keys.queue, ...keys, ...args);
+    for (const s of batch) {
+      switch (s.kind) {
+        case "start":
+          keys.push(this.keys.task(s.taskId));
+          args.push("s", "q", "", s.taskId, String(s.attempts), s.executor, String(s.at));
+          break;
+        case "finish":
+          keys.push(this.keys.task(s.taskId));
+          args.push("f", laneCode(s.lane), s.streamId, s.taskId, s.status, s.result, s.executor);
+          break;
+        case "requeue":
+          keys.push(this.keys.task(s.taskId));
+          args.push("r", "q", "", s.taskId, "", "", "");
+          break;
+        case "handback":
+          keys.push(this.keys.task(s.entry.taskId));
+          args.push("h", laneCode(s.entry.lane), s.entry.streamId, s.entry.taskId, "", "", "");
+          break;
+      }
+    }
+    return this.scripts.faasSettleTasks(keys.length + 2, this.keys.queue, this.keys.retry, ...keys, ...args);
   }
 
-  /** Queue a task again after its executor was lost; false when it had already finished. */
-  async requeue(entry: QueueEntry): Promise<boolean> {
-    const n = await this.scripts.faasRequeueTask(this.keys.queue, this.keys.task(entry.taskId), this.keys.group, entry.streamId, entry.taskId);
-    return n === 1;
+  /** Write final outcomes (a `finish` settlement each); resolves with how many were written. */
+  finishTasks(batch: FinishedTask[]): Promise<number> {
+    return this.settle(batch.map((t) => ({ kind: "finish", ...t })));
   }
 
-  /** The JavaScript code of each function id (null for unknown ids), in one round trip. */
   async functionCode(ids: string[]): Promise<(string | null)[]> {
     if (ids.length === 0) return [];
     const p = this.redis.pipeline();
@@ -117,47 +107,56 @@ export class TaskQueue {
     return res.map(([err, v]) => (err ? null : (v as string | null)));
   }
 
-  /** Mark `consumer` alive for `ttlMs`; it must refresh before then or its tasks are recovered by others. */
   async heartbeat(consumer: string, ttlMs: number): Promise<void> {
     await this.redis.set(this.keys.alive(consumer), String(Date.now()), "PX", ttlMs);
   }
 
   /**
-   * Take over the entries of dead consumers (whose liveness key expired), idle at least `minIdleMs`, and
-   * delete consumers that hold nothing. Returns the claimed entries, now owned by `consumer`.
+   * Take over the entries of dead consumers (whose liveness key expired), idle at least `minIdleMs`, in both
+   * streams, and delete consumers that hold nothing. Returns the claimed entries, now owned by `consumer`.
    */
   async claimOrphans(consumer: string, minIdleMs: number, max = 1000): Promise<QueueEntry[]> {
-    const infos = (await this.redis.xinfo("CONSUMERS", this.keys.queue, this.keys.group)) as unknown[][];
     const claimed: QueueEntry[] = [];
-    for (const raw of infos) {
-      const info = pairs(raw);
-      const name = String(info.name);
-      if (name === consumer) continue;
-      if ((await this.redis.exists(this.keys.alive(name))) === 1) continue;
-      const pending = Number(info.pending ?? 0);
-      if (pending === 0) {
-        await this.redis.xgroup("DELCONSUMER", this.keys.queue, this.keys.group, name);
-        continue;
+    for (const lane of ["retry", "main"] as const) {
+      const stream = lane === "retry" ? this.keys.retry : this.keys.queue;
+      let infos: unknown[][];
+      try {
+        infos = (await this.redis.xinfo("CONSUMERS", stream, this.keys.group)) as unknown[][];
+      } catch (err) {
+        if (String((err as Error).message).includes("NOGROUP") || String((err as Error).message).includes("no such key")) continue;
+        throw err;
       }
-      const rows = (await this.redis.xpending(this.keys.queue, this.keys.group, "IDLE", minIdleMs, "-", "+", max, name)) as [string][];
-      const ids = rows.map((r) => r[0]);
-      if (ids.length === 0) continue;
-      const got = (await this.redis.xclaim(this.keys.queue, this.keys.group, consumer, minIdleMs, ...ids)) as [string, string[]][];
-      claimed.push(...toEntries(got));
-      // Entries deleted from the stream but still pending come back empty from XCLAIM: acknowledge them.
-      const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
-      const dead = ids.filter((id) => !live.has(id));
-      if (dead.length) await this.redis.xack(this.keys.queue, this.keys.group, ...dead);
-      this.opts.log.info("recovered tasks of a dead dispatcher", { from: name, tasks: live.size });
+      for (const raw of infos) {
+        const info = pairs(raw);
+        const name = String(info.name);
+        if (name === consumer) continue;
+        if ((await this.redis.exists(this.keys.alive(name))) === 1) continue;
+        const pending = Number(info.pending ?? 0);
+        if (pending === 0) {
+          await this.redis.xgroup("DELCONSUMER", stream, this.keys.group, name);
+          continue;
+        }
+        const rows = (await this.redis.xpending(stream, this.keys.group, "IDLE", minIdleMs, "-", "+", max, name)) as [string][];
+        const ids = rows.map((r) => r[0]);
+        if (ids.length === 0) continue;
+        const got = (await this.redis.xclaim(stream, this.keys.group, consumer, minIdleMs, ...ids)) as [string, string[]][];
+        claimed.push(...toEntries(got, lane));
+        // Entries deleted from the stream but still pending come back empty from XCLAIM: acknowledge them.
+        const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
+        const dead = ids.filter((id) => !live.has(id));
+        if (dead.length) await this.redis.xack(stream, this.keys.group, ...dead);
+        this.opts.log.info("recovered tasks of a dead dispatcher", { from: name, tasks: live.size, lane });
+      }
     }
     return claimed;
   }
 
-  /** Remove this consumer's liveness key and, if it holds nothing, the consumer itself. */
   async leave(consumer: string): Promise<void> {
     await this.redis.del(this.keys.alive(consumer));
-    const pending = (await this.redis.xpending(this.keys.queue, this.keys.group, "-", "+", 1, consumer)) as unknown[];
-    if (pending.length === 0) await this.redis.xgroup("DELCONSUMER", this.keys.queue, this.keys.group, consumer);
+    for (const stream of [this.keys.queue, this.keys.retry]) {
+      const pending = (await this.redis.xpending(stream, this.keys.group, "-", "+", 1, consumer)) as unknown[];
+      if (pending.length === 0) await this.redis.xgroup("DELCONSUMER", stream, this.keys.group, consumer);
+    }
   }
 
   /** Close every reader made by {@link reader}. */

@@ -3,7 +3,7 @@ import { silentLog, type Log } from "../log.ts";
 import { Fifo } from "./fifo.ts";
 import type { PoolJob, PoolOutcome } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
-import { namedError, poolFailure, type PoolFailureName } from "./pool-failure.ts";
+import { namedError, poolFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadPoolOptions } from "./thread-pool-options.ts";

@@ -47,7 +47,7 @@ async function serveNextTask(impl: (...args: any[]) => unknown): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     const entries = await store.queue.reader().read("test", 10, 100);
-    const started = await store.queue.startTasks(entries, { executor: "test", maxAttempts: 3, lostError: encodeError(new Error("lost")) });
+    const started = await store.queue.loadTasks(entries, { maxAttempts: 3, lostError: encodeError(new Error("lost")) });
     for (const task of started) {
       if ((await store.getFunction(task.functionId))?.source !== impl.toString()) continue;
       let status: "COMPLETED" | "FAILED" = "COMPLETED";

@@ -121,17 +121,17 @@ describe("done announcements", () => {
   test("a task failed for running out of attempts is announced with its error inline", async () => {
     const id = await queuedTask();
     const reader = store.queue.reader();
-    const opts = { executor: "test", maxAttempts: 1, lostError: LOST };
+    const opts = { maxAttempts: 1, lostError: LOST };
     const [first] = (await reader.read("c1", 100, 100)).filter((e) => e.taskId === id);
-    expect(await store.queue.startTasks([first!], opts)).toHaveLength(1);
-    await store.queue.requeue(first!);
+    expect(await store.queue.loadTasks([first!], opts)).toHaveLength(1);
+    await store.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: Date.now() }, { kind: "handback", entry: first! }]);
     const [again] = (await reader.read("c1", 100, 100)).filter((e) => e.taskId === id);
     const s0 = await hmgetCalls();
     const waiting = store.waitForTaskState(id, 20_000);
     await hmgetCallsReach(s0 + 1);
-    expect(await store.queue.startTasks([again!], opts)).toHaveLength(0);
+    expect(await store.queue.loadTasks([again!], opts)).toHaveLength(0);
     expect(await waiting).toEqual({ status: "FAILED", result: LOST });
-    // One HMGET is the start script's own read of the task; the waiter read once only.
+    // One HMGET is the load script's own read of the task; the waiter read once only.
     expect(await hmgetCalls()).toBe(s0 + 2);
     expect(bodyOf(await announcementOf([id]))).toEqual([["FAILED", LOST]]);
   });

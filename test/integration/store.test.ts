@@ -14,7 +14,7 @@ afterAll(async () => {
   await redis.stop();
 });
 
-const OPTS = { executor: "test", maxAttempts: 3, lostError: '{"$type":"error","name":"TaskLostError","message":"lost"}' };
+const OPTS = { maxAttempts: 3, lostError: '{"$type":"error","name":"TaskLostError","message":"lost"}' };
 
 describe("redis store", () => {
   test("functions are stored and found by id", async () => {
@@ -38,8 +38,9 @@ describe("redis store", () => {
     const entries = await store.queue.reader().read("c1", 10, 100);
     const mine = entries.filter((e) => e.taskId === id);
     expect(mine).toHaveLength(1);
-    const started = await store.queue.startTasks(mine, OPTS);
-    expect(started[0]).toMatchObject({ taskId: id, functionId: fn, args: "[1]", timeoutMs: 5000, attempts: 1 });
+    const loaded = await store.queue.loadTasks(mine, OPTS);
+    expect(loaded[0]).toMatchObject({ taskId: id, functionId: fn, args: "[1]", timeoutMs: 5000, attempts: 0 });
+    await store.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "test", at: Date.now() }]);
     expect(await store.getTask(id)).toMatchObject({ status: "RUNNING", attempts: 1, executor: "test" });
     const e = mine[0]!;
     expect(await store.queue.finishTasks([{ ...e, status: "COMPLETED", result: "1", executor: "t1" }])).toBe(1);
@@ -62,7 +63,6 @@ describe("redis store", () => {
     const t0 = Date.now();
     const waiting = store.waitForTask(id, 20_000);
     const [entry] = (await store.queue.reader().read("c1", 10, 100)).filter((e) => e.taskId === id);
-    await store.queue.startTasks([entry!], OPTS);
     await store.queue.finishTasks([{ ...entry!, status: "COMPLETED", result: "7", executor: "x" }]);
     const done = await waiting;
     expect(done?.status).toBe("COMPLETED");
@@ -70,27 +70,4 @@ describe("redis store", () => {
     expect(await store.waitForTask(crypto.randomUUID(), 10)).toBeNull();
   });
 
-  test("a dead consumer's tasks are claimed by a live one; attempts are capped", async () => {
-    const fn = await store.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
-    const id = await store.createTask({ functionId: fn, args: "[]" });
-    await store.queue.heartbeat("dead", 60_000);
-    const [entry] = (await store.queue.reader().read("dead", 10, 100)).filter((e) => e.taskId === id);
-    await store.queue.startTasks([entry!], OPTS);
-    // Alive: nothing to claim.
-    expect(await store.queue.claimOrphans("alive", 0)).toHaveLength(0);
-    await store.redis.del(store.keys.alive("dead"));
-    const claimed = await store.queue.claimOrphans("alive", 0);
-    expect(claimed.map((c) => c.taskId)).toEqual([id]);
-    const again = await store.queue.startTasks(claimed, { ...OPTS, maxAttempts: 2 });
-    expect(again[0]?.attempts).toBe(2);
-    // The third start exceeds maxAttempts 2: FAILED with the lost error.
-    await store.queue.requeue(claimed[0]!);
-    const [third] = (await store.queue.reader().read("alive", 10, 100)).filter((e) => e.taskId === id);
-    expect(await store.queue.startTasks([third!], { ...OPTS, maxAttempts: 2 })).toHaveLength(0);
-    expect(await store.getTask(id)).toMatchObject({ status: "FAILED", result: OPTS.lostError });
-    // The dead consumer, now empty, is removed on the next pass.
-    await store.queue.claimOrphans("alive", 0);
-    const names = ((await store.redis.xinfo("CONSUMERS", store.keys.queue, store.keys.group)) as unknown[][]).map((r) => r[1]);
-    expect(names).not.toContain("dead");
-  });
 });

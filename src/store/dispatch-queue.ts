@@ -1,0 +1,80 @@
+/** The dispatcher's view of the durable queue: the interface the Redis queue and the in-memory queue implement. */
+
+/** Which stream an entry sits in: the main queue, or the retry stream of tasks handed back (read first). */
+export type Lane = "main" | "retry";
+
+/** A queue entry delivered to one dispatcher (it owns the entry until it settles it; the task is not started). */
+export interface QueueEntry {
+  streamId: string;
+  taskId: string;
+  /** Default: "main". */
+  lane?: Lane;
+}
+
+/** A delivered task with what an executor needs (function code aside); its state in the store is unchanged. */
+export interface LoadedTask extends QueueEntry {
+  functionId: string;
+  args: string;
+  /** Per-task timeout override in ms, or null for the executor's default. */
+  timeoutMs: number | null;
+  /** Starts recorded for this task so far (the next start is attempt `attempts + 1`). */
+  attempts: number;
+}
+
+/** A final outcome written by a `finish` settlement. */
+export interface FinishedTask {
+  /** The queue entry to acknowledge ("" when there is none). */
+  streamId: string;
+  taskId: string;
+  lane?: Lane;
+  status: "COMPLETED" | "FAILED";
+  /** Codec text: the value, or the encoded error. */
+  result: string;
+  /** Who ran it, e.g. "local/thread-2". */
+  executor: string;
+}
+
+/**
+ * One state change the dispatcher writes; a batch of them is applied in order, atomically.
+ * - `start`: an executor started the task: RUNNING, `started` = `at`, attempt number `attempts`, `executor`.
+ * - `finish`: the final state (written once; a final task never changes), entry acknowledged, long-polls woken.
+ * - `requeue`: its executor was lost; QUEUED again, and the entry stays with this dispatcher, which runs it again.
+ * - `handback`: give the entry back to every dispatcher: QUEUED, entry moved to the retry stream (read first).
+ * None of them touches a task that is final or gone.
+ */
+export type Settlement =
+  | { kind: "start"; taskId: string; attempts: number; executor: string; at: number }
+  | ({ kind: "finish" } & FinishedTask)
+  | { kind: "requeue"; taskId: string }
+  | { kind: "handback"; entry: QueueEntry };
+
+/** Blocking reads of new entries for one dispatcher. */
+export interface QueueReading {
+  /** Wait up to `blockMs` for entries (retry lane first) and take at most about `count`; [] once closed. */
+  read(consumer: string, count: number, blockMs: number): Promise<QueueEntry[]>;
+  /** Interrupt a read in progress (it returns []) and release the reader. */
+  close(): void;
+}
+
+/** What the dispatcher core needs from the queue. */
+export interface DispatchQueue {
+  /** Create the streams and the consumer group when missing. */
+  ensureGroup(): Promise<void>;
+  /** A blocking reader of its own (a connection of its own for Redis). */
+  reader(): QueueReading;
+  /**
+   * Load delivered entries: tasks gone or final are acknowledged and left out; tasks that used `maxAttempts` starts
+   * are FAILED with `lostError` and left out; the rest are returned, their state unchanged.
+   */
+  loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string }): Promise<LoadedTask[]>;
+  /** Apply state changes in order, in one round trip; resolves with how many `finish` ones were written. */
+  settle(batch: Settlement[]): Promise<number>;
+  /** The JavaScript code of each function id (null for unknown ids), in one round trip. */
+  functionCode(ids: string[]): Promise<(string | null)[]>;
+  /** Mark `consumer` alive for `ttlMs`. */
+  heartbeat(consumer: string, ttlMs: number): Promise<void>;
+  /** Take over the entries of dead consumers, idle at least `minIdleMs`; returns them, now `consumer`'s. */
+  claimOrphans(consumer: string, minIdleMs: number): Promise<QueueEntry[]>;
+  /** Forget `consumer` (its liveness; the consumer itself once it holds nothing). */
+  leave(consumer: string): Promise<void>;
+}

@@ -1,0 +1,35 @@
+/** The one place the platform's own task failures are made (timeouts, lost or dead executors, …), as encoded error payloads. */
+import { encodeError } from "../codec/index.ts";
+import { isFrame } from "./internal-frames.ts";
+
+/**
+ * Names of the errors the platform itself puts in a FAILED task's result (listed in docs/payloads.md):
+ * - `TimeoutError`: the task ran past its timeout (its executor was replaced);
+ * - `WorkerExitError` / `WorkerCrashError`: the executor running it exited or crashed;
+ * - `ThreadStartError`: no executor could start;
+ * - `TaskLostError`: its executor was lost (died, went silent) on every allowed attempt;
+ * - `FunctionNotFoundError`: the task's function was deleted before it ran.
+ */
+export type TaskFailureName =
+  | "TimeoutError" | "WorkerExitError" | "WorkerCrashError" | "ThreadStartError" | "TaskLostError" | "FunctionNotFoundError";
+
+/** @deprecated use {@link TaskFailureName}. */
+export type PoolFailureName = TaskFailureName;
+
+/** The platform's errors carry no frames: they would only show its internals. */
+const NO_FRAMES = { stackFilter: (line: string) => !isFrame(line) };
+
+/** An Error with the given name. */
+export function namedError(name: TaskFailureName, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** The encoded error payload (a FAILED outcome's `result`) for one of the platform's own failures. */
+export function taskFailure(name: TaskFailureName, message: string): string {
+  return encodeError(namedError(name, message), NO_FRAMES);
+}
+
+/** @deprecated use {@link taskFailure}. */
+export const poolFailure = taskFailure;
