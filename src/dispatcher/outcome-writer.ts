@@ -67,10 +67,12 @@ export class OutcomeWriter {
   }
 
   private async run(): Promise<void> {
-    // Let changes of the same turn of the event loop join the first batch.
-    await Promise.resolve();
+    // Let changes of the same turn of the event loop join the first batch, promise chains included: a finish
+    // reaches the writer a few microtasks after the start of the job its thread takes next, and both must land in
+    // one batch, or a reader could see both tasks RUNNING at once.
     let failures = 0;
     while (this.pending.length > 0 && !this.stopped) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const batch = this.pending.splice(0, this.maxBatch);
       try {
         await this.queue.settle(batch);
