@@ -1,7 +1,7 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
  * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
- *  [--client raw|fetch] [--url API]`
+ *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"]`
  */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
@@ -10,6 +10,10 @@ import { FaasHttp, type HttpClientKind } from "./study/faas-http.ts";
 const { values: o } = parseArgs({
   options: {
     url: { type: "string" },
+    // Another build of `faas` to measure (e.g. an older commit's, for a same-run comparison). Default: dist/faas.
+    bin: { type: "string" },
+    // Extra flags for `faas up`, space-separated (e.g. "--isolation thread").
+    extra: { type: "string", default: "" },
     tasks: { type: "string", default: "10000" },
     concurrency: { type: "string", default: "64" },
     latency: { type: "string", default: "200" },
@@ -32,7 +36,10 @@ let stack: Stack | null = null;
 let base = o.url ?? "";
 if (!base) {
   // local: -w threads in the dispatcher; pull/push: `processes` worker processes × `workers` threads each.
-  stack = await startStack({ mode: o.mode as "local" | "pull" | "push", threads: Number(o.workers), processes: Number(o.processes) });
+  stack = await startStack({
+    mode: o.mode as "local" | "pull" | "push", threads: Number(o.workers), processes: Number(o.processes), bin: o.bin,
+    extra: o.extra ? o.extra.split(" ").filter(Boolean) : undefined,
+  });
   base = stack.url;
 }
 
