@@ -81,6 +81,11 @@ class PullLane {
         continue;
       }
       this.busy = true;
+      if (base.pool.idle > 0 && base.pool.pending === 0) {
+        // It starts on arrival: report that first, and hand it over after the report is flushed.
+        this.w.starts.sendNow(msg.taskId);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       let outcome;
       try {
         outcome = await base.pool.run(job, { started: () => this.w.starts.add(msg.taskId) });

@@ -1,6 +1,7 @@
 /** Push worker process: one DEALER registers this process's capacity with the dispatcher, runs the tasks it pushes, sends results. */
 import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
 import { Dealer } from "../zmtp/index.ts";
+import type { PoolJob } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { StartReports } from "./start-reports.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
@@ -88,6 +89,15 @@ class PushWorker extends WorkerHandle {
     const job = this.base.prepare(t);
     if (job === null) return this.post({ type: "NEED", streamId: t.streamId, taskId: t.taskId });
     this.running.add(t.taskId);
+    const pool = this.base.pool;
+    if (pool.idle > 0 && pool.pending === 0 && this.welcomed) {
+      // It starts on arrival: report that first, and hand it over after the report is flushed.
+      this.starts.sendNow(t.taskId);
+      setImmediate(() => this.runJob(t, job));
+    } else this.runJob(t, job);
+  }
+
+  private runJob(t: TaskMessage, job: PoolJob): void {
     this.base.pool.run(job, { started: () => this.starts.add(t.taskId) }).then(
       (out) => {
         this.base.stats.tasks++;

@@ -3,6 +3,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FaasClient } from "../../src/client/index.ts";
+import { createRedisStore } from "../../src/store/redis-store.ts";
+import type { TaskRecord } from "../../src/store/types.ts";
 import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
@@ -31,17 +33,17 @@ function faas(args: string[]): FaasProcess {
   return p;
 }
 
-async function cluster(mode: "pull" | "push", workers: number, port = "0") {
+async function cluster(mode: "pull" | "push", workers: number, port = "0", workerArgs: string[] = []) {
   const dispatcher = faas(["dispatcher", "-m", mode, "-p", port, "--redis", redis.url, "--secret", SECRET, "--task-timeout", "20"]);
   const endpoint = (await dispatcher.waitFor(/ready dispatcher (tcp:\/\/\S+)/))[1]!;
   const api = faas(["api", "-p", "0", "--redis", redis.url]);
   const url = (await api.waitFor(/ready api (\S+)/))[1]!;
-  const ws = await Promise.all(Array.from({ length: workers }, () => worker(mode, endpoint)));
+  const ws = await Promise.all(Array.from({ length: workers }, () => worker(mode, endpoint, 2, workerArgs)));
   return { dispatcher, endpoint, api, client: new FaasClient({ baseUrl: url }), workers: ws };
 }
 
-async function worker(mode: string, endpoint: string, threads = 2) {
-  const w = faas(["worker", mode, String(threads), endpoint, "--secret", SECRET]);
+async function worker(mode: string, endpoint: string, threads = 2, extra: string[] = []) {
+  const w = faas(["worker", mode, String(threads), endpoint, "--secret", SECRET, ...extra]);
   await w.waitFor(/ready worker (\S+)/);
   return w;
 }
@@ -97,6 +99,70 @@ for (const mode of ["pull", "push"] as const) {
         hung.kill("SIGCONT");
       }
     });
+
+    test("2 workers × 2 threads, 60 one-second tasks, one worker SIGSTOPped: its running tasks complete elsewhere within 6 s; after SIGCONT no final state changes", async () => {
+      const log = join(copy.dir, `lost-${mode}.log`);
+      writeFileSync(log, "");
+      // --queue 0: with a task posted behind each running one (the default), a rescued task also waits for the task
+      // posted on the rescuing thread, and the bound becomes detection (≤ 3 s) + 1 s + 1 s + its own 1 s.
+      const c = await cluster(mode, 2, "0", ["--queue", "0"]);
+      const store = await createRedisStore({ url: redis.url, ttlSeconds: 600 });
+      try {
+        const fid = await c.client.register(`async (i, log) => {
+          const fs = process.getBuiltinModule("node:fs");
+          fs.appendFileSync(log, i + " " + process.pid + " start\\n");
+          await new Promise((r) => setTimeout(r, 1000));
+          fs.appendFileSync(log, i + " " + process.pid + " end\\n");
+          return process.pid;
+        }`);
+        const ids = await Promise.all(Array.from({ length: 60 }, (_, i) => c.client.execute(fid, [i, log])));
+        const hung = c.workers[0]!.proc;
+        /** Task numbers started by process `pid` and not finished there. */
+        const runningOn = (pid: number) => {
+          const open = new Set<string>();
+          for (const line of readFileSync(log, "utf8").split("\n")) {
+            const [i, p, what] = line.split(" ");
+            if (Number(p) !== pid) continue;
+            if (what === "start") open.add(i!);
+            else open.delete(i!);
+          }
+          return [...open].map(Number);
+        };
+        await eventually(async () => runningOn(hung.pid).length === 2, 20_000, "both threads of the first worker running a task");
+        hung.kill("SIGSTOP");
+        const stoppedAt = Date.now();
+        try {
+          const lost = runningOn(hung.pid);
+          expect(lost).toHaveLength(2);
+          const rescued = await Promise.all(lost.map((i) => eventually(async () => {
+            const t = await store.getTask(ids[i]!);
+            return t?.status === "COMPLETED" || t?.status === "FAILED" ? t : null;
+          }, 15_000, `task ${i} to finish elsewhere`)));
+          for (const t of rescued) {
+            expect(t.status).toBe("COMPLETED");
+            expect(Number(t.result)).not.toBe(hung.pid);
+            expect(t.finishedAt! - stoppedAt).toBeLessThanOrEqual(6000);
+          }
+          console.log(`${mode}: tasks running on the hung worker finished ${rescued.map((t) => t.finishedAt! - stoppedAt).join(", ")} ms after SIGSTOP`);
+        } finally {
+          hung.kill("SIGCONT");
+        }
+        const before = new Map<string, TaskRecord>();
+        for (const id of ids) {
+          const t = (await store.getTask(id))!;
+          if (t.status === "COMPLETED" || t.status === "FAILED") before.set(id, t);
+        }
+        // The woken worker finishes what it held (its results are dropped), then serves again.
+        await eventually(async () => runningOn(hung.pid).length === 0, 20_000, "the woken worker to finish what it held");
+        const final = await results(c.client, ids);
+        final.forEach((r) => expect(r.status).toBe("COMPLETED"));
+        const after = await Promise.all(Array.from({ length: 8 }, (_, i) => c.client.execute(fid, [100 + i, log])));
+        (await results(c.client, after)).forEach((r) => expect(r.status).toBe("COMPLETED"));
+        for (const [id, t] of before) expect(await store.getTask(id)).toEqual(t);
+      } finally {
+        await store.close();
+      }
+    }, 120_000);
 
     test("a task whose worker dies every time fails after --max-attempts with the reason", async () => {
       const c = await cluster(mode, 3);

@@ -28,7 +28,11 @@ export abstract class RemoteMode implements DispatchMode {
   protected readonly opts: ResolvedRemoteOptions;
   readonly #router: Router;
   readonly #tasks: RemoteTasks;
+  /** Jobs to send before the backlog (`control.first`), in arrival order, except that tasks this mode lost after they started go to its front. */
+  readonly #first = new Fifo<PendingJob>();
   readonly #pending = new Fifo<PendingJob>();
+  /** Tasks lost after they started, until the core runs them again (they then go to the very front). */
+  readonly #lostStarted = new Set<string>();
   /** Keys of handshaken connections. */
   readonly #live = new Set<string>();
   readonly #capacityListeners: (() => void)[] = [];
@@ -84,15 +88,18 @@ export abstract class RemoteMode implements DispatchMode {
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome> {
     if (this.#closing) return Promise.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
     return new Promise((resolve) => {
-      if (control.first) this.#pending.unshift({ job, control, resolve });
-      else this.#pending.push({ job, control, resolve });
+      const p = { job, control, resolve };
+      if (!control.first) this.#pending.push(p);
+      else if (this.#lostStarted.delete(job.taskId)) this.#first.unshift(p);
+      else this.#first.push(p);
       this.place();
     });
   }
 
   stopStarting(): void {
     this.#closing = true;
-    for (const p of this.#pending.drain()) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
+    this.#lostStarted.clear();
+    for (const p of [...this.#first.drain(), ...this.#pending.drain()]) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
   }
 
   /** Stop: waiting and sent tasks settle LOST (re-queued by the core), the ROUTER closes. */
@@ -122,7 +129,7 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Jobs waiting to be sent. */
   protected get waiting(): number {
-    return this.#closing ? 0 : this.#pending.length;
+    return this.#closing ? 0 : this.#first.length + this.#pending.length;
   }
 
   /** Whether connection `key` is handshaken and open. */
@@ -137,7 +144,7 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Send the first waiting job as a TASK through `envelope` (routing frames) to `workerId`, held by `holder`. */
   protected sendNext(workerId: string, holder: string, envelope: Buffer[]): Assignment | null {
-    const p = this.#pending.shift();
+    const p = this.#first.shift() ?? this.#pending.shift();
     if (p === undefined) return null;
     const { job } = p;
     const a = this.#tasks.add(job, p.control, workerId, holder, job.timeoutMs ?? this.opts.taskTimeoutMs, p.resolve);
@@ -174,14 +181,23 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Settle `a` LOST (the core re-runs it: first, and charged, when it had started). */
   protected lose(a: Assignment, reason: string): void {
-    this.#tasks.settle(a, { status: "LOST", reason });
+    if (this.#tasks.settle(a, { status: "LOST", reason })) this.#lostAfterStart(a);
   }
 
   /** Every task of `holder` is lost, started ones first. */
   protected loseHolder(holder: string, reason: string): void {
     const lost = this.#tasks.takeHolder(holder);
     if (lost.length > 0) this.opts.log.warn("worker lost; re-queueing its tasks", { reason, tasks: lost.length });
-    for (const a of lost) a.resolve({ status: "LOST", reason });
+    for (const a of lost) {
+      this.#lostAfterStart(a);
+      a.resolve({ status: "LOST", reason });
+    }
+  }
+
+  #lostAfterStart(a: Assignment): void {
+    if (!a.started || this.#closing) return;
+    if (this.#lostStarted.size >= 10_000) this.#lostStarted.clear(); // bounded: a core that never re-runs them
+    this.#lostStarted.add(a.job.taskId);
   }
 
   /** Null when the worker may talk to us, else why not. */
