@@ -129,6 +129,10 @@ class PullWorker extends WorkerHandle {
 
   /** One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). */
   start(): void {
+    // An empty STARTED at each connect authenticates the control connection before the dispatcher's deadline for it.
+    this.control.events.on("handshake", () => {
+      this.control.send(encodePullNotice({ type: "STARTED", auth: this.base.auth, taskIds: [] })).catch(() => {});
+    });
     this.control.connect(this.base.opts.endpoint);
     for (let i = 0; i < this.base.slots; i++) {
       const lane = new PullLane(this, i);

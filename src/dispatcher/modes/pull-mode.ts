@@ -74,6 +74,7 @@ export class PullMode extends RemoteMode {
     const holder = `${msg.auth.workerId} ${msg.lane}`;
     const known = this.byConn.get(key);
     if (known !== undefined && known.key !== holder) return this.bad("worker id or lane changed on a connection", frames);
+    if (known === undefined) this.authenticated(rid);
     if (!this.isLive(key)) {
       // The connection is gone already: only its result still counts.
       if (msg.type === "RESULT") this.answer(msg.auth.workerId, msg);
@@ -83,7 +84,7 @@ export class PullMode extends RemoteMode {
     if (lane === undefined) {
       lane = { key: holder, workerId: msg.auth.workerId, rid, conn: key, task: null };
       this.lanes.set(holder, lane);
-      this.holderJoined(lane.workerId, rid);
+      this.holderJoined(lane.workerId);
     } else if (lane.conn !== key) {
       // The lane reconnected (its REQ re-sends the request it had out): its old connection's request is void.
       lane.rid = rid;
@@ -100,6 +101,7 @@ export class PullMode extends RemoteMode {
     if (msg === null) return this.bad("malformed pull notice", frames);
     const denial = this.check(msg.auth);
     if (denial !== null) return this.warn("ignored a notice from a denied worker", { worker: msg.auth.workerId, reason: denial });
+    this.authenticated(frames[0]!); // its first notice (empty) comes at connect: see the pull worker
     if (msg.type === "STARTED") this.startedBy(msg.auth.workerId, msg.taskIds);
   }
 

@@ -81,6 +81,7 @@ export class PushMode extends RemoteMode {
       return this.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
     }
     if (msg.type === "FOREIGN" || !this.isLive(key)) return;
+    this.authenticated(rid);
     const { workerId } = msg.auth;
     const capacity = msg.capacity;
     if (this.byConn.get(key)?.workerId !== undefined && this.byConn.get(key)?.workerId !== workerId) {
@@ -91,7 +92,7 @@ export class PushMode extends RemoteMode {
       w = { workerId, rid, conn: key, capacity, phantom: 0, bye: false };
       this.workers.set(workerId, w);
       this.registered += capacity;
-      this.holderJoined(workerId, rid);
+      this.holderJoined(workerId);
       this.opts.log.info("worker registered", { worker: workerId, capacity, busy: msg.busy });
     } else {
       if (w.conn !== key) this.opts.log.info("worker reconnected", { worker: workerId, tasks: this.countOf(workerId), busy: msg.busy });

@@ -1,5 +1,6 @@
 /** The options of the remote dispatch modes (pull and push), each with its default, and the ROUTER they configure. */
 import type { Log } from "../../log.ts";
+import { MAX_FRAMES_PER_MESSAGE } from "../../protocol/index.ts";
 import { formatIpcEndpoint } from "../../zmtp/endpoint.ts";
 import { Router } from "../../zmtp/index.ts";
 
@@ -59,13 +60,21 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
 }
 
 /**
- * The dispatcher's ROUTER: heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us
+ * The dispatcher's ROUTER: limits for connections that have not authenticated yet, at most MAX_FRAMES_PER_MESSAGE
+ * frames per message and 4096 connections; heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us
  * after 3 silent intervals; workers ask the same of us), `mandatory` so a send to a vanished worker fails
  * instead of vanishing silently.
  */
-export function createRouter(o: ResolvedRemoteOptions): Router {
+export function createRouter(o: ResolvedRemoteOptions, mode: "pull" | "push"): Router {
   const hb = o.heartbeatMs;
   return new Router({
+    // Until a connection's first message passes the version and secret check (the mode calls authenticate), it may
+    // send 16 KiB and has 5 s. Push only: a pull lane that reconnects re-sends its last request first, which may be
+    // a RESULT of any size (a smaller budget would refuse it on every reconnect).
+    maxUnauthenticatedBytes: mode === "push" ? 16 * 1024 : 0,
+    authenticationTimeout: 5000,
+    maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE,
+    maxConnections: 4096,
     mandatory: true,
     heartbeatInterval: hb,
     heartbeatTimeout: Math.round(hb * 2.5),

@@ -50,7 +50,7 @@ export abstract class RemoteMode implements DispatchMode {
     this.opts = resolveRemoteOptions(options);
     this.#secret = new SecretCheck(this.opts.secret);
     this.warn = throttledWarn(this.opts.log);
-    this.#router = createRouter(this.opts);
+    this.#router = createRouter(this.opts, name);
     this.#tasks = new RemoteTasks({ graceMs: this.opts.deadlineGraceMs, expired: (a) => this.#expire(a) });
   }
 
@@ -205,9 +205,14 @@ export abstract class RemoteMode implements DispatchMode {
     return this.#secret.denial(auth);
   }
 
-  /** A holder of worker `workerId` appeared, on connection `rid` (its first message passed `check`). */
-  protected holderJoined(workerId: string, _rid: Buffer): void {
+  /** A holder of worker `workerId` appeared (its first message passed `check`). */
+  protected holderJoined(workerId: string): void {
     this.#sent.joined(workerId);
+  }
+
+  /** Connection `rid` passed the version and secret check: lift the ROUTER's limits for unauthenticated peers. */
+  protected authenticated(rid: Buffer): void {
+    this.#router.authenticate(rid);
   }
 
   /** One is gone; with none left, forget which code the worker was sent. */
