@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
   const reason = await new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
+    // The terminal was closed: stop cleanly as well (the default would leave the managed Redis orphaned).
+    process.once("SIGHUP", () => resolve("SIGHUP"));
     const parent = cmd.parentPid;
     if (parent !== undefined) {
       // Started by `faas up`: stop when it is gone (even if it was killed with SIGKILL).
@@ -69,6 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const force = () => process.exit(130);
   process.once("SIGINT", force);
   process.once("SIGTERM", force);
+  process.on("SIGHUP", () => {});
   // Never hang on the way out (e.g. Redis gone): 30 s after the stop began, exit anyway.
   setTimeout(() => {
     log.error("stopping took over 30 s; exiting");

@@ -9,41 +9,74 @@ import { fitsIpcPath } from "../zmtp/endpoint.ts";
 export interface ManagedRedis {
   /** `unix:///…/redis.sock`, or `redis://127.0.0.1:PORT` when the socket path is too long for the OS. */
   url: string;
+  /** Where it listens; pass it back to {@link startManagedRedis} so a restarted one comes back at the same url. */
+  endpoint: Endpoint;
+  /** The redis-server pid. */
+  pid: number;
+  /** Resolves with the exit code (or signal name) when redis-server ends. */
+  exited: Promise<number | string>;
+  /** SIGTERM (Redis writes its AOF and exits), then SIGKILL after 5 s. */
   stop(): Promise<void>;
+}
+
+/** Options of {@link startManagedRedis}. */
+export interface ManagedRedisOptions {
+  /** The data dir (created 0700 if missing): AOF, pid file, log and socket go there. */
+  dataDir: string;
+  log: Log;
+  /** Listen here (a restart); default: `dataDir/redis.sock`, or a free loopback port when that path is too long. */
+  endpoint?: Endpoint;
 }
 
 /**
  * Start redis-server persisting to `dataDir` (AOF, fsync every second); a stale one left there is stopped first.
  * It listens on `dataDir/redis.sock` only (mode 700: no other user, no network), which also costs less CPU per
  * command than loopback TCP; a data dir whose socket path exceeds the OS limit gets a free loopback port instead.
+ * It runs with umask 077 (its files are private) in a session of its own (terminal signals do not reach it:
+ * `faas up` stops it last, after the dispatcher wrote its outcomes).
  */
-export async function startManagedRedis(opts: { dataDir: string; log: Log }): Promise<ManagedRedis> {
+export async function startManagedRedis(opts: ManagedRedisOptions): Promise<ManagedRedis> {
   const bin = Bun.which("redis-server");
   if (!bin) {
     throw new FaasError("CONFIG",
       "redis-server was not found on PATH. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or pass --redis URL / set REDIS_URL.");
   }
   const dir = resolve(opts.dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const pidfile = resolve(dir, "redis.pid");
   await stopStale(pidfile, opts.log);
   const sock = resolve(dir, "redis.sock");
   const useSocket = fitsIpcPath(sock);
   let lastErr = "";
   for (let attempt = 0; attempt < 5; attempt++) {
-    const where: Endpoint = useSocket ? { unix: sock } : { port: freePort() };
+    const where: Endpoint = opts.endpoint ?? (useSocket ? { unix: sock } : { port: freePort() });
     const listen = "unix" in where
       ? ["--port", "0", "--unixsocket", where.unix, "--unixsocketperm", "700"]
       : ["--port", String(where.port), "--bind", "127.0.0.1", "--protected-mode", "yes"];
-    const proc = Bun.spawn([bin, ...listen, "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--pidfile", pidfile,
-      "--daemonize", "no", "--loglevel", "warning", "--logfile", resolve(dir, "redis.log")],
-      { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    // sh sets the umask, then becomes redis-server (same pid).
+    const proc = Bun.spawn(["/bin/sh", "-c", 'umask 077 && exec "$0" "$@"', bin, ...listen, "--dir", dir, "--appendonly", "yes",
+      "--appendfsync", "everysec", "--save", "", "--pidfile", pidfile, "--daemonize", "no", "--loglevel", "warning",
+      "--logfile", resolve(dir, "redis.log")],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe", detached: true });
     if (await ready(where, proc)) {
       const url = "unix" in where ? `unix://${where.unix}` : `redis://127.0.0.1:${where.port}`;
-      opts.log.info("managed redis-server started", { url });
+      opts.log.info("managed redis-server started", { url, pid: proc.pid });
+      // Keep draining stderr so redis-server never blocks on a full pipe.
+      void new Response(proc.stderr).text().catch(() => "");
+      // Even a forced exit of `faas up` (a second signal, the stop deadline) takes redis-server with it.
+      const onExit = () => proc.kill("SIGTERM");
+      process.once("exit", onExit);
+      const exited = proc.exited.then((code) => {
+        process.off("exit", onExit);
+        return proc.signalCode ?? code;
+      });
       return {
         url,
+        endpoint: where,
+        pid: proc.pid,
+        exited,
         async stop() {
+          if (proc.exitCode !== null || proc.signalCode !== null) return;
           proc.kill("SIGTERM");
           const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
           await proc.exited;
@@ -59,7 +92,7 @@ export async function startManagedRedis(opts: { dataDir: string; log: Log }): Pr
 }
 
 /** Where the managed Redis listens. */
-type Endpoint = { unix: string } | { port: number };
+export type Endpoint = { unix: string } | { port: number };
 
 function freePort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

@@ -4,56 +4,48 @@ import { resolve } from "node:path";
 import { childEnvironment, type UpConfig } from "../config.ts";
 import type { Log } from "../log.ts";
 import { fitsIpcPath, formatIpcEndpoint } from "../zmtp/endpoint.ts";
-import { startManagedRedis } from "./managed-redis.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { startManagedRedis, type Endpoint } from "./managed-redis.ts";
 import type { Running } from "./running.ts";
 import { spawnRole, type RoleProcess } from "./spawn-role.ts";
+import { Supervisor } from "./supervisor.ts";
 
 /**
  * Start the parts as child processes of this one (each role on its own event loop, so the API and the
- * dispatcher use both cores) and keep them running: a child that dies is started again. Stopping stops the
- * API first (no new tasks), then the dispatcher (it writes the outcomes it holds), the workers, and Redis.
+ * dispatcher use both cores) and keep them running: a child that dies, the managed Redis included, is started
+ * again (Redis at the same socket, its AOF restoring the queue). The data dir is created 0700 and locked: a
+ * second `faas up` on it is refused. Stopping stops the API first (no new tasks), then the dispatcher (it writes
+ * the outcomes it holds), the workers, and Redis, and releases the lock.
  */
 export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => void): Promise<Running & { url: string }> {
   const env = childEnvironment();
   const stops: (() => Promise<void>)[] = [];
-  const children = new Map<string, RoleProcess>();
-  let stopping = false;
+  const children = new Supervisor({ log });
   const stopAll = async () => {
-    stopping = true;
+    children.shutdown();
     for (const stop of stops.reverse()) await stop().catch((err) => log.error("stop failed", { err: (err as Error).message }));
   };
-  /** Start a child and restart it whenever it dies while we are running. */
-  const keep = async (name: string, args: () => string[]): Promise<RoleProcess> => {
-    const child = await spawnRole(name, args(), env);
-    children.set(name, child);
-    void child.exited.then(async (code) => {
-      if (stopping || children.get(name) !== child) return;
-      log.error(`${name} exited (${code}); starting it again`);
-      for (let delay = 500; !stopping; delay = Math.min(delay * 2, 10_000)) {
-        await Bun.sleep(delay);
-        if (stopping) return;
-        try {
-          await keep(name, args);
-          return;
-        } catch (err) {
-          log.error(`restarting ${name} failed`, { err: (err as Error).message });
-        }
-      }
-    });
-    return child;
-  };
-  const stopChild = (name: string) => async () => {
-    await children.get(name)?.stop();
-  };
+  /** Start a role child and restart it whenever it dies while we are running. */
+  const keep = (name: string, args: () => string[]): Promise<RoleProcess> => children.keep(name, () => spawnRole(name, args(), env));
+  const stopChild = (name: string) => () => children.stop(name);
   try {
+    const remote = cfg.mode !== "local";
+    // The data dir holds the managed Redis and the dispatcher's socket for our workers: one faas up at a time.
+    if (!cfg.redisGiven || (remote && localIpcPath(cfg.dataDir))) {
+      const lock = lockDataDir(cfg.dataDir);
+      stops.push(async () => lock.release());
+    }
     let redisUrl = cfg.redisUrl;
     if (!cfg.redisGiven) {
-      const redis = await startManagedRedis({ dataDir: cfg.dataDir, log: log.child("redis") });
-      stops.push(() => redis.stop());
-      redisUrl = redis.url;
+      const redisLog = log.child("redis");
+      // A restarted redis-server listens where the first one did: the children's connections reconnect to it.
+      let pinned: Endpoint | undefined;
+      const first = await children.keep("redis", () => startManagedRedis({ dataDir: cfg.dataDir, log: redisLog, endpoint: pinned }));
+      pinned = first.endpoint;
+      stops.push(stopChild("redis"));
+      redisUrl = first.url;
     }
     const common = ["--redis", redisUrl, "--log-level", cfg.logLevel, "--result-ttl", String(cfg.resultTtlSeconds)];
-    const remote = cfg.mode !== "local";
     // The workers of a one-machine cluster get a fresh secret unless one was given.
     const secret = remote ? (cfg.secret ?? crypto.randomUUID()) : undefined;
     // Passed through the environment, not argv, so it does not show in process listings.
@@ -96,6 +88,6 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
 function localIpcPath(dataDir: string): string | undefined {
   const path = resolve(dataDir, "dispatcher.sock");
   if (!fitsIpcPath(path)) return undefined;
-  mkdirSync(resolve(dataDir), { recursive: true });
+  mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
   return path;
 }
