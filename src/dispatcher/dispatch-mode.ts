@@ -36,15 +36,6 @@ export type JobOutcome =
   | { status: "COMPLETED" | "FAILED"; result: string; executor: string }
   | { status: "LOST"; reason: string };
 
-/** Interim (to be removed with the remote-mode rework): a result the mode holds no run for. */
-export interface LateResult {
-  streamId: string;
-  taskId: string;
-  status: "COMPLETED" | "FAILED";
-  result: string;
-  executor: string;
-}
-
 /** A dispatch mode. The core never gives it more jobs than `capacity()` allows. */
 export interface DispatchMode {
   /** Short name used in executor labels and logs ("local", "pull", "push"). */
@@ -53,8 +44,6 @@ export interface DispatchMode {
   capacity(): number;
   /** Register a listener called whenever capacity may have grown (e.g. a worker joined). */
   onCapacity(listener: () => void): void;
-  /** Interim (to be removed): the listener late results go to. */
-  onLateResult?(listener: (result: LateResult) => void): void;
   /** Run one job; resolves with its outcome, never rejects. */
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome>;
   /**
