@@ -20,6 +20,11 @@ export interface DispatcherOptions {
   heartbeatMs?: number;
   /** A dispatcher silent this long is dead and its tasks are taken over, in ms. Default: 5000. */
   aliveTtlMs?: number;
+  /**
+   * How long an entry may sit pending under this dispatcher without it holding the entry before it takes the
+   * entry up again (a delivery whose reply was lost), in ms; checked about as often. Default: 10000.
+   */
+  strayMs?: number;
 }
 
 /** How many times in a row a mode may give a job back unstarted before the core hands it to the queue. */
@@ -44,6 +49,10 @@ export class Dispatcher {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private reader: QueueReading | null = null;
   private readonly dispatching = new Set<Promise<void>>();
+  /** The entries this dispatcher holds (read and not yet settled), by lane and stream id. */
+  private readonly held = new Set<string>();
+  private readonly strayMs: number;
+  private lastStrayCheck = Date.now();
   private readonly writer: OutcomeWriter;
   private readonly functions: FunctionCache;
   private readonly maxAttempts: number;
@@ -63,6 +72,7 @@ export class Dispatcher {
     this.blockMs = opts.blockMs ?? 2000;
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
     this.aliveTtlMs = opts.aliveTtlMs ?? 5000;
+    this.strayMs = opts.strayMs ?? 10_000;
     this.writer = new OutcomeWriter(this.queue, this.log);
     this.functions = new FunctionCache(this.queue);
     this.lostError = taskFailure("TaskLostError",
@@ -163,9 +173,14 @@ export class Dispatcher {
   /** Load a batch of entries (ours already) and hand the live ones to the mode; `first` for lost tasks. */
   private async dispatch(entries: QueueEntry[], first: boolean): Promise<void> {
     this.inflight += entries.length;
+    for (const e of entries) this.held.add(heldKey(e));
     const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError }));
     if (loaded === null) return this.handBackAll(entries);
     this.inflight -= entries.length - loaded.length;
+    if (loaded.length < entries.length) {
+      const live = new Set(loaded.map(heldKey));
+      for (const e of entries) if (!live.has(heldKey(e))) this.held.delete(heldKey(e));
+    }
     const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));
     if (codes === null || !this.running) return this.handBackAll(loaded);
     for (const task of loaded) {
@@ -181,7 +196,10 @@ export class Dispatcher {
 
   /** Stopping before the entries reached the mode: give them back, uncharged. */
   private handBackAll(entries: QueueEntry[]): void {
-    for (const entry of entries) this.writer.add({ kind: "handback", entry });
+    for (const entry of entries) {
+      this.held.delete(heldKey(entry));
+      this.writer.add({ kind: "handback", entry });
+    }
     this.inflight -= entries.length;
     if (this.inflight === 0) this.empty?.resolve();
   }
@@ -219,6 +237,7 @@ export class Dispatcher {
 
   private finish(entry: QueueEntry, outcome: { status: "COMPLETED" | "FAILED"; result: string; executor: string }): void {
     this.writer.add({ kind: "finish", streamId: entry.streamId, taskId: entry.taskId, lane: entry.lane, ...outcome });
+    this.held.delete(heldKey(entry));
     this.inflight--;
     if (this.inflight === 0) this.empty?.resolve();
     this.poke();
@@ -243,6 +262,14 @@ export class Dispatcher {
       await this.queue.heartbeat(this.consumer, this.aliveTtlMs);
       if (!this.running) return;
       const orphans = await this.queue.claimOrphans(this.consumer, Math.min(this.heartbeatMs, this.aliveTtlMs));
+      if (Date.now() - this.lastStrayCheck >= this.strayMs) {
+        this.lastStrayCheck = Date.now();
+        const strays = (await this.queue.reclaimOwn(this.consumer, this.strayMs)).filter((e) => !this.held.has(heldKey(e)));
+        if (strays.length > 0) {
+          this.log.warn("taking up entries delivered to this dispatcher whose delivery never arrived", { tasks: strays.length });
+          orphans.push(...strays);
+        }
+      }
       if (orphans.length > 0 && this.running) await this.track(this.dispatch(orphans, true));
       else if (orphans.length > 0) {
         this.inflight += orphans.length;
@@ -252,4 +279,8 @@ export class Dispatcher {
       this.log.warn("heartbeat/recovery failed", { err: (err as Error).message });
     }
   }
+}
+
+function heldKey(e: QueueEntry): string {
+  return `${e.lane ?? "main"}:${e.streamId}`;
 }

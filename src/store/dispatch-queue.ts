@@ -75,6 +75,12 @@ export interface DispatchQueue {
   heartbeat(consumer: string, ttlMs: number): Promise<void>;
   /** Take over the entries of dead consumers, idle at least `minIdleMs`; returns them, now `consumer`'s. */
   claimOrphans(consumer: string, minIdleMs: number): Promise<QueueEntry[]>;
+  /**
+   * Entries pending under `consumer` itself, idle at least `minIdleMs`, claimed again by it (their idle time
+   * restarts). The dispatcher runs those it does not hold: deliveries whose reply was lost (Redis died after
+   * delivering them, a connection dropped mid-reply) would otherwise stay pending under a live consumer forever.
+   */
+  reclaimOwn(consumer: string, minIdleMs: number): Promise<QueueEntry[]>;
   /** Forget `consumer` (its liveness; the consumer itself once it holds nothing). */
   leave(consumer: string): Promise<void>;
 }

@@ -184,6 +184,28 @@ export class MemoryQueue implements DispatchQueue {
     return out;
   }
 
+  async reclaimOwn(consumer: string, minIdleMs: number): Promise<QueueEntry[]> {
+    this.check();
+    const now = Date.now();
+    const out: QueueEntry[] = [];
+    for (const lane of ["retry", "main"] as const) {
+      const stream = this.streams[lane];
+      for (const [id, p] of stream.pending) {
+        if (p.consumer !== consumer || now - p.at < minIdleMs) continue;
+        const entry = stream.entries.find((e) => e.id === id);
+        if (entry === undefined) continue;
+        p.at = now;
+        out.push(lane === "main" ? { streamId: id, taskId: entry.taskId } : { streamId: id, taskId: entry.taskId, lane });
+      }
+    }
+    return out;
+  }
+
+  /** Simulate a delivery whose reply never reached the reader: the next undelivered entry becomes `consumer`'s. */
+  loseDelivery(consumer: string, lane: Lane = "main"): string | undefined {
+    return this.deliver(lane, consumer, 1)[0]?.taskId;
+  }
+
   async leave(consumer: string): Promise<void> {
     this.check();
     this.alive.delete(consumer);

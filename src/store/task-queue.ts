@@ -151,6 +151,22 @@ export class TaskQueue implements DispatchQueue {
     return claimed;
   }
 
+  async reclaimOwn(consumer: string, minIdleMs: number, max = 1000): Promise<QueueEntry[]> {
+    const out: QueueEntry[] = [];
+    for (const lane of ["retry", "main"] as const) {
+      const stream = lane === "retry" ? this.keys.retry : this.keys.queue;
+      const rows = (await this.redis.xpending(stream, this.keys.group, "IDLE", minIdleMs, "-", "+", max, consumer)) as [string][];
+      const ids = rows.map((r) => r[0]);
+      if (ids.length === 0) continue;
+      const got = (await this.redis.xclaim(stream, this.keys.group, consumer, 0, ...ids)) as [string, string[]][];
+      out.push(...toEntries(got, lane));
+      const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
+      const dead = ids.filter((id) => !live.has(id));
+      if (dead.length) await this.redis.xack(stream, this.keys.group, ...dead);
+    }
+    return out;
+  }
+
   async leave(consumer: string): Promise<void> {
     await this.redis.del(this.keys.alive(consumer));
     for (const stream of [this.keys.queue, this.keys.retry]) {

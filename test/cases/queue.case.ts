@@ -124,5 +124,14 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       expect(claimed.map((e) => [e.taskId, e.lane ?? "main"])).toEqual([[a, "retry"], [b, "main"]]);
       expect(await h.queue.claimOrphans("c3", 0)).toEqual([]);
     });
+
+    test("reclaimOwn returns a consumer's own entries idle long enough, and restarts their idle time", async () => {
+      const h = await setup();
+      const id = await h.addTask(h.fn);
+      await h.readAll("c1");
+      expect((await h.queue.reclaimOwn("c1", 0)).map((e) => e.taskId)).toEqual([id]);
+      expect(await h.queue.reclaimOwn("c1", 60_000)).toEqual([]);
+      expect(await h.queue.reclaimOwn("c2", 0)).toEqual([]);
+    });
   });
 }

@@ -11,12 +11,12 @@ afterEach(async () => {
   for (const d of running.splice(0)) await d.stop(0);
 });
 
-function setup(opts: { limit?: number; maxAttempts?: number; tasks?: number } = {}) {
+function setup(opts: { limit?: number; maxAttempts?: number; tasks?: number; strayMs?: number } = {}) {
   const queue = new MemoryQueue();
   queue.addFunction("f", "() => 1");
   const ids = Array.from({ length: opts.tasks ?? 0 }, () => queue.addTask({ functionId: "f" }));
   const mode = new ScriptedMode(opts.limit ?? 8);
-  const dispatcher = new Dispatcher({ queue, mode, log: silentLog, maxAttempts: opts.maxAttempts ?? 3, blockMs: 50, heartbeatMs: 50, aliveTtlMs: 200 });
+  const dispatcher = new Dispatcher({ queue, mode, log: silentLog, maxAttempts: opts.maxAttempts ?? 3, blockMs: 50, heartbeatMs: 50, aliveTtlMs: 200, strayMs: opts.strayMs });
   running.push(dispatcher);
   return { queue, mode, dispatcher, ids };
 }
@@ -47,7 +47,7 @@ describe("dispatcher core", () => {
     mode.start(ids[2]!);
     mode.end(ids[2]!, { status: "LOST", reason: "worker gone" });
     await eventually(async () => mode.ids()[0] === ids[2], 2000, "lost task placed first");
-    expect(mode.ids()).toEqual([ids[2], ids[0], ids[1], ids[3]]);
+    expect(mode.ids()).toEqual([ids[2]!, ids[0]!, ids[1]!, ids[3]!]);
     expect(mode.get(ids[2]!).job.attempts).toBe(2);
     expect(mode.get(ids[2]!).control.first).toBe(true);
     await eventually(async () => queue.task(ids[2]!)!.status === "QUEUED", 2000);
@@ -167,5 +167,31 @@ describe("dispatcher core", () => {
     await eventually(async () => mode.ids().includes(orphan), 3000, "orphan taken over");
     expect(mode.get(orphan).control.first).toBe(true);
     void backlog;
+  });
+
+  test("an entry delivered to this dispatcher whose delivery never arrived is taken up again", async () => {
+    const { queue, mode, dispatcher } = setup({ strayMs: 200 });
+    queue.addFunction("f", "() => 1");
+    const id = queue.addTask({ functionId: "f" });
+    queue.loseDelivery(dispatcher.consumer);
+    await dispatcher.start();
+    await eventually(async () => mode.ids().includes(id), 3000, "stray entry run");
+    expect(mode.get(id).control.first).toBe(true);
+    mode.start(id);
+    mode.end(id, done());
+    await eventually(async () => queue.task(id)!.status === "COMPLETED", 2000);
+    // Held entries are never taken up twice.
+    const other = queue.addTask({ functionId: "f" });
+    await eventually(async () => mode.ids().includes(other), 2000);
+    let checks = 0;
+    const reclaim = queue.reclaimOwn.bind(queue);
+    queue.reclaimOwn = async (c, ms) => {
+      const got = await reclaim(c, ms);
+      checks++;
+      return got;
+    };
+    // Two stray checks after `other` was held past strayMs: it is found pending and left alone.
+    await eventually(async () => checks >= 2, 3000, "two stray checks");
+    expect(mode.ids().filter((x) => x === other)).toHaveLength(1);
   });
 });
