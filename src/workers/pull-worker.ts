@@ -81,9 +81,12 @@ class PullLane {
         continue;
       }
       this.busy = true;
-      if (base.pool.idle > 0 && base.pool.pending === 0) {
+      if (base.pool.idle > this.w.starts.reserved && base.pool.pending === 0) {
         // It starts on arrival: report that first, and hand it over after the report is flushed.
         this.w.starts.sendNow(msg.taskId);
+        await new Promise((resolve) => setImmediate(resolve));
+      } else if (this.w.starts.reserved > 0) {
+        // Behind a task reported ahead: hand it over after that one, or it would take the idle thread first.
         await new Promise((resolve) => setImmediate(resolve));
       }
       let outcome;

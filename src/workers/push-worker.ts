@@ -90,9 +90,12 @@ class PushWorker extends WorkerHandle {
     if (job === null) return this.post({ type: "NEED", streamId: t.streamId, taskId: t.taskId });
     this.running.add(t.taskId);
     const pool = this.base.pool;
-    if (pool.idle > 0 && pool.pending === 0 && this.welcomed) {
+    if (pool.idle > this.starts.reserved && pool.pending === 0 && this.welcomed) {
       // It starts on arrival: report that first, and hand it over after the report is flushed.
       this.starts.sendNow(t.taskId);
+      setImmediate(() => this.runJob(t, job));
+    } else if (this.starts.reserved > 0) {
+      // Behind a task reported ahead: hand it over after that one, or it would take the idle thread first.
       setImmediate(() => this.runJob(t, job));
     } else this.runJob(t, job);
   }

@@ -25,6 +25,11 @@ export class StartReports {
     this.send([taskId]);
   }
 
+  /** Tasks reported ahead that have not reached their thread yet: they will take that many idle threads. */
+  get reserved(): number {
+    return this.ahead.size;
+  }
+
   /** `taskId` started on a thread now. */
   add(taskId: string): void {
     if (this.ahead.delete(taskId)) return;

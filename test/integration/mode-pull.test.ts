@@ -1,0 +1,3 @@
+import { modeCases } from "../cases/modes.case.ts";
+
+modeCases("pull");
