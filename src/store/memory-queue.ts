@@ -170,31 +170,25 @@ export class MemoryQueue implements DispatchQueue {
   async claimOrphans(consumer: string, minIdleMs: number): Promise<QueueEntry[]> {
     this.check();
     const now = Date.now();
-    const out: QueueEntry[] = [];
-    for (const lane of ["retry", "main"] as const) {
-      const stream = this.streams[lane];
-      for (const [id, p] of stream.pending) {
-        if (p.consumer === consumer || (this.alive.get(p.consumer) ?? 0) > now || now - p.at < minIdleMs) continue;
-        const entry = stream.entries.find((e) => e.id === id);
-        if (entry === undefined) continue;
-        stream.pending.set(id, { consumer, at: now });
-        out.push(lane === "main" ? { streamId: id, taskId: entry.taskId } : { streamId: id, taskId: entry.taskId, lane });
-      }
-    }
-    return out;
+    return this.claim(consumer, (p) => p.consumer !== consumer && (this.alive.get(p.consumer) ?? 0) <= now && now - p.at >= minIdleMs);
   }
 
   async reclaimOwn(consumer: string, minIdleMs: number): Promise<QueueEntry[]> {
     this.check();
     const now = Date.now();
+    return this.claim(consumer, (p) => p.consumer === consumer && now - p.at >= minIdleMs);
+  }
+
+  /** Give every pending entry that `take` picks to `consumer`, delivered now (XCLAIM), retry stream first. */
+  private claim(consumer: string, take: (p: { consumer: string; at: number }) => boolean): QueueEntry[] {
     const out: QueueEntry[] = [];
     for (const lane of ["retry", "main"] as const) {
       const stream = this.streams[lane];
       for (const [id, p] of stream.pending) {
-        if (p.consumer !== consumer || now - p.at < minIdleMs) continue;
+        if (!take(p)) continue;
         const entry = stream.entries.find((e) => e.id === id);
         if (entry === undefined) continue;
-        p.at = now;
+        stream.pending.set(id, { consumer, at: Date.now() });
         out.push(lane === "main" ? { streamId: id, taskId: entry.taskId } : { streamId: id, taskId: entry.taskId, lane });
       }
     }

@@ -139,13 +139,9 @@ export class TaskQueue implements DispatchQueue {
         const rows = (await this.redis.xpending(stream, this.keys.group, "IDLE", minIdleMs, "-", "+", max, name)) as [string][];
         const ids = rows.map((r) => r[0]);
         if (ids.length === 0) continue;
-        const got = (await this.redis.xclaim(stream, this.keys.group, consumer, minIdleMs, ...ids)) as [string, string[]][];
-        claimed.push(...toEntries(got, lane));
-        // Entries deleted from the stream but still pending come back empty from XCLAIM: acknowledge them.
-        const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
-        const dead = ids.filter((id) => !live.has(id));
-        if (dead.length) await this.redis.xack(stream, this.keys.group, ...dead);
-        this.opts.log.info("recovered tasks of a dead dispatcher", { from: name, tasks: live.size, lane });
+        const got = await this.claim(lane, consumer, minIdleMs, ids);
+        claimed.push(...got);
+        this.opts.log.info("recovered tasks of a dead dispatcher", { from: name, tasks: got.length, lane });
       }
     }
     return claimed;
@@ -158,13 +154,19 @@ export class TaskQueue implements DispatchQueue {
       const rows = (await this.redis.xpending(stream, this.keys.group, "IDLE", minIdleMs, "-", "+", max, consumer)) as [string][];
       const ids = rows.map((r) => r[0]);
       if (ids.length === 0) continue;
-      const got = (await this.redis.xclaim(stream, this.keys.group, consumer, 0, ...ids)) as [string, string[]][];
-      out.push(...toEntries(got, lane));
-      const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
-      const dead = ids.filter((id) => !live.has(id));
-      if (dead.length) await this.redis.xack(stream, this.keys.group, ...dead);
+      out.push(...(await this.claim(lane, consumer, 0, ids)));
     }
     return out;
+  }
+
+  /** XCLAIM `ids` of `lane` for `consumer`; entries deleted from the stream but still pending are acknowledged. */
+  private async claim(lane: Lane, consumer: string, minIdleMs: number, ids: string[]): Promise<QueueEntry[]> {
+    const stream = lane === "retry" ? this.keys.retry : this.keys.queue;
+    const got = (await this.redis.xclaim(stream, this.keys.group, consumer, minIdleMs, ...ids)) as [string, string[]][];
+    const live = new Set(got.filter((g) => g?.[1]).map((g) => g[0]));
+    const dead = ids.filter((id) => !live.has(id));
+    if (dead.length) await this.redis.xack(stream, this.keys.group, ...dead);
+    return toEntries(got, lane);
   }
 
   async leave(consumer: string): Promise<void> {
