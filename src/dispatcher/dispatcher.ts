@@ -1,10 +1,11 @@
 /** The dispatcher core shared by every mode: takes tasks from the queue as capacity frees, runs them, writes outcomes. */
 import { hostname } from "node:os";
 import type { Log } from "../log.ts";
-import type { DispatchQueue, LoadedTask, QueueEntry, QueueReading } from "../store/dispatch-queue.ts";
-import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
+import type { DispatchQueue, QueueEntry, QueueReading } from "../store/dispatch-queue.ts";
+import type { DispatchMode } from "./dispatch-mode.ts";
 import { FunctionCache } from "./function-cache.ts";
 import { OutcomeWriter } from "./outcome-writer.ts";
+import { TaskRuns } from "./task-runs.ts";
 import { taskFailure } from "../workers/task-failure.ts";
 
 /** Options of {@link Dispatcher}. */
@@ -27,38 +28,30 @@ export interface DispatcherOptions {
   strayMs?: number;
 }
 
-/** How many times in a row a mode may give a job back unstarted before the core hands it to the queue. */
-const MAX_UNSTARTED_RETURNS = 3;
-
 /**
- * Feeds a {@link DispatchMode} from the durable queue. The rules it keeps:
- * - a task is RUNNING, with `started` and an attempt charged, only once an executor really starts it;
- * - a task whose executor was lost runs again before the backlog (it is never charged twice for one start);
- * - a task no executor started goes back uncharged, whatever stops the dispatcher;
- * - every state change goes through one {@link OutcomeWriter}, which retries until Redis takes it.
+ * Feeds a {@link DispatchMode} from the durable queue: reads as capacity frees (in batches while there is a
+ * backlog), loads tasks and their code, takes over dead dispatchers' tasks and its own lost deliveries, and stops
+ * gracefully. What happens to each task it holds is {@link TaskRuns}' part.
  */
 export class Dispatcher {
   /** This dispatcher's consumer name in the group (unique per run). */
   readonly consumer = `${hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
-  private inflight = 0;
   private running = false;
   private stopped: Promise<void> | null = null;
   private loopDone: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  private empty: PromiseWithResolvers<void> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private reader: QueueReading | null = null;
   private readonly dispatching = new Set<Promise<void>>();
-  /** The entries this dispatcher holds (read and not yet settled), by lane and stream id. */
-  private readonly held = new Set<string>();
-  private readonly strayMs: number;
-  private lastStrayCheck = Date.now();
   private readonly writer: OutcomeWriter;
+  private readonly runs: TaskRuns;
   private readonly functions: FunctionCache;
   private readonly maxAttempts: number;
   private readonly blockMs: number;
   private readonly heartbeatMs: number;
   private readonly aliveTtlMs: number;
+  private readonly strayMs: number;
+  private lastStrayCheck = Date.now();
   private readonly lostError: string;
   private readonly queue: DispatchQueue;
   private readonly mode: DispatchMode;
@@ -77,12 +70,16 @@ export class Dispatcher {
     this.functions = new FunctionCache(this.queue);
     this.lostError = taskFailure("TaskLostError",
       `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`);
+    this.runs = new TaskRuns({
+      mode: this.mode, writer: this.writer, log: this.log, consumer: this.consumer, maxAttempts: this.maxAttempts,
+      lostError: this.lostError, running: () => this.running, freed: () => this.poke(),
+    });
     this.mode.onCapacity(() => this.poke());
   }
 
   /** Tasks taken from the queue and not yet settled. */
   get inFlight(): number {
-    return this.inflight;
+    return this.runs.inFlight;
   }
 
   /** State changes not yet written to the queue. */
@@ -120,10 +117,7 @@ export class Dispatcher {
     await this.loopDone;
     await Promise.all(this.dispatching);
     this.mode.stopStarting();
-    if (this.inflight > 0) {
-      this.empty ??= Promise.withResolvers<void>();
-      await Promise.race([this.empty.promise, Bun.sleep(Math.max(0, deadline - Date.now()))]);
-    }
+    await Promise.race([this.runs.whenEmpty(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
     await this.mode.close();
     // Write what we can; if Redis is gone, give up after the grace period: unwritten changes leave the tasks as
     // Redis has them (pending under our name) and another dispatcher recovers them once our liveness key expires.
@@ -146,7 +140,7 @@ export class Dispatcher {
     let backlog = false;
     while (this.running) {
       const capacity = this.mode.capacity();
-      const free = capacity - this.inflight;
+      const free = capacity - this.runs.inFlight;
       if (free <= 0 || (backlog && free < Math.max(1, Math.floor(capacity / 4)))) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
@@ -171,76 +165,23 @@ export class Dispatcher {
   }
 
   /** Load a batch of entries (ours already) and hand the live ones to the mode; `first` for lost tasks. */
-  private async dispatch(entries: QueueEntry[], first: boolean): Promise<void> {
-    this.inflight += entries.length;
-    for (const e of entries) this.held.add(heldKey(e));
+  private async dispatch(taken: QueueEntry[], first: boolean): Promise<void> {
+    const entries = this.runs.take(taken);
+    if (entries.length === 0) return;
     const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError }));
-    if (loaded === null) return this.handBackAll(entries);
-    this.inflight -= entries.length - loaded.length;
+    if (loaded === null) return this.runs.handBack(entries);
     if (loaded.length < entries.length) {
-      const live = new Set(loaded.map(heldKey));
-      for (const e of entries) if (!live.has(heldKey(e))) this.held.delete(heldKey(e));
+      const live = new Set(loaded.map((t) => `${t.lane ?? "main"}:${t.streamId}`));
+      this.runs.drop(entries.filter((e) => !live.has(`${e.lane ?? "main"}:${e.streamId}`)));
     }
     const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));
-    if (codes === null || !this.running) return this.handBackAll(loaded);
+    if (codes === null || !this.running) return this.runs.handBack(loaded);
     for (const task of loaded) {
       const code = codes.get(task.functionId);
       if (code == null) {
-        this.finish(task, { status: "FAILED", executor: this.mode.name, result: taskFailure("FunctionNotFoundError", `function ${task.functionId} no longer exists`) });
-        continue;
-      }
-      this.run(task, { ...task, code, attempts: task.attempts + 1 }, first, 0);
+        this.runs.finish(task, { status: "FAILED", executor: this.mode.name, result: taskFailure("FunctionNotFoundError", `function ${task.functionId} no longer exists`) });
+      } else this.runs.run(task, code, first);
     }
-    if (this.inflight === 0) this.empty?.resolve();
-  }
-
-  /** Stopping before the entries reached the mode: give them back, uncharged. */
-  private handBackAll(entries: QueueEntry[]): void {
-    for (const entry of entries) {
-      this.held.delete(heldKey(entry));
-      this.writer.add({ kind: "handback", entry });
-    }
-    this.inflight -= entries.length;
-    if (this.inflight === 0) this.empty?.resolve();
-  }
-
-  /** Hand one job to the mode; `unstartedReturns` counts how often in a row it came back unstarted. */
-  private run(entry: LoadedTask, job: DispatchJob, first: boolean, unstartedReturns: number): void {
-    let started = false;
-    const control = {
-      first,
-      started: () => {
-        if (started) return;
-        started = true;
-        this.writer.add({ kind: "start", taskId: job.taskId, attempts: job.attempts, executor: this.consumer, at: Date.now() });
-      },
-    };
-    void this.mode.run(job, control).then((outcome) => this.settle(entry, job, started, outcome, unstartedReturns));
-  }
-
-  private settle(entry: LoadedTask, job: DispatchJob, started: boolean, outcome: JobOutcome, unstartedReturns: number): void {
-    if (outcome.status !== "LOST") return this.finish(entry, outcome);
-    if (!this.running || (!started && unstartedReturns + 1 >= MAX_UNSTARTED_RETURNS)) {
-      // Stopping (or the mode cannot place it): every dispatcher may take it, before the backlog.
-      this.log.debug("handing a task back to the queue", { task: entry.taskId, started, reason: outcome.reason });
-      return this.handBackAll([entry]);
-    }
-    if (!started) return this.run(entry, job, true, unstartedReturns + 1);
-    if (job.attempts >= this.maxAttempts) {
-      this.log.warn("task lost too many times; failing it", { task: entry.taskId, attempts: job.attempts, reason: outcome.reason });
-      return this.finish(entry, { status: "FAILED", executor: this.mode.name, result: this.lostError });
-    }
-    this.log.warn("task lost; running it again first", { task: entry.taskId, attempt: job.attempts, reason: outcome.reason });
-    this.writer.add({ kind: "requeue", taskId: entry.taskId });
-    this.run(entry, { ...job, attempts: job.attempts + 1 }, true, 0);
-  }
-
-  private finish(entry: QueueEntry, outcome: { status: "COMPLETED" | "FAILED"; result: string; executor: string }): void {
-    this.writer.add({ kind: "finish", streamId: entry.streamId, taskId: entry.taskId, lane: entry.lane, ...outcome });
-    this.held.delete(heldKey(entry));
-    this.inflight--;
-    if (this.inflight === 0) this.empty?.resolve();
-    this.poke();
   }
 
   /** Run a Redis step until it succeeds (the entries it concerns stay ours meanwhile); null once stopping. */
@@ -256,31 +197,28 @@ export class Dispatcher {
     }
   }
 
-  /** Heartbeat (also while stopping, so nobody takes our running tasks), then take over dead dispatchers' tasks. */
+  /**
+   * Heartbeat (also while stopping, so nobody takes our running tasks), then take over dead dispatchers' tasks
+   * and, every `strayMs`, entries pending under our own name that we do not hold (a delivery whose reply was lost).
+   */
   private async tick(): Promise<void> {
     try {
       await this.queue.heartbeat(this.consumer, this.aliveTtlMs);
       if (!this.running) return;
-      const orphans = await this.queue.claimOrphans(this.consumer, Math.min(this.heartbeatMs, this.aliveTtlMs));
+      const recovered = await this.queue.claimOrphans(this.consumer, Math.min(this.heartbeatMs, this.aliveTtlMs));
       if (Date.now() - this.lastStrayCheck >= this.strayMs) {
         this.lastStrayCheck = Date.now();
-        const strays = (await this.queue.reclaimOwn(this.consumer, this.strayMs)).filter((e) => !this.held.has(heldKey(e)));
+        const strays = (await this.queue.reclaimOwn(this.consumer, this.strayMs)).filter((e) => !this.runs.holds(e));
         if (strays.length > 0) {
           this.log.warn("taking up entries delivered to this dispatcher whose delivery never arrived", { tasks: strays.length });
-          orphans.push(...strays);
+          recovered.push(...strays);
         }
       }
-      if (orphans.length > 0 && this.running) await this.track(this.dispatch(orphans, true));
-      else if (orphans.length > 0) {
-        this.inflight += orphans.length;
-        this.handBackAll(orphans);
-      }
+      if (recovered.length === 0) return;
+      if (this.running) await this.track(this.dispatch(recovered, true));
+      else this.runs.handBack(this.runs.take(recovered));
     } catch (err) {
       this.log.warn("heartbeat/recovery failed", { err: (err as Error).message });
     }
   }
-}
-
-function heldKey(e: QueueEntry): string {
-  return `${e.lane ?? "main"}:${e.streamId}`;
 }

@@ -1,0 +1,134 @@
+/** TaskRuns: the tasks a dispatcher holds, from load to outcome — runs, starts, lost executors, hand-backs, and the in-flight count. */
+import type { Log } from "../log.ts";
+import type { LoadedTask, QueueEntry } from "../store/dispatch-queue.ts";
+import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
+import type { OutcomeWriter } from "./outcome-writer.ts";
+
+/** How many times in a row a mode may give a job back unstarted before it goes back to the queue. */
+const MAX_UNSTARTED_RETURNS = 3;
+
+/** What {@link TaskRuns} works with. */
+export interface TaskRunsDeps {
+  mode: DispatchMode;
+  writer: OutcomeWriter;
+  log: Log;
+  /** This dispatcher's consumer name (written as the executor of a start). */
+  consumer: string;
+  /** Starts per task before it is FAILED as lost. */
+  maxAttempts: number;
+  /** The encoded TaskLostError of a task lost `maxAttempts` times. */
+  lostError: string;
+  /** False once the dispatcher stops: then a job that comes back unfinished is handed back to the queue. */
+  running(): boolean;
+  /** Called when a task settles (capacity freed). */
+  freed(): void;
+}
+
+/**
+ * The rules for a task the dispatcher holds:
+ * - it is RUNNING, with `started` and an attempt charged, only once an executor really starts it;
+ * - a started task whose executor was lost runs again first (charged once per start), until `maxAttempts`;
+ * - a job no executor started runs again first for free, or, once stopping, goes back to the queue uncharged;
+ * - every state change goes through the one {@link OutcomeWriter}.
+ */
+export class TaskRuns {
+  private count = 0;
+  private empty: PromiseWithResolvers<void> | null = null;
+  /** The entries held (read and not yet settled), by lane and stream id. */
+  private readonly held = new Set<string>();
+
+  constructor(private readonly d: TaskRunsDeps) {}
+
+  /** Tasks held and not yet settled. */
+  get inFlight(): number {
+    return this.count;
+  }
+
+  /** Whether this dispatcher holds `entry`. */
+  holds(entry: QueueEntry): boolean {
+    return this.held.has(heldKey(entry));
+  }
+
+  /** Resolves once nothing is held. */
+  whenEmpty(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    this.empty ??= Promise.withResolvers<void>();
+    return this.empty.promise;
+  }
+
+  /** Entries taken from the queue: held from now on. Returns those not held already (a duplicate is ignored). */
+  take(entries: QueueEntry[]): QueueEntry[] {
+    const fresh = entries.filter((e) => !this.held.has(heldKey(e)));
+    for (const e of fresh) this.held.add(heldKey(e));
+    this.count += fresh.length;
+    return fresh;
+  }
+
+  /** Entries the load step settled itself (gone, final, exhausted): no longer held. */
+  drop(entries: QueueEntry[]): void {
+    for (const e of entries) this.release(e);
+  }
+
+  /** Give entries back to the queue, uncharged (stopping before they reached the mode, or lost while stopping). */
+  handBack(entries: QueueEntry[]): void {
+    for (const entry of entries) {
+      this.d.writer.add({ kind: "handback", entry });
+      this.release(entry);
+    }
+  }
+
+  /** Write a final outcome for a held task. */
+  finish(entry: QueueEntry, outcome: { status: "COMPLETED" | "FAILED"; result: string; executor: string }): void {
+    this.d.writer.add({ kind: "finish", streamId: entry.streamId, taskId: entry.taskId, lane: entry.lane, ...outcome });
+    this.release(entry);
+  }
+
+  /** Hand a loaded task to the mode, with its code; `first` for lost tasks. */
+  run(task: LoadedTask, code: string, first: boolean): void {
+    this.runJob(task, { ...task, code, attempts: task.attempts + 1 }, first, 0);
+  }
+
+  private runJob(entry: LoadedTask, job: DispatchJob, first: boolean, unstartedReturns: number): void {
+    let started = false;
+    const control = {
+      first,
+      started: () => {
+        if (started) return;
+        started = true;
+        this.d.writer.add({ kind: "start", taskId: job.taskId, attempts: job.attempts, executor: this.d.consumer, at: Date.now() });
+      },
+    };
+    void this.d.mode.run(job, control).then((outcome) => this.settle(entry, job, started, outcome, unstartedReturns));
+  }
+
+  private settle(entry: LoadedTask, job: DispatchJob, started: boolean, outcome: JobOutcome, unstartedReturns: number): void {
+    if (outcome.status !== "LOST") return this.finish(entry, outcome);
+    if (!this.d.running() || (!started && unstartedReturns + 1 >= MAX_UNSTARTED_RETURNS)) {
+      // Stopping (or the mode cannot place it): every dispatcher may take it, before the backlog.
+      this.d.log.debug("handing a task back to the queue", { task: entry.taskId, started, reason: outcome.reason });
+      return this.handBack([entry]);
+    }
+    if (!started) return this.runJob(entry, job, true, unstartedReturns + 1);
+    if (job.attempts >= this.d.maxAttempts) {
+      this.d.log.warn("task lost too many times; failing it", { task: entry.taskId, attempts: job.attempts, reason: outcome.reason });
+      return this.finish(entry, { status: "FAILED", executor: this.d.mode.name, result: this.d.lostError });
+    }
+    this.d.log.warn("task lost; running it again first", { task: entry.taskId, attempt: job.attempts, reason: outcome.reason });
+    this.d.writer.add({ kind: "requeue", taskId: entry.taskId });
+    this.runJob(entry, { ...job, attempts: job.attempts + 1 }, true, 0);
+  }
+
+  private release(entry: QueueEntry): void {
+    if (!this.held.delete(heldKey(entry))) return;
+    this.count--;
+    if (this.count === 0) {
+      this.empty?.resolve();
+      this.empty = null;
+    }
+    this.d.freed();
+  }
+}
+
+function heldKey(e: QueueEntry): string {
+  return `${e.lane ?? "main"}:${e.streamId}`;
+}
