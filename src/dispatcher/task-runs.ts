@@ -114,7 +114,7 @@ export class TaskRuns {
       return this.finish(entry, { status: "FAILED", executor: this.d.mode.name, result: this.d.lostError });
     }
     this.d.log.warn("task lost; running it again first", { task: entry.taskId, attempt: job.attempts, reason: outcome.reason });
-    this.d.writer.add({ kind: "requeue", taskId: entry.taskId });
+    this.d.writer.add({ kind: "requeue", taskId: entry.taskId, attempts: job.attempts });
     this.runJob(entry, { ...job, attempts: job.attempts + 1 }, true, 0);
   }
 

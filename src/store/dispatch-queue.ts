@@ -34,18 +34,31 @@ export interface FinishedTask {
   executor: string;
 }
 
+/** When an executor started a task, and which attempt that was. */
+export interface TaskStart {
+  /** The attempt number of this start (1 for the first). */
+  attempts: number;
+  /** Epoch ms. */
+  at: number;
+}
+
 /**
- * One state change the dispatcher writes; a batch of them is applied in order, atomically.
- * - `start`: an executor started the task: RUNNING, `started` = `at`, attempt number `attempts`, `executor`.
- * - `finish`: the final state (written once; a final task never changes), entry acknowledged, long-polls woken.
- * - `requeue`: its executor was lost; QUEUED again, and the entry stays with this dispatcher, which runs it again.
+ * One state change the dispatcher writes; a batch of them is applied in order, atomically. Batches may also be
+ * applied out of order (several in flight, a failed one retried), so each change says which attempt it is about
+ * and is ignored when a newer one was written:
+ * - `start`: an executor started the task: RUNNING, `started` = `at`, attempt number `attempts`, `executor`
+ *   (ignored for a task that already records a later attempt);
+ * - `finish`: the final state (written once; a final task never changes), entry acknowledged, long-polls woken;
+ *   with `started`, the start it had (a start and its finish written in one change);
+ * - `requeue`: attempt `attempts` lost its executor: QUEUED again (only if that attempt is still the latest and
+ *   RUNNING); the entry stays with this dispatcher, which runs it again;
  * - `handback`: give the entry back to every dispatcher: QUEUED, entry moved to the retry stream (read first).
  * None of them touches a task that is final or gone.
  */
 export type Settlement =
-  | { kind: "start"; taskId: string; attempts: number; executor: string; at: number }
-  | ({ kind: "finish" } & FinishedTask)
-  | { kind: "requeue"; taskId: string }
+  | ({ kind: "start"; taskId: string; executor: string } & TaskStart)
+  | ({ kind: "finish"; started?: TaskStart } & FinishedTask)
+  | { kind: "requeue"; taskId: string; attempts: number }
   | { kind: "handback"; entry: QueueEntry };
 
 /** Blocking reads of new entries for one dispatcher. */

@@ -133,17 +133,18 @@ export class MemoryQueue implements DispatchQueue {
       const live = t !== undefined && !isFinal(t.status);
       switch (s.kind) {
         case "start":
-          if (live) Object.assign(t, { status: "RUNNING", attempts: s.attempts, executor: s.executor, startedAt: s.at });
+          if (live && s.attempts >= t.attempts) Object.assign(t, { status: "RUNNING", attempts: s.attempts, executor: s.executor, startedAt: s.at });
           break;
         case "finish":
           if (live) {
             Object.assign(t, { status: s.status, result: s.result, executor: s.executor, finishedAt: Date.now() });
+            if (s.started && s.started.attempts >= t.attempts) Object.assign(t, { attempts: s.started.attempts, startedAt: s.started.at });
             written++;
           }
           if (s.streamId !== "") this.ack(s);
           break;
         case "requeue":
-          if (live) t.status = "QUEUED";
+          if (live && t.status === "RUNNING" && t.attempts === s.attempts) t.status = "QUEUED";
           break;
         case "handback":
           this.ack(s.entry);

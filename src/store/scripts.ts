@@ -75,10 +75,12 @@ return out
 
 /**
  * Apply a batch of the dispatcher's state changes in order (see Settlement in dispatch-queue.ts). Per change,
- * seven fields: kind, lane ("q"/"r"), streamId, taskId, a, b, c.
- * - `s` start: a = attempt number, b = executor, c = started (epoch ms): RUNNING.
- * - `f` finish: a = status, b = result, c = executor: the final state, once; TTL; entry acknowledged and deleted.
- * - `r` requeue: QUEUED again; the entry stays pending with its dispatcher.
+ * nine fields: kind, lane ("q"/"r"), streamId, taskId, a, b, c, d, e.
+ * - `s` start: a = attempt number, b = executor, c = started (epoch ms): RUNNING, unless a later attempt is recorded.
+ * - `f` finish: a = status, b = result, c = executor, and when d is not "" the start it had (d = attempt number,
+ *   e = started): the final state, once; TTL; entry acknowledged and deleted.
+ * - `r` requeue: a = attempt number: QUEUED again if that attempt is the latest and RUNNING; the entry stays
+ *   pending with its dispatcher.
  * - `h` handback: entry acknowledged and deleted; QUEUED and a new entry on the retry stream.
  * Changes to a task that is gone or final are skipped (a finish still acknowledges its entry). Finished tasks
  * are announced in one message: ids separated by spaces, a newline, a JSON array with `[status, result]` per task
@@ -93,7 +95,7 @@ local states = {}
 local n = #KEYS - 2
 for i = 1, n do
   local key = KEYS[i + 2]
-  local base = 4 + 7 * (i - 1)
+  local base = 4 + 9 * (i - 1)
   local kind = ARGV[base + 1]
   local stream = KEYS[1]
   if ARGV[base + 2] == 'r' then stream = KEYS[2] end
@@ -101,12 +103,18 @@ for i = 1, n do
   local tid = ARGV[base + 4]
   local status = redis.call('HGET', key, 'status')
   local live = status and status ~= 'COMPLETED' and status ~= 'FAILED'
+  local function attempts() return tonumber(redis.call('HGET', key, 'attempts')) or 0 end
   if kind == 's' then
-    if live then redis.call('HSET', key, 'status', 'RUNNING', 'attempts', ARGV[base + 5], 'executor', ARGV[base + 6], 'started', ARGV[base + 7]) end
+    if live and tonumber(ARGV[base + 5]) >= attempts() then
+      redis.call('HSET', key, 'status', 'RUNNING', 'attempts', ARGV[base + 5], 'executor', ARGV[base + 6], 'started', ARGV[base + 7])
+    end
   elseif kind == 'f' then
     if live then
       local result = ARGV[base + 6]
       redis.call('HSET', key, 'status', ARGV[base + 5], 'result', result, 'finished', ARGV[2], 'executor', ARGV[base + 7])
+      if ARGV[base + 8] ~= '' and tonumber(ARGV[base + 8]) >= attempts() then
+        redis.call('HSET', key, 'attempts', ARGV[base + 8], 'started', ARGV[base + 9])
+      end
       redis.call('PEXPIRE', key, ARGV[3])
       written = written + 1
       ids[written] = tid
@@ -117,7 +125,7 @@ for i = 1, n do
       redis.call('XDEL', stream, sid)
     end
   elseif kind == 'r' then
-    if live then redis.call('HSET', key, 'status', 'QUEUED') end
+    if live and status == 'RUNNING' and tonumber(ARGV[base + 5]) == attempts() then redis.call('HSET', key, 'status', 'QUEUED') end
   elseif kind == 'h' then
     if sid ~= '' then
       redis.call('XACK', stream, ARGV[1], sid)

@@ -75,19 +75,20 @@ export class TaskQueue implements DispatchQueue {
       switch (s.kind) {
         case "start":
           keys.push(this.keys.task(s.taskId));
-          args.push("s", "q", "", s.taskId, String(s.attempts), s.executor, String(s.at));
+          args.push("s", "q", "", s.taskId, String(s.attempts), s.executor, String(s.at), "", "");
           break;
         case "finish":
           keys.push(this.keys.task(s.taskId));
-          args.push("f", laneCode(s.lane), s.streamId, s.taskId, s.status, s.result, s.executor);
+          args.push("f", laneCode(s.lane), s.streamId, s.taskId, s.status, s.result, s.executor,
+            s.started ? String(s.started.attempts) : "", s.started ? String(s.started.at) : "");
           break;
         case "requeue":
           keys.push(this.keys.task(s.taskId));
-          args.push("r", "q", "", s.taskId, "", "", "");
+          args.push("r", "q", "", s.taskId, String(s.attempts), "", "", "", "");
           break;
         case "handback":
           keys.push(this.keys.task(s.entry.taskId));
-          args.push("h", laneCode(s.entry.lane), s.entry.streamId, s.entry.taskId, "", "", "");
+          args.push("h", laneCode(s.entry.lane), s.entry.streamId, s.entry.taskId, "", "", "", "", "");
           break;
       }
     }

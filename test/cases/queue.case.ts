@@ -47,7 +47,7 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       expect(await h.queue.settle([{ kind: "finish", ...e!, status: "COMPLETED", result: "1", executor: "t1" }])).toBe(1);
       expect(await h.queue.settle([{ kind: "finish", ...e!, status: "FAILED", result: '"x"', executor: "t2" }])).toBe(0);
       // Changes to a final task are ignored.
-      await h.queue.settle([{ kind: "start", taskId: id, attempts: 2, executor: "c2", at: 1 }, { kind: "requeue", taskId: id }, { kind: "handback", entry: e! }]);
+      await h.queue.settle([{ kind: "start", taskId: id, attempts: 2, executor: "c2", at: 1 }, { kind: "requeue", taskId: id, attempts: 2 }, { kind: "handback", entry: e! }]);
       expect(await h.state(id)).toMatchObject({ status: "COMPLETED", result: "1", executor: "t1", attempts: 1 });
       await h.kill("c1");
       expect(await h.queue.claimOrphans("c9", 0)).toEqual([]);
@@ -101,7 +101,7 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       const h = await setup();
       const id = await h.addTask(h.fn);
       await h.readAll("c1");
-      await h.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: 1 }, { kind: "requeue", taskId: id }]);
+      await h.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: 1 }, { kind: "requeue", taskId: id, attempts: 1 }]);
       expect(await h.state(id)).toMatchObject({ status: "QUEUED", attempts: 1 });
       expect(await h.readAll("c2")).toEqual([]);
       await h.kill("c1");
@@ -132,6 +132,19 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       expect((await h.queue.reclaimOwn("c1", 0)).map((e) => e.taskId)).toEqual([id]);
       expect(await h.queue.reclaimOwn("c1", 60_000)).toEqual([]);
       expect(await h.queue.reclaimOwn("c2", 0)).toEqual([]);
+    });
+
+    test("changes about an older attempt are ignored, so batches may land out of order", async () => {
+      const h = await setup();
+      const id = await h.addTask(h.fn);
+      const [e] = (await h.readAll("c1")).filter((x) => x.taskId === id);
+      // attempt 1 started, was lost (requeued), attempt 2 started; the older changes arrive late.
+      await h.queue.settle([{ kind: "start", taskId: id, attempts: 2, executor: "c1", at: 20 }]);
+      await h.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: 10 }, { kind: "requeue", taskId: id, attempts: 1 }]);
+      expect(await h.state(id)).toMatchObject({ status: "RUNNING", attempts: 2, startedAt: 20 });
+      // A finish can carry its start: one change for both.
+      await h.queue.settle([{ kind: "finish", ...e!, status: "COMPLETED", result: "1", executor: "t", started: { attempts: 3, at: 30 } }]);
+      expect(await h.state(id)).toMatchObject({ status: "COMPLETED", attempts: 3, startedAt: 30 });
     });
   });
 }
