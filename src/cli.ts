@@ -9,10 +9,17 @@ import { runDispatcher } from "./roles/run-dispatcher.ts";
 import { runUp } from "./roles/run-up.ts";
 import { runWorker } from "./roles/run-worker.ts";
 import type { Running } from "./roles/running.ts";
+import { runExecutor } from "./workers/executor-main.ts";
 
 const out = (line: string) => process.stdout.write(line + "\n");
 
 async function main(argv: string[]): Promise<number> {
+  // Hidden: an executor process of process isolation, started by a thread pool with an ipc channel (never by hand).
+  if (argv[0] === "executor" && (argv.length === 1 || (argv.length === 2 && argv[1] === "--reap"))) {
+    if (runExecutor(argv[1] === "--reap")) return new Promise<number>(() => {}); // it exits by itself
+    process.stderr.write("faas: executor is started by the platform (process isolation), not by hand\n");
+    return 2;
+  }
   let cmd: Command;
   try {
     cmd = parseCommand(argv);

@@ -28,6 +28,8 @@ export interface PoolJob extends Job {
   taskId: string;
   /** Per-task timeout in ms, counted from the moment a thread starts the job. Default: the pool's `taskTimeoutMs`. */
   timeoutMs?: number;
+  /** Memory limit in MB for this task's executor process (process isolation only). Default: the pool's `memoryMb`. */
+  memoryMb?: number;
 }
 
 /** A pool outcome, naming the thread that ran the job, e.g. `local/thread-3`. */

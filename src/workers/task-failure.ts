@@ -6,12 +6,14 @@ import { isFrame } from "./internal-frames.ts";
  * Names of the errors the platform itself puts in a FAILED task's result (listed in docs/payloads.md):
  * - `TimeoutError`: the task ran past its timeout (its executor was replaced);
  * - `WorkerExitError` / `WorkerCrashError`: the executor running it exited or crashed;
+ * - `MemoryLimitError`: its executor process went over the task's memory limit and was killed;
  * - `ThreadStartError`: no executor could start;
  * - `TaskLostError`: its executor was lost (died, went silent) on every allowed attempt;
  * - `FunctionNotFoundError`: the task's function was deleted before it ran.
  */
 export type TaskFailureName =
-  | "TimeoutError" | "WorkerExitError" | "WorkerCrashError" | "ThreadStartError" | "TaskLostError" | "FunctionNotFoundError";
+  | "TimeoutError" | "WorkerExitError" | "WorkerCrashError" | "MemoryLimitError" | "ThreadStartError" | "TaskLostError"
+  | "FunctionNotFoundError";
 
 /** @deprecated use {@link TaskFailureName}. */
 export type PoolFailureName = TaskFailureName;

@@ -1,5 +1,6 @@
 /** The options of a `ThreadPool`, each with its default. */
 import type { Log } from "../log.ts";
+import type { ProcessExecutorOptions } from "./process-executor-options.ts";
 
 /** Options of a `ThreadPool`. */
 export interface ThreadPoolOptions {
@@ -20,4 +21,10 @@ export interface ThreadPoolOptions {
    * than about two jobs per thread anyway (remote workers). Default: false.
    */
   postAhead?: boolean;
+  /**
+   * Run each thread in an executor process of its own (process isolation; see docs/deployment.md "Security
+   * model"): the pool then posts nothing ahead (`postAhead` jobs wait in the pool), kills the process on a timeout,
+   * and replaces it when it dies. Default: none (threads in this process).
+   */
+  processes?: ProcessExecutorOptions;
 }

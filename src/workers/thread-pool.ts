@@ -1,8 +1,10 @@
 /** A fixed set of worker threads, one job each at a time, with a FIFO, per-task timeouts and thread replacement. */
 import { silentLog, type Log } from "../log.ts";
+import { threadExecutors, type ExecutorFactory } from "./executor-handle.ts";
 import { Fifo } from "./fifo.ts";
 import type { PoolJob, PoolOutcome } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
+import { ProcessExecutors } from "./process-executors.ts";
 import { namedError, poolFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
@@ -47,7 +49,8 @@ export class ThreadPool {
   readonly #timeoutMs: number;
   readonly #log: Log;
   readonly #entry: string | URL;
-  /** Jobs a thread holds at once: 1, or 2 when the next job is posted ahead (`postAhead`). */
+  readonly #executors: ExecutorFactory;
+  /** Jobs a thread holds at once: 1, or 2 when the next job is posted ahead (`postAhead`, threads only). */
   readonly #perThread: number;
   readonly #slots: Slot[] = [];
   readonly #queue = new Fifo<Accepted>();
@@ -66,9 +69,14 @@ export class ThreadPool {
     this.#timeoutMs = timeoutMs;
     this.#log = options.log ?? silentLog;
     this.#entry = options.entry ?? threadEntryUrl();
-    this.#perThread = options.postAhead ? 2 : 1;
     const name = options.name ?? "local";
-    for (let i = 1; i <= threads; i++) this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#entry, this.#events));
+    this.#executors = options.processes !== undefined
+      ? new ProcessExecutors({ ...options.processes, log: options.processes.log ?? this.#log, name })
+      : threadExecutors(this.#entry);
+    // An executor process never holds a second job while one runs (a hostile job could forge the next one's
+    // outcome): with processes, a job posted ahead waits here and starts when its process is free.
+    this.#perThread = options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
+    for (let i = 1; i <= threads; i++) this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#executors, this.#events, i));
     for (const slot of this.#slots) this.#spawn(slot);
   }
 
@@ -144,6 +152,12 @@ export class ThreadPool {
     for (const task of this.#queue.drain()) task.reject(error);
     this.#checkReady();
     for (const tasks of await Promise.all(stopping)) for (const task of tasks) task.reject(error);
+    await this.#executors.close();
+  }
+
+  /** `thread` or `process`: what runs the jobs. */
+  get isolation(): "thread" | "process" {
+    return this.#executors.kind;
   }
 
   /** A ready thread with nothing to run, else (with `postAhead`) one running a job with nothing posted behind it. */
@@ -213,17 +227,20 @@ export class ThreadPool {
     },
   };
 
-  #died(slot: Slot, task: Accepted | null, { code, reason, wasReady }: Death): void {
+  #died(slot: Slot, task: Accepted | null, { code, reason, wasReady, memoryLimitMb }: Death): void {
     if (!wasReady) {
       this.#startFailed(slot, reason ?? `it exited with code ${code} during startup`);
       return;
     }
     if (task !== null) {
-      this.#log.warn("thread died while running a task; replacing it", { taskId: task.job.taskId, executor: slot.label, code, reason });
-      if (reason !== null) this.#fail(slot, task, "WorkerCrashError", `worker thread crashed while running this task: ${reason}`);
-      else this.#fail(slot, task, "WorkerExitError", `worker thread exited with code ${code} while running this task`);
+      const what = this.#executors.kind === "thread" ? "worker thread" : "executor process";
+      this.#log.warn(`${what} died while running a task; replacing it`, { taskId: task.job.taskId, executor: slot.label, code, reason, memoryLimitMb });
+      if (memoryLimitMb !== undefined) {
+        this.#fail(slot, task, "MemoryLimitError", `task exceeded its memory limit of ${memoryLimitMb} MB (the executor process, runtime included)`);
+      } else if (reason !== null) this.#fail(slot, task, "WorkerCrashError", `${what} crashed while running this task: ${reason}`);
+      else this.#fail(slot, task, "WorkerExitError", `${what} exited with code ${code} while running this task`);
     } else {
-      this.#log.warn("idle thread died; replacing it", { executor: slot.label, code, reason });
+      this.#log.warn("idle executor died; replacing it", { executor: slot.label, code, reason });
     }
     this.#spawn(slot);
   }

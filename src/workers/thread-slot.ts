@@ -1,4 +1,5 @@
-/** One thread position of a `ThreadPool`: its current worker, the jobs it holds (running, next) and the code it was sent. */
+/** One executor position of a `ThreadPool`: its current executor (thread or process), the jobs it holds (running, next) and the code it was sent. */
+import type { ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
 import type { OutcomeStatus, PoolJob } from "./outcome.ts";
 import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
 
@@ -15,6 +16,8 @@ export interface Death {
   reason: string | null;
   /** Whether the worker had finished loading; false means it failed to start. */
   wasReady: boolean;
+  /** Set when the executor was killed for exceeding its memory limit: that limit in MB. */
+  memoryLimitMb?: number;
 }
 
 /** What a slot tells its pool. `T` is the pool's record of an accepted job. */
@@ -42,7 +45,7 @@ interface Held<T> {
  * worker, and stray ones, are ignored.
  */
 export class ThreadSlot<T extends { job: PoolJob }> {
-  #worker: Worker | null = null;
+  #worker: ExecutorHandle | null = null;
   #ready = false;
   /** Jobs posted to this worker and not finished, oldest (running) first. */
   #held: Held<T>[] = [];
@@ -56,8 +59,11 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   constructor(
     /** Executor label, e.g. `local/thread-3`; kept across replacements. */
     readonly label: string,
-    readonly entry: string | URL,
+    /** Starts this slot's executors: threads, or executor processes. */
+    readonly executors: ExecutorFactory,
     private readonly events: SlotEvents<T>,
+    /** Position of this slot in its pool, from 1. Default: 1. */
+    readonly index = 1,
   ) {}
 
   /** A worker exists (starting or ready). */
@@ -80,24 +86,23 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     return this.#held.length;
   }
 
-  /** Start a fresh worker. Throws when the Worker cannot even be constructed. */
+  /** Start a fresh executor. Throws when it cannot even be started. */
   spawn(): void {
     this.#ready = false;
     this.#crashReason = null;
     this.#known.clear();
-    const worker = new Worker(this.entry);
+    let worker: ExecutorHandle | null = null;
+    worker = this.executors.start(this.index, this.label, {
+      message: (raw) => {
+        if (worker !== null && this.#worker === worker) this.#onMessage(raw);
+      },
+      ended: ({ code, reason, memoryLimitMb }) => {
+        if (worker === null || this.#worker !== worker) return;
+        if (reason !== undefined) this.#crashReason ??= reason;
+        this.#die(code, memoryLimitMb);
+      },
+    });
     this.#worker = worker;
-    worker.onmessage = (event: MessageEvent) => {
-      if (this.#worker === worker) this.#onMessage(event.data);
-    };
-    worker.addEventListener("error", (event: ErrorEvent) => {
-      if (this.#worker !== worker) return;
-      this.#crashReason ??= summarize(event.message) || "uncaught error";
-      this.#die(null);
-    });
-    worker.addEventListener("close", (event: CloseEvent) => {
-      if (this.#worker === worker) this.#die(event.code);
-    });
   }
 
   /**
@@ -105,7 +110,8 @@ export class ThreadSlot<T extends { job: PoolJob }> {
    * before it. Its `timeoutMs` is armed when it starts running.
    */
   start(task: T, timeoutMs: number): void {
-    const held: Held<T> = { task, seq: ++this.#seq, timeoutMs };
+    this.#seq = this.executors.nextSeq(this.#seq);
+    const held: Held<T> = { task, seq: this.#seq, timeoutMs };
     this.#held.push(held);
     this.#post(held, !this.#known.has(task.job.functionId));
     if (this.#held.length === 1) this.#arm(held);
@@ -126,15 +132,11 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   /** Retire the worker and resolve once it has closed (or after `waitMs`); returns the jobs it held. */
   async stop(waitMs: number): Promise<T[]> {
     const worker = this.#worker;
-    if (worker === null) return this.retire();
-    let timer: Timer | undefined;
-    const gone = new Promise<void>((resolve) => {
-      worker.addEventListener("close", () => resolve(), { once: true });
-      timer = setTimeout(resolve, waitMs);
-    });
     const tasks = this.retire();
-    void gone.finally(() => clearTimeout(timer));
-    await gone;
+    if (worker === null) return tasks;
+    let timer: Timer | undefined;
+    await Promise.race([worker.gone, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
     return tasks;
   }
 
@@ -179,7 +181,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
       if (this.#known.size >= KNOWN_IDS_LIMIT) this.#known.clear();
       this.#known.add(job.functionId);
     }
-    this.#worker?.postMessage(message);
+    this.#worker?.post(message, job);
   }
 
   #arm(held: Held<T>): void {
@@ -193,22 +195,15 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     if (task !== null) this.events.timedOut(this, task, timeoutMs);
   };
 
-  #die(code: number | null): void {
+  #die(code: number | null, memoryLimitMb?: number): void {
     const wasReady = this.#ready;
     const reason = this.#crashReason;
     const [task = null, ...unstarted] = this.retire();
-    this.events.died(this, task, { code, reason, wasReady }, unstarted);
+    this.events.died(this, task, { code, reason, wasReady, ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}) }, unstarted);
   }
 
   #clearTimer(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
-}
-
-/** The telling line of a worker error event's message (Bun prefixes it with a source excerpt). */
-function summarize(text: string | undefined): string {
-  if (!text) return "";
-  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0);
-  return lines.find((line) => /^\w*(error|exception)\b/i.test(line)) ?? lines[0] ?? "";
 }

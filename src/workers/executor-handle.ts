@@ -1,0 +1,84 @@
+/** The seam between a pool slot and what runs its jobs: a Bun Worker thread here, or an executor process. */
+import type { PoolJob } from "./outcome.ts";
+import type { RunMessage } from "./thread-messages.ts";
+
+/** How an executor ended, as far as its handle can tell. */
+export interface ExecutorEnd {
+  /** Exit code, or null when the executor raised an error event (threads) or was killed by a signal (processes). */
+  code: number | null;
+  /** Why, when the handle knows more than the code: an error event's message, a signal's name, …. Default: none. */
+  reason?: string;
+  /** Set when the executor was killed for using more memory than its limit: the limit in MB. Default: none. */
+  memoryLimitMb?: number;
+}
+
+/** What an executor tells its slot. Calls made after `terminate()` are dropped by the slot. */
+export interface ExecutorCallbacks {
+  /** A message from the executor (untrusted: the slot validates it). */
+  message(raw: unknown): void;
+  /** The executor is gone. Called once. */
+  ended(end: ExecutorEnd): void;
+}
+
+/** One running executor (replaced as a whole when it dies or a job times out). */
+export interface ExecutorHandle {
+  /** Hand the executor a job message; `job` is the pool job it belongs to (its limits). */
+  post(message: RunMessage, job: PoolJob): void;
+  /** Kill it now (a process with everything it spawned). Idempotent. */
+  terminate(): void;
+  /** Resolves once the executor is really gone (after `terminate()` or by itself). */
+  readonly gone: Promise<void>;
+}
+
+/** Starts executors. Throws when one cannot even be started. */
+export interface ExecutorFactory {
+  /** `Thread` for Bun Worker threads in this process, `Process` for executor processes. */
+  readonly kind: "thread" | "process";
+  /** Start an executor for the slot `index` (1-based) named `label`. */
+  start(index: number, label: string, callbacks: ExecutorCallbacks): ExecutorHandle;
+  /** A job sequence number: a counter for threads, unguessable for processes (one job at a time each). */
+  nextSeq(previous: number): number;
+  /** Release what the factory holds (cgroups). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Executors as Bun Worker threads of this process, loading `entry` (the thread entry). */
+export function threadExecutors(entry: string | URL): ExecutorFactory {
+  return {
+    kind: "thread",
+    nextSeq: (previous) => previous + 1,
+    close: async () => {},
+    start(_index, _label, callbacks) {
+      const worker = new Worker(entry);
+      const gone = Promise.withResolvers<void>();
+      let ended = false;
+      let reason: string | undefined;
+      const end = (code: number | null) => {
+        if (ended) return;
+        ended = true;
+        callbacks.ended({ code, reason });
+      };
+      worker.onmessage = (event: MessageEvent) => callbacks.message(event.data);
+      worker.addEventListener("error", (event: ErrorEvent) => {
+        reason ??= summarizeError(event.message) || "uncaught error";
+        end(null);
+      });
+      worker.addEventListener("close", (event: CloseEvent) => {
+        gone.resolve();
+        end(event.code);
+      });
+      return {
+        post: (message) => worker.postMessage(message),
+        terminate: () => worker.terminate(),
+        gone: gone.promise,
+      };
+    },
+  };
+}
+
+/** The telling line of a worker error event's message (Bun prefixes it with a source excerpt). */
+export function summarizeError(text: string | undefined): string {
+  if (!text) return "";
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line.length > 0);
+  return lines.find((line) => /^\w*(error|exception)\b/i.test(line)) ?? lines[0] ?? "";
+}

@@ -1,0 +1,52 @@
+/** `faas executor` (hidden): an executor process holding one Bun Worker thread, relaying its parent's jobs to it over ipc. */
+import { summarizeError } from "./executor-handle.ts";
+import { threadEntryUrl } from "./thread-entry-url.ts";
+import type { ThreadMessage } from "./thread-messages.ts";
+
+/** Exit code when the thread raised an error event without exiting (as thread-entry's own crash code). */
+const CRASH_EXIT_CODE = 70;
+
+/**
+ * Run as an executor process: start the thread entry in one Worker, pass every parent message to it and every
+ * thread message back, and exit with the thread's exit code when it ends (the parent then replaces this process
+ * and fails the job it was running). Exits when the parent's channel closes. Returns false (nothing started) when
+ * there is no ipc channel: the executor is only ever started by a `ThreadPool` with process isolation.
+ *
+ * `reap` (the sandbox's `--reap`, only when this process is PID 2 of its own PID namespace): after each job, kill
+ * every other process of the namespace but its init, so nothing a job spawned outlives it. Default: false.
+ */
+export function runExecutor(reap = false): boolean {
+  const send = process.send?.bind(process);
+  if (send === undefined) return false;
+  const worker = new Worker(threadEntryUrl());
+  let ending = false;
+  const end = (code: number, last?: ThreadMessage) => {
+    if (ending) return;
+    ending = true;
+    if (last !== undefined) send(last);
+    // Let the ipc write go out before exiting.
+    setImmediate(() => process.exit(code));
+  };
+  // kill(-1) signals every process we may signal: inside our own PID namespace only, hence the pid check.
+  const reapAfterJobs = reap && process.pid === 2 && process.ppid === 1;
+  worker.onmessage = (event: MessageEvent) => {
+    if (ending) return;
+    send(event.data);
+    if (reapAfterJobs && (event.data as { kind?: unknown } | null)?.kind === "done") {
+      try {
+        process.kill(-1, "SIGKILL");
+      } catch {
+        // nothing else runs
+      }
+    }
+  };
+  worker.addEventListener("error", (event: ErrorEvent) => {
+    end(CRASH_EXIT_CODE, { kind: "crash", reason: summarizeError(event.message) || "uncaught error" });
+  });
+  worker.addEventListener("close", (event: CloseEvent) => end(event.code));
+  process.on("message", (message: unknown) => {
+    if (!ending) worker.postMessage(message);
+  });
+  process.on("disconnect", () => process.exit(0));
+  return true;
+}

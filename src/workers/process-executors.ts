@@ -1,0 +1,153 @@
+/** Executor processes: each runs one Bun Worker thread (`faas executor`), confined by the sandbox, one job at a time. */
+import { silentLog, type Log } from "../log.ts";
+import type { ExecutorCallbacks, ExecutorEnd, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
+import { chooseSandbox, type ExecutorSandbox } from "./executor-sandbox.ts";
+import type { MemoryCgroup } from "./memory-cgroup.ts";
+import type { PoolJob } from "./outcome.ts";
+import { DEFAULT_EXECUTOR_ENV, type ProcessExecutorOptions } from "./process-executor-options.ts";
+import type { RunMessage } from "./thread-messages.ts";
+
+/** Longest line of executor output logged (the rest is cut). */
+const MAX_OUTPUT_LINE = 1000;
+
+/**
+ * Starts executor processes for a `ThreadPool` (see {@link ProcessExecutorOptions}). The channel to each is Bun's
+ * `ipc` (a socketpair, JSON messages): the user's stdout and stderr are separate pipes, read and logged at debug
+ * level, so printing cannot corrupt it. Job sequence numbers are random, so leftover code of an earlier job cannot
+ * guess the next job's number to forge its outcome.
+ */
+export class ProcessExecutors implements ExecutorFactory {
+  readonly kind = "process";
+  readonly #command: string[];
+  readonly #env: Record<string, string>;
+  readonly #memoryMb: number;
+  readonly #log: Log;
+  readonly #sandbox: ExecutorSandbox;
+
+  constructor(opts: ProcessExecutorOptions) {
+    if (opts.command.length === 0) throw new RangeError("command must name the executor program");
+    const memoryMb = opts.memoryMb ?? 512;
+    if (!(memoryMb >= 16)) throw new RangeError(`memoryMb must be at least 16: ${memoryMb}`);
+    this.#command = opts.command;
+    this.#env = { ...(opts.env ?? DEFAULT_EXECUTOR_ENV) };
+    this.#memoryMb = memoryMb;
+    this.#log = opts.log ?? silentLog;
+    this.#sandbox = chooseSandbox({ sandbox: opts.sandbox ?? true, runAs: opts.runAs ?? "nobody", name: opts.name ?? "pool", log: this.#log });
+  }
+
+  /** Whether executors get the full sandbox (root: PID namespace, run-as user, memory cgroup). */
+  get sandboxed(): boolean {
+    return this.#sandbox.full;
+  }
+
+  nextSeq(previous: number): number {
+    for (;;) {
+      const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
+      const seq = (hi! & 0x1fffff) * 0x1_0000_0000 + lo!;
+      if (seq !== previous && seq !== 0) return seq;
+    }
+  }
+
+  start(index: number, label: string, callbacks: ExecutorCallbacks): ExecutorHandle {
+    const cgroup = this.#sandbox.cgroups?.slot(index) ?? null;
+    if (cgroup !== null && cgroup.limitMb !== this.#memoryMb && !cgroup.setLimit(this.#memoryMb)) {
+      // A fresh cgroup whose old processes are not gone yet; the new limit applies with the first job.
+      this.#log.warn("could not set the executor's memory limit yet", { executor: label, memoryMb: this.#memoryMb });
+    }
+    const oomBefore = cgroup?.oomKills() ?? 0;
+    let killed = false;
+    const proc = Bun.spawn(this.#sandbox.argv(this.#command, cgroup, this.#memoryMb), {
+      env: this.#env,
+      cwd: "/",
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+      detached: true,
+      serialization: "json",
+      ipc: (message) => {
+        if (!killed) callbacks.message(message);
+      },
+    });
+    const log = this.#log.child(label);
+    void logLines(proc.stdout, (line) => log.debug("executor stdout", { line }));
+    void logLines(proc.stderr, (line) => log.debug("executor stderr", { line }));
+    const gone = proc.exited.then(() => {});
+    void proc.exited.then(() => {
+      callbacks.ended(this.#end(proc, cgroup, oomBefore));
+    });
+    const kill = () => {
+      killed = true;
+      try {
+        process.kill(-proc.pid, "SIGKILL"); // its process group: what it spawned, without a sandbox too
+      } catch {
+        // already gone
+      }
+      proc.kill("SIGKILL");
+    };
+    return {
+      post: (message: RunMessage, job: PoolJob) => {
+        if (killed) return;
+        this.#limit(cgroup, job, label);
+        try {
+          proc.send(message);
+        } catch {
+          kill(); // the channel is broken: the executor is useless, and its end fails the job
+        }
+      },
+      terminate: kill,
+      gone,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#sandbox.cgroups?.remove();
+  }
+
+  /** Apply the job's memory limit to its executor's cgroup before it starts. */
+  #limit(cgroup: MemoryCgroup | null, job: PoolJob, label: string): void {
+    if (cgroup === null) return;
+    const mb = job.memoryMb !== undefined && job.memoryMb > 0 ? job.memoryMb : this.#memoryMb;
+    if (cgroup.limitMb === mb || cgroup.setLimit(mb)) return;
+    // Lowering a limit below what the process holds now fails: the job runs under the higher limit.
+    this.#log.warn("could not lower the executor's memory limit for this task; it runs under the previous one", {
+      executor: label, taskId: job.taskId, memoryMb: mb, previousMb: cgroup.limitMb,
+    });
+  }
+
+  /** How the process ended: an OOM kill in its cgroup, a signal (also as the shells' 128 + n), or its exit code. */
+  #end(proc: Bun.Subprocess, cgroup: MemoryCgroup | null, oomBefore: number): ExecutorEnd {
+    if (cgroup !== null && cgroup.oomKills() > oomBefore) return { code: null, memoryLimitMb: cgroup.limitMb };
+    const signal = proc.signalCode ?? (proc.exitCode !== null && proc.exitCode > 128 && proc.exitCode < 160 ? signalName(proc.exitCode - 128) : null);
+    if (signal !== null) return { code: null, reason: `killed by ${signal}` };
+    return { code: proc.exitCode };
+  }
+}
+
+const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ" };
+
+function signalName(n: number): string {
+  return SIGNALS[n] ?? `signal ${n}`;
+}
+
+/** Read a stream line by line (lines cut at MAX_OUTPUT_LINE) until it ends. */
+async function logLines(stream: ReadableStream<Uint8Array>, line: (text: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  try {
+    for await (const chunk of stream) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        line(buf.slice(0, Math.min(nl, MAX_OUTPUT_LINE)));
+        buf = buf.slice(nl + 1);
+      }
+      if (buf.length > MAX_OUTPUT_LINE) {
+        line(buf.slice(0, MAX_OUTPUT_LINE));
+        buf = "";
+      }
+    }
+  } catch {
+    // the process is gone
+  }
+  if (buf.length > 0) line(buf);
+}
