@@ -1,4 +1,5 @@
 /** What every connection of a socket is set up with, derived from the socket options: its settings and our READY properties. */
+import type { Authorize } from "./authorize.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type SocketType, sendsIdentity } from "./socket-type.ts";
 
@@ -24,6 +25,8 @@ export interface ConnectionSettings {
   maxUnauthenticatedBytes: number;
   /** Milliseconds after the handshake within which the peer must be authenticated; 0: no limit. */
   authenticationTimeout: number;
+  /** Judges the peer's handshake credentials (the `authorize` option); null: no hook. */
+  authorize: Authorize | null;
 }
 
 /** The settings every connection of a `type` socket with these options gets. */
@@ -39,15 +42,18 @@ export function connectionSettings(type: SocketType, opts: ResolvedOptions): Con
     maxFramesPerMessage: opts.maxFramesPerMessage,
     maxUnauthenticatedBytes: opts.maxUnauthenticatedBytes,
     authenticationTimeout: opts.authenticationTimeout,
+    authorize: opts.authorize,
   };
 }
 
 /**
  * The properties our READY carries (RFC 37 "The NULL Security Mechanism"): `Socket-Type` always, and
- * `Identity` when the `routingId` option is set on a socket type that sends one (REQ, DEALER, ROUTER).
+ * `Identity` when the `routingId` option is set on a socket type that sends one (REQ, DEALER, ROUTER), then the
+ * application properties of the `metadata` option (`X-…`).
  */
 export function readyMetadata(type: SocketType, opts: ResolvedOptions): Array<readonly [string, Uint8Array | string]> {
   const metadata: Array<readonly [string, Uint8Array | string]> = [["Socket-Type", type]];
   if (opts.routingId !== null && sendsIdentity(type)) metadata.push(["Identity", opts.routingId]);
+  metadata.push(...opts.metadata);
   return metadata;
 }

@@ -229,6 +229,11 @@ export class Connection implements StreamHandler {
     this.handshake.checkCompatible(this.settings.socketType, this.peerSocketType);
     this.peerIdentity = readyIdentity(meta);
     this.peerMetadata = meta;
+    const hook = this.settings.authorize;
+    if (hook !== null) {
+      const peer = { address: this.remoteAddress, mechanism: this.handshake.mechanismName, socketType: this.peerSocketType, identity: this.peerIdentity, metadata: meta, publicKey: null };
+      if (this.handshake.authorize(hook, peer)) this.authenticate();
+    }
     this.state = "ready";
     this.decoder.maxFrameSize = this.maxFrameSize;
     this.handshake.finish();

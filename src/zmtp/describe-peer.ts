@@ -11,6 +11,7 @@ export function describePeer(conn: Connection): PeerInfo {
     identity: conn.peerIdentity,
     routingId: conn.routingId,
     authenticated: conn.authenticated,
+    metadata: conn.peerMetadata,
     stats: { ...conn.stats },
   };
 }

@@ -1,4 +1,5 @@
 /** The handshake of one connection: greetings, the mechanism's commands up to the peer's READY, and its time limit (RFC 37 "Version Negotiation", "Authentication and Confidentiality"). */
+import { AUTH_FAILURE, AUTH_INTERNAL_ERROR, type Authorize, type HandshakePeer, refusalReason } from "./authorize.ts";
 import type { BatchedWriter } from "./batched-writer.ts";
 import { type Command, encodeError, parseCommand } from "./command.ts";
 import type { FrameDecoder } from "./frame-decoder.ts";
@@ -14,6 +15,7 @@ export const MAX_HANDSHAKE_BYTES = 64 * 1024;
 /** Drives one connection from its greeting to the peer's READY; the connection keeps the state and reads the frames. */
 export class Handshake {
   private timer: Timer | null = null;
+  private refused = false;
 
   /**
    * Sends our greeting and starts the time limit.
@@ -52,6 +54,11 @@ export class Handshake {
     return greeting.major > 3 ? 1 : greeting.minor;
   }
 
+  /** The security mechanism's name ("NULL"). */
+  get mechanismName(): string {
+    return this.mechanism.name;
+  }
+
   /** Sends the mechanism's opening commands (after the peer's greeting). */
   start(): void {
     for (const cmd of this.mechanism.start()) this.writer.queue.appendRaw(cmd);
@@ -88,8 +95,33 @@ export class Handshake {
     throw new ZmtpError("ESOCKTNOSUPPORT", `peer socket type ${theirs} cannot talk to ${ours}`);
   }
 
-  /** Tells the peer why we drop it (RFC 37 ERROR command, reason up to 255 octets); only for a peer that has seen our greeting. */
+  /**
+   * Judges the peer with the socket's `authorize` hook (our extra): true or false is the verdict (authenticated or
+   * not), a refusal sends ERROR with a ZAP status code (`400 reason`; `500` when the hook threw) and throws EACCES.
+   * Then sends what the mechanism held back for the verdict (NULL: our READY).
+   */
+  authorize(hook: Authorize, peer: HandshakePeer): boolean {
+    let verdict: boolean | string;
+    try {
+      verdict = hook(peer);
+    } catch (err) {
+      this.refuse(AUTH_INTERNAL_ERROR);
+      throw new ZmtpError("EACCES", `authorize hook threw: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (typeof verdict === "string") {
+      this.refuse(refusalReason(AUTH_FAILURE, verdict));
+      throw new ZmtpError("EACCES", `peer not authorized: ${verdict}`);
+    }
+    const held = this.mechanism.accepted();
+    for (const cmd of held) this.writer.queue.appendRaw(cmd);
+    if (held.length > 0) this.writer.flush();
+    return verdict;
+  }
+
+  /** Tells the peer why we drop it (RFC 37 ERROR command, reason up to 255 octets), once; only for a peer that has seen our greeting. */
   refuse(reason: string): void {
+    if (this.refused) return;
+    this.refused = true;
     this.writer.queue.appendRaw(encodeError(reason));
     this.writer.flush();
   }

@@ -6,6 +6,8 @@ export { Reply } from "./reply.ts";
 export type { SocketBase } from "./socket-base.ts";
 export type { ConnectOptions } from "./socket-endpoints.ts";
 export type { SocketOptions } from "./options.ts";
+export type { Authorize, HandshakePeer } from "./authorize.ts";
+export { refusalText } from "./authorize.ts";
 export type { MessageLike } from "./message.ts";
 export { SocketEvents, type PeerInfo, type PeerStats, type SocketEventMap, type SocketEventType } from "./socket-events.ts";
 export { ZmtpError, type ZmtpErrorCode } from "./zmtp-error.ts";

@@ -1,4 +1,5 @@
 /** The security-mechanism seam and the NULL mechanism (RFC 37 sections "Authentication and Confidentiality", "The NULL Security Mechanism"). */
+import { authRefusal } from "./authorize.ts";
 import { type Command, decodeError, decodeReady, encodeReady } from "./command.ts";
 import type { Metadata } from "./metadata.ts";
 import { ZmtpError, protocolError } from "./zmtp-error.ts";
@@ -25,24 +26,46 @@ export interface Mechanism {
   start(): Buffer[];
   /** Handles a command received before the handshake is complete. */
   onCommand(command: Command): MechanismStep;
+  /** Commands to send once the application authorized the peer (what the mechanism held back until then), else none. */
+  accepted(): Buffer[];
 }
 
-/** NULL: no security; each side sends READY with its metadata and waits for the peer's READY. */
+/**
+ * NULL: no security; each side sends READY with its metadata and waits for the peer's READY. A side that authorizes
+ * its peers holds its READY until the peer's READY was judged (as libzmq's NULL server does until its ZAP reply), so
+ * a refused peer sees an ERROR instead of a completed handshake.
+ */
 export class NullMechanism implements Mechanism {
   readonly name = "NULL";
   readonly asServer = false;
+  private held: boolean;
 
-  /** @param metadata - our READY properties (`Socket-Type`, optional `Identity`). */
-  constructor(private readonly metadata: ReadonlyArray<readonly [string, Uint8Array | string]>) {}
+  /**
+   * @param metadata - our READY properties (`Socket-Type`, optional `Identity`, application `X-` properties).
+   * @param holdReady - send our READY only from {@link accepted}, after the peer's READY was authorized. Default: false.
+   */
+  constructor(
+    private readonly metadata: ReadonlyArray<readonly [string, Uint8Array | string]>,
+    holdReady = false,
+  ) {
+    this.held = holdReady;
+  }
 
   start(): Buffer[] {
+    return this.held ? [] : [encodeReady(this.metadata)];
+  }
+
+  accepted(): Buffer[] {
+    if (!this.held) return [];
+    this.held = false;
     return [encodeReady(this.metadata)];
   }
 
   onCommand(command: Command): MechanismStep {
     if (command.name === "READY") return { reply: [], peerMetadata: decodeReady(command.data) };
     if (command.name === "ERROR") {
-      throw new ZmtpError("EPROTO", `peer refused the handshake: ${decodeError(command.data)}`);
+      const reason = decodeError(command.data);
+      throw authRefusal(reason) ?? new ZmtpError("EPROTO", `peer refused the handshake: ${reason}`);
     }
     throw protocolError(`unexpected ${command.name} command during NULL handshake`);
   }

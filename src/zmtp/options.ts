@@ -1,4 +1,5 @@
 /** Socket options (names follow zeromq.js v6) with their defaults, and their resolution. */
+import type { Authorize } from "./authorize.ts";
 
 /** Options accepted by every socket constructor. Times are in milliseconds. */
 export interface SocketOptions {
@@ -48,7 +49,22 @@ export interface SocketOptions {
   maxUnauthenticatedBytes?: number;
   /** Our extra, ROUTER only. A handshaken connection not authenticated within this many ms is dropped. 0 = no limit. Default: 0. */
   authenticationTimeout?: number;
+  /**
+   * Our extra, ROUTER only (like libzmq's ZAP handler): judges every peer when its READY arrives, from its handshake
+   * metadata (see {@link Authorize}): `true` authenticates it at once, `false` leaves it to the unauthenticated phase,
+   * a string refuses it (ERROR `400 reason`, close). On incoming connections our READY waits for the verdict.
+   * Default: none (every peer starts unauthenticated when the phase is configured).
+   */
+  authorize?: Authorize;
+  /**
+   * Application metadata properties our READY carries besides `Socket-Type` and `Identity` (libzmq's ZMQ_METADATA):
+   * names must start with `X-` (RFC 37), values of at most {@link MAX_METADATA_VALUE} octets. Default: none.
+   */
+  metadata?: Record<string, string | Uint8Array>;
 }
+
+/** Largest application metadata value we send, in octets (handshake commands are at most 64 KiB in all). */
+export const MAX_METADATA_VALUE = 8192;
 
 /** Options with every default filled in. */
 export interface ResolvedOptions {
@@ -71,6 +87,8 @@ export interface ResolvedOptions {
   maxConnections: number;
   maxUnauthenticatedBytes: number;
   authenticationTimeout: number;
+  authorize: Authorize | null;
+  metadata: Array<readonly [string, Buffer]>;
 }
 
 function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -107,5 +125,18 @@ export function resolveOptions(o: SocketOptions): ResolvedOptions {
     maxConnections: intOption("maxConnections", o.maxConnections, 0, 0),
     maxUnauthenticatedBytes: intOption("maxUnauthenticatedBytes", o.maxUnauthenticatedBytes, 0, 0),
     authenticationTimeout: intOption("authenticationTimeout", o.authenticationTimeout, 0, 0),
+    authorize: o.authorize ?? null,
+    metadata: metadataOption(o.metadata),
   };
+}
+
+/** The `metadata` option as properties; throws TypeError for a name without `X-` or of bad characters, or a value too long. */
+function metadataOption(m: Record<string, string | Uint8Array> | undefined): Array<readonly [string, Buffer]> {
+  if (m === undefined) return [];
+  return Object.entries(m).map(([name, value]) => {
+    if (!/^X-[A-Za-z0-9\-_.+]{1,253}$/i.test(name)) throw new TypeError(`option metadata: property name ${JSON.stringify(name)} must be X- and name characters (RFC 37)`);
+    const v = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.from(value);
+    if (v.length > MAX_METADATA_VALUE) throw new TypeError(`option metadata: value of ${name} is longer than ${MAX_METADATA_VALUE} octets`);
+    return [name, v] as const;
+  });
 }

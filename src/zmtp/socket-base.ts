@@ -49,8 +49,8 @@ export abstract class SocketBase {
     options: SocketOptions,
   ) {
     this.opts = resolveOptions(options);
-    if (type !== "ROUTER" && (this.opts.maxUnauthenticatedBytes > 0 || this.opts.authenticationTimeout > 0)) {
-      throw new TypeError("options maxUnauthenticatedBytes and authenticationTimeout need a ROUTER (peers are authenticated by routing id)");
+    if (type !== "ROUTER" && (this.opts.maxUnauthenticatedBytes > 0 || this.opts.authenticationTimeout > 0 || this.opts.authorize !== null)) {
+      throw new TypeError("options maxUnauthenticatedBytes, authenticationTimeout and authorize need a ROUTER (peers are authenticated by routing id)");
     }
     this.events = new SocketEvents((err) => this.log(`event listener threw: ${String(err)}`));
     this.settings = connectionSettings(type, this.opts);
@@ -225,7 +225,9 @@ export abstract class SocketBase {
       this.log(`refused connection from ${stream.remoteAddress} (${endpoint}): maxConnections (${max}) reached`);
       return IGNORE_STREAM;
     }
-    const conn = new Connection(stream, endpoint, this.settings, new NullMechanism(this.metadata), this.hooks);
+    // An incoming connection's READY waits for the authorize hook's verdict on the peer's (libzmq's NULL server with ZAP).
+    const mechanism = new NullMechanism(this.metadata, dialer === null && this.opts.authorize !== null);
+    const conn = new Connection(stream, endpoint, this.settings, mechanism, this.hooks);
     if (this.isClosed) {
       conn.close("socket closed", null);
       return conn;
@@ -272,7 +274,9 @@ export abstract class SocketBase {
     }
     if (error !== null) this.log(`dropped connection ${conn.remoteAddress} (${conn.endpoint}): ${reason}`);
     const peer = this.peerInfo(conn);
-    if (error !== null && !handshaken) this.events.emit("handshake:error:protocol", { address: conn.endpoint, peer, error });
+    if (error !== null && !handshaken) {
+      this.events.emit(error.code === "EACCES" ? "handshake:error:auth" : "handshake:error:protocol", { address: conn.endpoint, peer, error });
+    }
     this.events.emit("disconnect", { address: conn.endpoint, peer, reason, error, handshaken });
     this.endpoints.lost(conn);
     this.senders.wake();

@@ -1,4 +1,5 @@
 /** Connection lifecycle events of a socket (our first-class alternative to libzmq monitor sockets; names follow zeromq.js). */
+import type { Metadata } from "./metadata.ts";
 import type { ZmtpError } from "./zmtp-error.ts";
 
 /** What we know about a peer connection. */
@@ -13,8 +14,10 @@ export interface PeerInfo {
   identity: Buffer | null;
   /** Routing id a ROUTER uses for this peer, or null on other socket types. */
   routingId: Buffer | null;
-  /** False while a ROUTER with `maxUnauthenticatedBytes` or `authenticationTimeout` waits for `authenticate()`. */
+  /** False while a ROUTER with `maxUnauthenticatedBytes` or `authenticationTimeout` waits for `authenticate()` (or `authorize` said false). */
   authenticated: boolean;
+  /** The peer's READY properties, names lower-cased (empty before the handshake completed). */
+  metadata: Metadata;
   /** Counters at the time of the snapshot. */
   stats: PeerStats;
 }
@@ -42,6 +45,8 @@ export interface SocketEventMap {
   handshake: { address: string; peer: PeerInfo };
   /** A connection was dropped because the peer broke the protocol before or during the handshake. */
   "handshake:error:protocol": { address: string; peer: PeerInfo; error: ZmtpError };
+  /** A connection was dropped at handshake over credentials (EACCES): our `authorize` hook refused the peer, or the peer refused us. */
+  "handshake:error:auth": { address: string; peer: PeerInfo; error: ZmtpError };
   /** A connection closed, for any reason; `handshaken` says whether it had completed the handshake. */
   disconnect: { address: string; peer: PeerInfo; reason: string; error: ZmtpError | null; handshaken: boolean };
   /** A listener was unbound or closed. */

@@ -4,6 +4,7 @@
 export type ZmtpErrorCode =
   | "EPROTO" // peer broke the wire protocol (RFC 37)
   | "ESOCKTNOSUPPORT" // peer socket type cannot talk to ours
+  | "EACCES" // handshake credentials refused (our authorize hook, or the peer's)
   | "EMSGSIZE" // message larger than maxMessageSize
   | "EHOSTUNREACH" // ROUTER with mandatory: no peer with that routing id
   | "EFSM" // operation not allowed in the socket's current state (REQ/REP lockstep)

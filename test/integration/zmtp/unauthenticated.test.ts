@@ -133,3 +133,61 @@ describe("maxConnections", () => {
     b.end();
   });
 });
+
+describe("authorize: peers authenticated (or refused) at handshake by their READY metadata", () => {
+  const verdict = (peer: { metadata: Map<string, Buffer> }) => {
+    const key = peer.metadata.get("x-key")?.toString();
+    return key === undefined ? false : key === "right" || `wrong key ${key}`;
+  };
+
+  test("a peer with the right key is authenticated from its first byte: a large first message passes a 16 KiB budget", async () => {
+    const { router, endpoint, drops } = await guardedRouter({ authorize: verdict, maxMessageSize: 64 * MiB });
+    const dealer = jar.add(new Dealer({ metadata: { "X-Key": "right" } }));
+    dealer.connect(endpoint);
+    const big = Buffer.alloc(4 * MiB, 0xcd);
+    await dealer.send(["RESULT", big]);
+    const [id, kind, body] = await within(router.receive(), 10_000, "the 4 MiB first message");
+    expect(kind?.toString()).toBe("RESULT");
+    expect(body?.equals(big)).toBe(true);
+    const [peer] = router.connectedPeers();
+    expect(peer?.authenticated).toBe(true);
+    expect(peer?.metadata.get("x-key")?.toString()).toBe("right");
+    await router.send([id as Buffer, "ok"]);
+    expect(text(await within(dealer.receive()))).toEqual(["ok"]);
+    expect(drops).toHaveLength(0);
+  });
+
+  test("a wrong key is refused at handshake: the peer reads EACCES with the reason and never completes its handshake", async () => {
+    const { router, endpoint } = await guardedRouter({ authorize: verdict });
+    const routerRefusals: SocketEventMap["handshake:error:auth"][] = [];
+    router.events.on("handshake:error:auth", (e) => routerRefusals.push(e));
+    const dealer = jar.add(new Dealer({ metadata: { "X-Key": "guess" }, reconnectInterval: 60_000 }));
+    let handshaken = false;
+    dealer.events.on("handshake", () => (handshaken = true));
+    const refused = dealer.events.once("handshake:error:auth");
+    dealer.connect(endpoint);
+    const { error } = await within(refused, 5000, "the refusal");
+    expect(error.code).toBe("EACCES");
+    expect(error.message).toBe("peer refused our credentials: wrong key guess");
+    expect(handshaken).toBe(false);
+    await waitFor(() => routerRefusals.length === 1, 5000, "the router's event");
+    expect(routerRefusals[0]!.error.message).toBe("peer not authorized: wrong key guess");
+    expect(router.connectedPeers()).toHaveLength(0);
+  });
+
+  test("no key: false, so the unauthenticated phase applies (here: dropped at the time limit)", async () => {
+    const { router, endpoint, drops } = await guardedRouter({ authorize: verdict, authenticationTimeout: 200 });
+    const dealer = jar.add(new Dealer({ reconnectInterval: 60_000 }));
+    dealer.connect(endpoint);
+    await waitFor(() => drops.length === 1, 5000, "the drop");
+    expect(drops[0]!.reason).toMatch(/not authenticated within authenticationTimeout/);
+    expect(drops[0]!.handshaken).toBe(true);
+    expect(router.connectedPeers()).toHaveLength(0);
+  });
+
+  test("option checks: authorize needs a ROUTER; metadata names need X-", () => {
+    expect(() => new Dealer({ authorize: () => true })).toThrow(TypeError);
+    expect(() => new Dealer({ metadata: { Key: "v" } })).toThrow(TypeError);
+    expect(() => new Dealer({ metadata: { "X-Key": "v".repeat(9000) } })).toThrow(TypeError);
+  });
+});

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AuthenticationGate, UNAUTHENTICATED_FRAME_OVERHEAD } from "../../../src/zmtp/authentication-gate.ts";
-import { encodeReady } from "../../../src/zmtp/command.ts";
+import { authRefusal, type HandshakePeer } from "../../../src/zmtp/authorize.ts";
+import { encodeError, encodeReady } from "../../../src/zmtp/command.ts";
 import { Connection } from "../../../src/zmtp/connection.ts";
 import type { ConnectionSettings } from "../../../src/zmtp/connection-settings.ts";
 import { FrameDecoder } from "../../../src/zmtp/frame-decoder.ts";
@@ -23,10 +24,11 @@ const BASE: ConnectionSettings = {
   maxFramesPerMessage: 0,
   maxUnauthenticatedBytes: 0,
   authenticationTimeout: 0,
+  authorize: null,
 };
 
 /** A Connection over an in-memory stream, fed bytes by the test; records what it delivers and how it ends. */
-function harness(settings: Partial<ConnectionSettings>) {
+function harness(settings: Partial<ConnectionSettings>, holdReady = false) {
   const written: Buffer[] = [];
   const messages: string[][] = [];
   const end: { reason: string | null; error: ZmtpError | null; streamClosed: boolean } = { reason: null, error: null, streamClosed: false };
@@ -37,7 +39,7 @@ function harness(settings: Partial<ConnectionSettings>) {
     resume() {},
     remoteAddress: "tcp://127.0.0.1:1",
   };
-  const conn = new Connection(stream, "tcp://127.0.0.1:0", { ...BASE, ...settings }, new NullMechanism([["Socket-Type", "ROUTER"]]), {
+  const conn = new Connection(stream, "tcp://127.0.0.1:0", { ...BASE, ...settings }, new NullMechanism([["Socket-Type", "ROUTER"]], holdReady), {
     onHandshake: () => null,
     onMessage: (_c, frames) => messages.push(frames.map((f) => f.toString("hex"))),
     onWritable() {},
@@ -226,4 +228,70 @@ describe("peer Identity limits (as zmq_setsockopt ZMQ_ROUTING_ID)", () => {
       }
     });
   }
+});
+
+describe("the authorize hook (our extra, like ZAP): judged when the peer's READY arrives", () => {
+  /** Our READY, as the ROUTER sends it: 2 header + 28 body octets. */
+  const OUR_READY = encodeReady([["Socket-Type", "ROUTER"]]);
+  const afterGreeting = (h: ReturnType<typeof harness>) => h.written().subarray(GREETING.length);
+
+  test("true: authenticated from the first byte; our READY was held until the verdict; the hook saw the metadata", () => {
+    const seen: HandshakePeer[] = [];
+    const h = harness({ maxUnauthenticatedBytes: 200, authenticationTimeout: 20, authorize: (p) => (seen.push(p), true) }, true);
+    h.feed(GREETING);
+    expect(afterGreeting(h)).toHaveLength(0); // nothing before the peer's READY
+    h.feed(encodeReady([["Socket-Type", "DEALER"], ["X-Auth", "1 w s"]]));
+    expect(afterGreeting(h)).toEqual(OUR_READY);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ mechanism: "NULL", socketType: "DEALER", identity: null, publicKey: null, address: "tcp://127.0.0.1:1" });
+    expect(seen[0]!.metadata.get("x-auth")?.toString()).toBe("1 w s");
+    expect(h.conn.authenticated).toBe(true);
+    h.feed(Buffer.concat([hex("02 0000000000001000"), Buffer.alloc(4096)])); // far over the 200-octet budget
+    expect(h.messages).toHaveLength(1);
+    expect(h.end.error).toBeNull();
+  });
+
+  test("false: the unauthenticated phase applies as without the hook", () => {
+    const h = harness({ maxUnauthenticatedBytes: 200, authorize: () => false }, true);
+    h.feed(handshake());
+    expect(h.conn.ready).toBe(true);
+    expect(h.conn.authenticated).toBe(false);
+    h.feed(Buffer.concat([hex("02 0000000000001000"), Buffer.alloc(4096)]));
+    expect(h.end.error?.code).toBe("EMSGSIZE");
+  });
+
+  // [verdict, ERROR reason on the wire, our error]
+  const refusals: Array<[string, () => string, string, RegExp]> = [
+    ["a string refuses: ERROR 400 with the reason, no READY", () => "wrong secret", "400 wrong secret", /peer not authorized: wrong secret/],
+    ["a hook that throws refuses: ERROR 500", () => { throw new Error("boom"); }, "500", /authorize hook threw: boom/],
+  ];
+  test.each(refusals)("%s", (_name, hook, reason, message) => {
+    const h = harness({ authorize: hook }, true);
+    h.feed(handshake());
+    expect(afterGreeting(h)).toEqual(encodeError(reason)); // exactly one ERROR, and never our READY
+    expect(h.end.error?.code).toBe("EACCES");
+    expect(h.end.reason).toMatch(message);
+    expect(h.end.streamClosed).toBe(true);
+    expect(h.conn.ready).toBe(false);
+  });
+
+  test("the refused side reads an ERROR with a ZAP status code as EACCES, and any other as a protocol error", () => {
+    const h = harness({});
+    h.feed(Buffer.concat([GREETING, encodeError("400 wrong secret")]));
+    expect(h.end.error?.code).toBe("EACCES");
+    expect(h.end.reason).toBe("peer refused our credentials: wrong secret");
+    const other = harness({});
+    other.feed(Buffer.concat([GREETING, encodeError("Invalid socket type")]));
+    expect(other.end.error?.code).toBe("EPROTO");
+  });
+
+  const reasons: Array<[string, string | null]> = [
+    ["300", "status 300"], ["400", "status 400"], ["500", "status 500"], ["400 wrong secret", "wrong secret"],
+    ["200", null], ["4000", null], ["400x", null], ["Invalid socket type", null], ["", null],
+  ];
+  test.each(reasons)("ERROR reason %j", (reason, text) => {
+    const e = authRefusal(reason);
+    if (text === null) expect(e).toBeNull();
+    else expect(e?.message).toBe(`peer refused our credentials: ${text}`);
+  });
 });
