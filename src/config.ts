@@ -23,6 +23,21 @@ export interface CommonConfig {
 /** How the dispatcher runs tasks. */
 export type DispatchModeName = "local" | "pull" | "push";
 
+/** Where user code runs (see docs/deployment.md "Security model"). */
+export type IsolationName = "process" | "thread";
+
+/** Settings of the roles that run user code (`up`, `dispatcher -m local`, `worker`). */
+export interface IsolationConfig {
+  /** `--isolation`: `process` (an executor process per thread, sandboxed when root) or `thread` (trusted code). Default: process. */
+  isolation: IsolationName;
+  /** `--task-memory` MB: memory limit of each executor process, runtime included (process isolation). Default: 512. */
+  taskMemoryMb: number;
+  /** `--run-as USER`: the account executor processes run as when started by root. Default: nobody. */
+  runAs: string;
+  /** The executors' whole environment: PATH and LANG from ours, HOME=/tmp, nothing else. */
+  executorEnv: Record<string, string>;
+}
+
 /** `faas api`. */
 export interface ApiConfig extends CommonConfig {
   role: "api";
@@ -35,7 +50,7 @@ export interface ApiConfig extends CommonConfig {
 }
 
 /** `faas dispatcher`. */
-export interface DispatcherConfig extends CommonConfig {
+export interface DispatcherConfig extends CommonConfig, IsolationConfig {
   role: "dispatcher";
   /** `-m`. Default: local. */
   mode: DispatchModeName;
@@ -51,10 +66,12 @@ export interface DispatcherConfig extends CommonConfig {
   taskTimeoutMs: number;
   /** Starts per task before it fails as lost (`--max-attempts`). Default: 3. */
   maxAttempts: number;
+  /** `--secret-file PATH`: read the secret from this file at start (not group/world readable). Default: none. */
+  secretFile?: string;
 }
 
 /** `faas worker pull|push N tcp://HOST:PORT` (or `ipc:///path/to/socket`). */
-export interface WorkerConfig extends CommonConfig {
+export interface WorkerConfig extends CommonConfig, IsolationConfig {
   role: "worker";
   mode: "pull" | "push";
   /** Bun Worker threads in this worker process. */
@@ -65,10 +82,12 @@ export interface WorkerConfig extends CommonConfig {
   taskTimeoutMs: number;
   /** Tasks held per thread beyond the running one, 0 or 1 (`--queue`). Default: 1. */
   queuePerThread: number;
+  /** `--secret-file PATH`: read the secret from this file at start (not group/world readable). Default: none. */
+  secretFile?: string;
 }
 
 /** `faas up`. */
-export interface UpConfig extends CommonConfig {
+export interface UpConfig extends CommonConfig, IsolationConfig {
   role: "up";
   mode: DispatchModeName;
   host: string;
@@ -96,11 +115,12 @@ const s = { type: "string" } as const;
 const COMMON = { redis: s, "log-level": s, "result-ttl": s, secret: s, help: { type: "boolean", short: "h" } } as const;
 const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
+const ISOLATE = { isolation: s, "task-memory": s, "run-as": s } as const;
 const OPTIONS = {
   api: { ...COMMON, ...SERVE },
-  dispatcher: { ...COMMON, ...RUN, host: s, port: { ...s, short: "p" }, ipc: s },
-  worker: { ...COMMON, "task-timeout": s, queue: s },
-  up: { ...COMMON, ...SERVE, ...RUN, workers: s, "data-dir": s },
+  dispatcher: { ...COMMON, ...RUN, ...ISOLATE, host: s, port: { ...s, short: "p" }, ipc: s, "secret-file": s },
+  worker: { ...COMMON, ...ISOLATE, "task-timeout": s, queue: s, "secret-file": s },
+  up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, workers: s, "data-dir": s },
 } as const;
 
 /** Parse `argv` (without the executable) into a command. Throws FaasError("USAGE") on bad input. */
@@ -141,6 +161,23 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     port: int(str("port"), 8000, "--port", role, 0, 65_535),
     maxBodyBytes: int(str("max-body"), 1 << 20, "--max-body", role, 1),
   });
+  const isolate = (): IsolationConfig => {
+    const isolation = str("isolation") ?? "process";
+    if (isolation !== "process" && isolation !== "thread") throw usage(`--isolation must be process or thread (got "${isolation}")`, role);
+    const runAs = str("run-as") ?? "nobody";
+    if (!/^[\w.-]{1,64}(:\d+)?$/.test(runAs)) throw usage(`--run-as must be a user name, uid or uid:gid (got "${runAs}")`, role);
+    return {
+      isolation, runAs, taskMemoryMb: int(str("task-memory"), 512, "--task-memory", role, 32, 1 << 20),
+      executorEnv: { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: env.LANG || "C.UTF-8" },
+    };
+  };
+  const secretFile = () => {
+    const path = str("secret-file");
+    if (path === undefined) return {};
+    if (path === "") throw usage("--secret-file needs a path", role);
+    if (str("secret") !== undefined) throw usage("give --secret or --secret-file, not both", role);
+    return { secretFile: path };
+  };
   const mode = (): DispatchModeName => {
     const m = str("mode") ?? "local";
     if (m !== "local" && m !== "pull" && m !== "push") throw usage(`-m must be local, pull or push (got "${m}")`, role);
@@ -153,7 +190,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       return {
         role, ...common, mode: mode(), threads: threads(), host: str("host") ?? "127.0.0.1",
         port: int(str("port"), 5555, "--port", role, 0, 65_535), ipcPath: ipcPath(str("ipc"), role),
-        taskTimeoutMs: timeout(), maxAttempts: attempts(),
+        taskTimeoutMs: timeout(), maxAttempts: attempts(), ...isolate(), ...secretFile(),
       };
     case "worker": {
       const [m, n, endpoint, ...extra] = positionals;
@@ -167,13 +204,13 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       }
       return {
         role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
-        queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1),
+        queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1), ...isolate(), ...secretFile(),
       };
     }
     case "up":
       return {
         role, ...common, ...serve(), mode: mode(), threads: threads(), workers: int(str("workers"), 2, "--workers", role, 0, 64),
-        taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas",
+        taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas", ...isolate(),
       };
   }
 }

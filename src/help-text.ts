@@ -7,6 +7,10 @@ const COMMON = `  --redis URL          Redis URL (redis://host:port or unix:///p
   -h, --help           show this help`;
 const RUN = `  --task-timeout S     default per-task timeout in seconds (default 300; a call may override it)
   --max-attempts N     starts per task before it fails as lost, for infrastructure faults (default 3)`;
+const ISOLATE = `  --isolation I        process (default): each executor thread in a process of its own, sandboxed when run as root
+                       (own PID namespace, --run-as user, memory limit); thread: threads in this process (trusted code only)
+  --task-memory MB     memory limit of each executor process, runtime included (default 512): MemoryLimitError above it
+  --run-as USER        the account executor processes run as when started by root (default nobody)`;
 const SECRET = `  --secret S           shared secret remote workers must present (default $FAAS_SECRET, else none)`;
 
 const TEXTS: Record<Role | "main", string> = {
@@ -37,6 +41,7 @@ Options:
   --max-body BYTES     largest request body (default 1048576)
   --data-dir DIR       where the managed Redis keeps its append-only file (default ./.faas)
 ${RUN}
+${ISOLATE}
 ${SECRET} (pull/push: a random one if not given)
 ${COMMON}`,
   api: `Usage: faas api [options]
@@ -57,7 +62,9 @@ Options:
   --ipc PATH           pull/push: also bind the unix socket PATH, for workers on this machine
                        (faas worker … ipc://PATH: cheaper than loopback TCP; default: none)
 ${RUN}
-${SECRET}
+${ISOLATE} (local mode)
+${SECRET}; visible in process listings
+  --secret-file PATH   read the secret from PATH at start (a file not group/world readable; - for stdin)
 ${COMMON}`,
   worker: `Usage: faas worker pull|push N tcp://HOST:PORT [options]
        faas worker pull|push N ipc:///PATH [options]
@@ -69,7 +76,9 @@ Options:
   --task-timeout S     default per-task timeout in seconds (default 300; the task's own value wins)
   --queue 0|1          tasks each thread holds ready beyond the running one (default 1: a finished thread starts
                        its next task without a round trip; 0: none waits here while another worker is idle)
-${SECRET}
+${ISOLATE}
+${SECRET}; visible in process listings
+  --secret-file PATH   read the secret from PATH at start (a file not group/world readable; - for stdin)
   --log-level L        debug | info | warn | error | silent (default info)
   -h, --help           show this help`,
 };

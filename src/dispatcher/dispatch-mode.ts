@@ -14,6 +14,8 @@ export interface DispatchJob {
   timeoutMs: number | null;
   /** Which start this will be if an executor starts it (1 for the first). */
   attempts: number;
+  /** Memory limit in MB for this task's executor process (process isolation), or null/absent for the default. */
+  memoryMb?: number | null;
 }
 
 /** How the core hands a job to a mode: what it wants to hear back besides the outcome. */

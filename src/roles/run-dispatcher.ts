@@ -7,6 +7,8 @@ import { PullMode } from "../dispatcher/modes/pull-mode.ts";
 import { PushMode } from "../dispatcher/modes/push-mode.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
+import { executorOptions } from "./executor-options.ts";
+import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
 
 /** Start a dispatcher; resolves once it consumes the queue. `ready` is "local" or the pull/push endpoint. */
@@ -34,14 +36,16 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
 
 async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<{ mode: DispatchMode; ready: string }> {
   if (cfg.mode === "local") {
-    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local") }), ready: `local ${cfg.threads}` };
+    const processes = executorOptions(cfg, log);
+    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
+  const secret = cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
   const mode = new Mode({
-    host: cfg.host, port: cfg.port, ipcPath: cfg.ipcPath, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode),
+    host: cfg.host, port: cfg.port, ipcPath: cfg.ipcPath, secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode),
   });
   const { endpoint, ipc } = await mode.start();
-  if (cfg.secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
+  if (secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
     log.warn("the dispatcher port hands code to any worker that connects and no --secret is set: see docs/deployment.md");
   }
   return { mode, ready: ipc === undefined ? endpoint : `${endpoint} ${ipc}` };

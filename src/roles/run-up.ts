@@ -25,8 +25,9 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     children.shutdown();
     for (const stop of stops.reverse()) await stop().catch((err) => log.error("stop failed", { err: (err as Error).message }));
   };
-  /** Start a role child and restart it whenever it dies while we are running. */
-  const keep = (name: string, args: () => string[]): Promise<RoleProcess> => children.keep(name, () => spawnRole(name, args(), env));
+  /** Start a role child and restart it whenever it dies while we are running; `input` goes to its stdin. */
+  const keep = (name: string, args: () => string[], input?: string): Promise<RoleProcess> =>
+    children.keep(name, () => spawnRole(name, args(), env, undefined, input));
   const stopChild = (name: string) => () => children.stop(name);
   try {
     const remote = cfg.mode !== "local";
@@ -45,12 +46,14 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
       stops.push(stopChild("redis"));
       redisUrl = first.url;
     }
-    const common = ["--redis", redisUrl, "--log-level", cfg.logLevel, "--result-ttl", String(cfg.resultTtlSeconds)];
-    // The workers of a one-machine cluster get a fresh secret unless one was given.
+    const logging = ["--log-level", cfg.logLevel];
+    const common = ["--redis", redisUrl, ...logging, "--result-ttl", String(cfg.resultTtlSeconds)];
+    // The workers of a one-machine cluster get a fresh secret unless one was given. It reaches the dispatcher and
+    // the workers on their stdin (a pipe): not in argv (process listings) nor in their environment.
     const secret = remote ? (cfg.secret ?? crypto.randomUUID()) : undefined;
-    // Passed through the environment, not argv, so it does not show in process listings.
-    if (secret) env.FAAS_SECRET = secret;
+    const secretArgs = secret ? ["--secret-file", "-"] : [];
     const timeout = ["--task-timeout", String(cfg.taskTimeoutMs / 1000)];
+    const isolation = ["--isolation", cfg.isolation, "--task-memory", String(cfg.taskMemoryMb), "--run-as", cfg.runAs];
 
     const workerNames = remote ? Array.from({ length: cfg.workers }, (_, i) => `worker-${i + 1}`) : [];
     // Stop order is the reverse of this list: API, dispatcher, workers, Redis.
@@ -61,14 +64,17 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     // TCP per message); the TCP port stays open for workers started by hand or on other machines.
     const ipc = remote ? localIpcPath(cfg.dataDir) : undefined;
     const dispatcher = await keep("dispatcher", () => ["dispatcher", "-m", cfg.mode, "-w", String(cfg.threads), "--host", "127.0.0.1",
-      "-p", dispatcherPort, ...(ipc ? ["--ipc", ipc] : []), "--max-attempts", String(cfg.maxAttempts), ...timeout, ...common]);
+      "-p", dispatcherPort, ...(ipc ? ["--ipc", ipc] : []), "--max-attempts", String(cfg.maxAttempts), ...timeout, ...isolation,
+      ...secretArgs, ...common], secret);
     stops.push(stopChild("dispatcher"));
     if (remote) {
       const endpoint = dispatcher.ready.split(" ")[1]!;
       dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
       const local = ipc ? formatIpcEndpoint(ipc) : endpoint;
       print(`dispatcher: ${endpoint} (${cfg.mode} mode${ipc ? `; this machine's workers use ${local}` : ""})`);
-      await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), local, ...timeout, ...common])));
+      // Workers get no Redis URL: they never talk to Redis.
+      await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), local, ...timeout, ...isolation,
+        ...secretArgs, ...logging], secret)));
     }
     let apiPort = String(cfg.port);
     const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes), ...common]);

@@ -4,12 +4,18 @@ import type { Log } from "../log.ts";
 import { startPullWorker } from "../workers/pull-worker.ts";
 import { startPushWorker } from "../workers/push-worker.ts";
 import type { RemoteWorker } from "../workers/remote-worker.ts";
+import { executorOptions } from "./executor-options.ts";
+import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
 
 /** Start a worker; resolves once it is connected to its dispatcher. */
 export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & RemoteWorker> {
   const start = cfg.mode === "pull" ? startPullWorker : startPushWorker;
-  const worker = await start({ endpoint: cfg.endpoint, threads: cfg.threads, secret: cfg.secret, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log });
-  log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint });
+  const secret = cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
+  const worker = await start({
+    endpoint: cfg.endpoint, threads: cfg.threads, secret, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log,
+    processes: executorOptions(cfg, log),
+  });
+  log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint, isolation: cfg.isolation });
   return worker;
 }

@@ -24,14 +24,22 @@ export function selfCommand(): string[] {
 /**
  * Spawn `faas ...args` in its own session (terminal signals do not reach it: the parent stops it), with
  * FAAS_PARENT_PID set so it stops by itself if the parent dies. Resolves once it prints its ready line.
+ * `input` (e.g. a secret for `--secret-file /dev/stdin`) is written to its stdin, which is then closed; default:
+ * none (stdin is /dev/null).
  */
-export async function spawnRole(name: string, args: string[], env: Record<string, string | undefined>, readyMs = 30_000): Promise<RoleProcess> {
+export async function spawnRole(
+  name: string, args: string[], env: Record<string, string | undefined>, readyMs = 30_000, input?: string,
+): Promise<RoleProcess> {
   const [cmd, ...pre] = selfCommand();
   const child: ChildProcess = spawn(cmd!, [...pre, ...args], {
     detached: true,
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "inherit"],
     env: { ...env, FAAS_PARENT_PID: String(process.pid) },
   });
+  if (input !== undefined) {
+    child.stdin!.on("error", () => {}); // a child that died at once: its exit says so
+    child.stdin!.end(input + "\n");
+  }
   const exited = new Promise<number | string>((resolve) => child.once("exit", (code, sig) => resolve(code ?? sig ?? -1)));
   const ready = await new Promise<string>((resolve, reject) => {
     let buf = "";

@@ -2,10 +2,13 @@
 import { hostname } from "node:os";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
-import { MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth } from "../protocol/index.ts";
+import {
+  AUTH_PROPERTY, encodeHandshakeAuth, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth,
+} from "../protocol/index.ts";
 import type { SocketOptions } from "../zmtp/index.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
+import type { ProcessExecutorOptions } from "./process-executor-options.ts";
 import { ThreadPool } from "./thread-pool.ts";
 
 /** Options of `startPullWorker` and `startPushWorker`. */
@@ -19,7 +22,7 @@ export interface RemoteWorkerOptions {
   /** Timeout for tasks that come without one, in ms (the dispatcher always sends one). Default: 300_000. */
   taskTimeoutMs?: number;
   log: Log;
-  /** ZMTP heartbeat interval in ms; a dispatcher silent for 3 intervals is dropped and reconnected to. Default: 1000. */
+  /** ZMTP heartbeat interval in ms; a dispatcher silent for 4 intervals after a PING is dropped and reconnected to. Default: 500. */
   heartbeatMs?: number;
   /** This worker's id (printable ASCII, no spaces). Default: `${hostname}-${pid}-${random}`. */
   id?: string;
@@ -31,6 +34,11 @@ export interface RemoteWorkerOptions {
    * of uneven length best: none waits behind another while some other worker's thread is idle. Default: 1.
    */
   queuePerThread?: number;
+  /**
+   * Run each thread in an executor process of its own (process isolation): a task held beyond the running one then
+   * waits in this process, not in the executor. Default: none (threads in this process).
+   */
+  processes?: ProcessExecutorOptions;
 }
 
 /** Counters of a remote worker (tests, logs). */
@@ -114,19 +122,25 @@ export class WorkerBase {
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);
     // A queued task is posted to its thread at once: the thread starts it without a turn through this process.
-    this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id, postAhead: queue > 0 });
+    this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id, postAhead: queue > 0,
+      processes: opts.processes,
+    });
     const { promise, resolve } = Promise.withResolvers<FaasError | null>();
     this.exited = promise;
     this.endExited = resolve;
   }
 
-  /** ZMTP options for the worker's sockets: heartbeats both ways, quick reconnects, a short linger on close. */
+  /**
+   * ZMTP options for the worker's sockets: our credentials in every handshake (the dispatcher authorizes the
+   * connection there), heartbeats both ways, quick reconnects, a short linger on close.
+   */
   socketOptions(): SocketOptions {
-    const hb = this.opts.heartbeatMs ?? 1000;
+    const hb = this.opts.heartbeatMs ?? 500;
     return {
+      metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth) },
       heartbeatInterval: hb,
-      heartbeatTimeout: Math.round(hb * 2.5),
-      heartbeatTimeToLive: hb * 3,
+      heartbeatTimeout: hb * 4,
+      heartbeatTimeToLive: hb * 4,
       reconnectInterval: 100,
       reconnectMaxInterval: 1000,
       sendHighWaterMark: 0,

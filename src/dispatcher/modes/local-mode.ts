@@ -1,5 +1,6 @@
 /** Local mode: the dispatcher runs tasks on its own pool of Bun Worker threads. */
 import type { Log } from "../../log.ts";
+import type { ProcessExecutorOptions } from "../../workers/process-executor-options.ts";
 import { ThreadPool } from "../../workers/thread-pool.ts";
 import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
 
@@ -12,6 +13,8 @@ export interface LocalModeOptions {
   /** Jobs held per thread (running plus prefetched), so a thread never waits on Redis. Default: 32. */
   prefetch?: number;
   log: Log;
+  /** Run each thread in an executor process of its own (process isolation). Default: none (threads in this process). */
+  processes?: ProcessExecutorOptions;
 }
 
 /** Runs jobs on a {@link ThreadPool}; holds at most threads × prefetch jobs. */
@@ -27,6 +30,7 @@ export class LocalMode implements DispatchMode {
       taskTimeoutMs: opts.taskTimeoutMs ?? 300_000,
       log: opts.log,
       name: "local",
+      processes: opts.processes,
     });
     this.limit = this.pool.size * (opts.prefetch ?? 32);
   }
@@ -47,6 +51,7 @@ export class LocalMode implements DispatchMode {
         code: job.code,
         args: job.args,
         timeoutMs: job.timeoutMs ?? undefined,
+        memoryMb: job.memoryMb ?? undefined,
       }, { started: control.started, first: control.first });
       return { status: out.status, result: out.result, executor: out.executor };
     } catch (err) {
