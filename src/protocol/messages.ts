@@ -1,11 +1,13 @@
 /** The messages between the dispatcher and remote workers (pull and push modes): shapes and frame layouts. */
 
 /**
- * Protocol version carried by READY/HELLO-style messages; a dispatcher denies any other. Every version keeps
- * `type version workerId secret` as the first frames of pull requests and of HELLO, so a dispatcher can read who
- * speaks which version and deny it with a reason (see {@link ForeignVersion}).
+ * Protocol version carried by READY/HELLO-style messages and the handshake's credentials; a dispatcher denies any
+ * other. Every version keeps `type version workerId secret` as the first frames of pull requests and of HELLO, so a
+ * dispatcher can read who speaks which version and deny it with a reason (see {@link ForeignVersion}).
+ * Version 3: every worker connection presents its credentials in the ZMTP handshake (`X-Faas-Auth`, see
+ * `handshake-auth.ts`) and is authorized there; a connection without them gets nothing but DENIED.
  */
-export const PROTOCOL_VERSION = "2";
+export const PROTOCOL_VERSION = "3";
 
 /**
  * Tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its

@@ -1,6 +1,6 @@
 /** Pull worker process: REQ sockets ("lanes", one per task slot) ask the dispatcher for tasks, run them, return results with the next request. */
 import { decodeDispatcherMessage, encodePullNotice, encodePullRequest, type PullRequest } from "../protocol/index.ts";
-import { Dealer, Request, ZmtpError } from "../zmtp/index.ts";
+import { Dealer, refusalText, Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 import { StartReports } from "./start-reports.ts";
@@ -37,6 +37,7 @@ class PullLane {
       this.lostRequest = false;
       this.sock.send(this.current).catch(() => {});
     });
+    this.sock.events.on("handshake:error:auth", ({ error }) => w.deny(refusalText(error)));
     this.sock.connect(w.base.opts.endpoint);
   }
 
@@ -132,10 +133,8 @@ class PullWorker extends WorkerHandle {
 
   /** One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). */
   start(): void {
-    // An empty STARTED at each connect authenticates the control connection before the dispatcher's deadline for it.
-    this.control.events.on("handshake", () => {
-      this.control.send(encodePullNotice({ type: "STARTED", auth: this.base.auth, taskIds: [] })).catch(() => {});
-    });
+    // Refused at handshake (wrong secret or version): as a DENIED.
+    this.control.events.on("handshake:error:auth", ({ error }) => this.deny(refusalText(error)));
     this.control.connect(this.base.opts.endpoint);
     for (let i = 0; i < this.base.slots; i++) {
       const lane = new PullLane(this, i);

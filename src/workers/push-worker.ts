@@ -1,6 +1,6 @@
 /** Push worker process: one DEALER registers this process's capacity with the dispatcher, runs the tasks it pushes, sends results. */
 import { decodeDispatcherMessage, encodePushMessage, type PushMessage, type TaskMessage } from "../protocol/index.ts";
-import { Dealer } from "../zmtp/index.ts";
+import { Dealer, refusalText } from "../zmtp/index.ts";
 import type { PoolJob } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { StartReports } from "./start-reports.ts";
@@ -47,6 +47,8 @@ class PushWorker extends WorkerHandle {
     sock.events.on("disconnect", ({ handshaken }) => {
       if (handshaken) this.welcomed = false;
     });
+    // Refused at handshake (wrong secret or version): as a DENIED.
+    sock.events.on("handshake:error:auth", ({ error }) => this.deny(refusalText(error)));
     sock.connect(base.opts.endpoint);
     this.loop = this.receive().catch((err) => base.log.error("push worker receive loop failed", { err: (err as Error).message }));
     base.log.info("push worker started", { id: this.id, threads: base.opts.threads, endpoint: base.opts.endpoint });
@@ -54,6 +56,13 @@ class PushWorker extends WorkerHandle {
 
   stop(graceMs = 10_000): Promise<void> {
     return this.shutdown(graceMs);
+  }
+
+  /** Denied by the dispatcher (DENIED, or refused at handshake): report and shut down. */
+  private deny(reason: string): void {
+    if (this.base.stopping) return;
+    this.base.denied(reason);
+    void this.shutdown(0);
   }
 
   private async receive(): Promise<void> {
@@ -77,9 +86,7 @@ class PushWorker extends WorkerHandle {
           this.checkIdle();
           break;
         case "DENIED":
-          if (this.base.stopping) break;
-          this.base.denied(msg.reason);
-          void this.shutdown(0);
+          this.deny(msg.reason);
           return;
       }
     }

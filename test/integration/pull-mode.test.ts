@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PullMode } from "../../src/dispatcher/modes/pull-mode.ts";
 import { createLog, silentLog } from "../../src/log.ts";
-import { decodeDispatcherMessage, encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
+import { AUTH_PROPERTY, decodeDispatcherMessage, encodeHandshakeAuth, encodePullRequest, PROTOCOL_VERSION } from "../../src/protocol/index.ts";
 import { startPullWorker, type RemoteWorker } from "../../src/workers/pull-worker.ts";
 import { Dealer, Request } from "../../src/zmtp/index.ts";
 import { finalTask, register, runTask, spawnWorker, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
@@ -23,8 +23,9 @@ async function stopAll(): Promise<void> {
   await Promise.all(workers.splice(0).map((w) => w.stop(2000)));
   await until(() => pull().idleLanes === 0, 3000, "workers to leave");
 }
-function rawRequest(): Request {
-  const r = new Request({ relaxed: true });
+/** A hand-driven lane presenting `workerId`'s credentials in its handshake (none when null). */
+function rawRequest(workerId: string | null): Request {
+  const r = new Request({ relaxed: true, ...(workerId === null ? {} : credentials(workerId)) });
   r.connect(s.endpoint);
   sockets.push(r);
   return r;
@@ -34,6 +35,7 @@ async function flushed(): Promise<void> {
   expect((await runTask(s.store, await register(s.store, "() => 0"), [])).status).toBe("COMPLETED");
 }
 const auth = (workerId: string) => ({ version: PROTOCOL_VERSION, workerId, secret: "" });
+const credentials = (workerId: string) => ({ metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(auth(workerId)) } });
 
 beforeAll(async () => {
   s = await startRemoteStack("pull", { dispatcherLog: captured, log: captured });
@@ -144,7 +146,7 @@ describe("pull mode", () => {
     // A well-formed RESULT for a task nobody knows: dropped, writes nothing.
     await d.send([Buffer.alloc(0), ...encodePullRequest({ type: "RESULT", auth: auth("ghost"), lane: 0, next: false, started: [], result: { streamId: "1-1", taskId: "no-such-task", status: "COMPLETED", executor: "ghost/thread-1", result: "1" } })]);
     await d.send(["STARTED", PROTOCOL_VERSION, "ghost", "", "no-such-task"]);
-    const r = rawRequest();
+    const r = rawRequest("pw-garbage");
     await r.send(["TASK", "1-1", "t", "f", "10", "[]", ""]);
     await worker("pw-after-garbage", 1);
     const f = await register(s.store, "() => 'still serving'");
@@ -158,7 +160,7 @@ describe("pull mode", () => {
     const f = await register(s.store, "() => 42");
     const t = await runTask(s.store, f, []);
     expect(t.result).toBe("42");
-    const r = rawRequest();
+    const r = rawRequest("liar");
     void r.send(encodePullRequest({ type: "RESULT", auth: auth("liar"), lane: 0, next: false, started: [], result: { streamId: "1-1", taskId: t.id, status: "FAILED", executor: "liar/thread-1", result: "666" } })).catch(() => {});
     expect(await r.receive().then((f) => f[0]!.toString())).toBe("BYE");
     await until(() => lines.some((l) => l.includes("dropped") && l.includes(t.id)), 3000, "the dropped result");
@@ -169,10 +171,10 @@ describe("pull mode", () => {
 
   test("when one lane of a worker process is lost, its sibling lanes are released (WELCOME) and get no re-queued task", async () => {
     const f = await register(s.store, "() => 7");
-    const a = rawRequest();
+    const a = rawRequest("twin");
     void a.send(encodePullRequest({ type: "READY", auth: auth("twin"), lane: 0 })).catch(() => {});
     await until(() => pull().idleLanes === 1, 3000, "lane A held");
-    const b = rawRequest();
+    const b = rawRequest("twin");
     void b.send(encodePullRequest({ type: "READY", auth: auth("twin"), lane: 1 })).catch(() => {});
     await until(() => pull().idleLanes === 2, 3000, "lane B held");
     const id = await s.store.createTask({ functionId: f, args: "[]" });
@@ -188,7 +190,7 @@ describe("pull mode", () => {
 
   test("a worker that holds a task and goes silent (but stays connected) hits the dispatcher-side deadline", async () => {
     const f = await register(s.store, "() => 1");
-    const r = rawRequest();
+    const r = rawRequest("mute");
     void r.send(encodePullRequest({ type: "READY", auth: auth("mute"), lane: 0 })).catch(() => {});
     await until(() => pull().idleLanes === 1, 3000, "the mute worker's request");
     const id = await s.store.createTask({ functionId: f, args: "[]", timeoutMs: 100 });
@@ -202,26 +204,47 @@ describe("pull mode", () => {
   });
 });
 
+describe("pull mode: connections are authorized at handshake", () => {
+  test("a request naming another worker than its connection's credentials is DENIED; a connection without credentials is DENIED and dropped within 3 s", async () => {
+    const other = rawRequest("someone");
+    void other.send(encodePullRequest({ type: "READY", auth: auth("someone-else"), lane: 0 })).catch(() => {});
+    expect(decodeDispatcherMessage(await other.receive())).toEqual({ type: "DENIED", reason: "this connection was authorized as worker someone, not someone-else" });
+    const bare = rawRequest(null);
+    const dropped = bare.events.once("disconnect");
+    const at = Date.now();
+    void bare.send(encodePullRequest({ type: "READY", auth: auth("bare"), lane: 0 })).catch(() => {});
+    const denied = decodeDispatcherMessage(await bare.receive());
+    expect(denied?.type === "DENIED" && denied.reason).toContain("no credentials in the handshake");
+    await dropped;
+    expect(Date.now() - at).toBeLessThan(4500);
+    expect(pull().idleLanes).toBe(0);
+    other.close();
+    bare.close();
+  });
+});
+
 describe("pull mode: results are checked against their assignment", () => {
   const resultOf = (workerId: string, lane: number, streamId: string, taskId: string, result: string) =>
     encodePullRequest({ type: "RESULT", auth: auth(workerId), lane, next: true, started: [], result: { streamId, taskId, status: "COMPLETED", executor: `${workerId}/thread-1`, result } });
 
-  test("a result from another worker id is dropped; the holder's, re-sent on a new connection of the same lane, is accepted", async () => {
+  test("a result from another worker id is dropped; the holder's (1 MiB), re-sent first on a new connection of the same lane, is accepted", async () => {
     const f = await register(s.store, "() => 1");
-    const holder = rawRequest();
+    const holder = rawRequest("holder");
     void holder.send(encodePullRequest({ type: "READY", auth: auth("holder"), lane: 0 })).catch(() => {});
     await until(() => pull().idleLanes === 1, 3000, "the holder's request");
     const id = await s.store.createTask({ functionId: f, args: "[]" });
     const task = decodeDispatcherMessage(await holder.receive());
     if (task?.type !== "TASK") throw new Error(`expected a TASK, got ${task?.type}`);
-    const forger = rawRequest();
+    const forger = rawRequest("forger");
     void forger.send(resultOf("forger", 0, task.streamId, id, '"forged"')).catch(() => {});
     await until(() => lines.some((l) => l.includes("dropped") && l.includes(id) && l.includes("forger")), 3000, "the forged result to be dropped");
     expect(pull().assigned).toBe(1);
-    // The holder's lane reconnects (a new REQ, its old connection still open) and re-sends its result.
-    const again = rawRequest();
-    void again.send(resultOf("holder", 0, task.streamId, id, '"right"')).catch(() => {});
-    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: '"right"', attempts: 1, executor: "holder/thread-1" });
+    // The holder's lane reconnects (a new REQ, its old connection still open) and re-sends its result: its first
+    // message, far larger than the 16 KiB an unauthenticated connection may send, passes (authorized at handshake).
+    const again = rawRequest("holder");
+    const big = JSON.stringify("r".repeat(1 << 20));
+    void again.send(resultOf("holder", 0, task.streamId, id, big)).catch(() => {});
+    expect(await finalTask(s.store, id, 5000)).toMatchObject({ status: "COMPLETED", result: big, attempts: 1, executor: "holder/thread-1" });
     holder.close();
     again.close();
     forger.close();
@@ -238,7 +261,7 @@ describe("pull mode with a shared secret", () => {
     await sec.stop();
   });
 
-  test("a wrong or missing secret is DENIED and the worker ends with a clear error; the right one works", async () => {
+  test("a wrong or missing secret is refused at handshake and the worker ends with a clear error; the right one works", async () => {
     for (const secret of ["wrong", undefined]) {
       const bad = await startPullWorker({ endpoint: sec.endpoint, threads: 1, log: silentLog, secret, heartbeatMs: 250 });
       const err = await bad.exited;

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PushMode } from "../../src/dispatcher/modes/push-mode.ts";
 import { createLog, silentLog } from "../../src/log.ts";
-import { decodeDispatcherMessage, encodePushMessage, PROTOCOL_VERSION, type TaskMessage } from "../../src/protocol/index.ts";
+import { AUTH_PROPERTY, decodeDispatcherMessage, encodeHandshakeAuth, encodePushMessage, PROTOCOL_VERSION, type TaskMessage } from "../../src/protocol/index.ts";
 import { startPushWorker, type RemoteWorker } from "../../src/workers/push-worker.ts";
 import { Dealer } from "../../src/zmtp/index.ts";
 import { finalTask, register, runTask, spawnWorker, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
@@ -30,7 +30,7 @@ async function flushed(): Promise<void> {
 }
 /** A hand-driven push worker. */
 async function rawWorker(id: string, capacity: number, secret = ""): Promise<Dealer> {
-  const d = new Dealer();
+  const d = new Dealer({ metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth({ version: PROTOCOL_VERSION, workerId: id, secret }) } });
   sockets.push(d);
   d.connect(s.endpoint);
   await d.send(encodePushMessage({ type: "HELLO", auth: { version: PROTOCOL_VERSION, workerId: id, secret }, capacity, busy: 0 }));
@@ -239,7 +239,7 @@ describe("push mode with a shared secret", () => {
     await sec.stop();
   });
 
-  test("a wrong secret is DENIED and the worker ends with a clear error; the right one works", async () => {
+  test("a wrong secret is refused at handshake and the worker ends with a clear error; the right one works", async () => {
     const bad = await startPushWorker({ endpoint: sec.endpoint, threads: 1, log: silentLog, secret: "guess", heartbeatMs: 250 });
     const err = await bad.exited;
     expect(err?.code).toBe("CONFIG");

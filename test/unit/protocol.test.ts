@@ -1,7 +1,7 @@
 // The remote-worker protocol: exact frame tables per message, round trips, and null (never a throw) for anything malformed.
 import { describe, expect, test } from "bun:test";
 import {
-  decodeDispatcherMessage, decodePullNotice, decodePullRequest, decodePushMessage, encodeDispatcherMessage, encodePullNotice,
+  AUTH_PROPERTY, decodeHandshakeAuth, encodeHandshakeAuth, MAX_AUTH_PROPERTY_BYTES, decodeDispatcherMessage, decodePullNotice, decodePullRequest, decodePushMessage, encodeDispatcherMessage, encodePullNotice,
   encodePullRequest, encodePushMessage, MAX_CAPACITY, MAX_FRAMES_PER_MESSAGE, MAX_ID_BYTES, MAX_SECRET_BYTES, PROTOCOL_VERSION, readStarted,
   type DispatcherMessage, type PullNotice, type PullRequest, type PushMessage,
 } from "../../src/protocol/index.ts";
@@ -20,20 +20,20 @@ describe("frame tables", () => {
     [{ type: "BYE" }, ["BYE"]],
   ];
   const pull: [PullRequest, string[]][] = [
-    [{ type: "READY", auth, lane: 0 }, ["READY", "2", "host-1-ab12", "s3cret", "0"]],
+    [{ type: "READY", auth, lane: 0 }, ["READY", "3", "host-1-ab12", "s3cret", "0"]],
     [{ type: "RESULT", auth, lane: 3, result, next: true, started: [] },
-      ["RESULT", "2", "host-1-ab12", "s3cret", "3", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "1", ""]],
+      ["RESULT", "3", "host-1-ab12", "s3cret", "3", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "1", ""]],
     [{ type: "RESULT", auth: { ...auth, secret: "" }, lane: 1, result: { ...result, status: "FAILED" }, next: false, started: ["t-2", "t-3"] },
-      ["RESULT", "2", "host-1-ab12", "", "1", "1700000000000-3", "t-1", "FAILED", "host-1-ab12/thread-2", '{"a":1}', "0", "t-2 t-3"]],
-    [{ type: "NEED", auth, lane: 4095, streamId: "5-1", taskId: "t-9" }, ["NEED", "2", "host-1-ab12", "s3cret", "4095", "5-1", "t-9"]],
-    [{ type: "BYE", auth, lane: 2 }, ["BYE", "2", "host-1-ab12", "s3cret", "2"]],
+      ["RESULT", "3", "host-1-ab12", "", "1", "1700000000000-3", "t-1", "FAILED", "host-1-ab12/thread-2", '{"a":1}', "0", "t-2 t-3"]],
+    [{ type: "NEED", auth, lane: 4095, streamId: "5-1", taskId: "t-9" }, ["NEED", "3", "host-1-ab12", "s3cret", "4095", "5-1", "t-9"]],
+    [{ type: "BYE", auth, lane: 2 }, ["BYE", "3", "host-1-ab12", "s3cret", "2"]],
   ];
   const notices: [PullNotice, string[]][] = [
-    [{ type: "STARTED", auth, taskIds: ["t-1"] }, ["STARTED", "2", "host-1-ab12", "s3cret", "t-1"]],
-    [{ type: "STARTED", auth, taskIds: ["t-1", "t-2"] }, ["STARTED", "2", "host-1-ab12", "s3cret", "t-1 t-2"]],
+    [{ type: "STARTED", auth, taskIds: ["t-1"] }, ["STARTED", "3", "host-1-ab12", "s3cret", "t-1"]],
+    [{ type: "STARTED", auth, taskIds: ["t-1", "t-2"] }, ["STARTED", "3", "host-1-ab12", "s3cret", "t-1 t-2"]],
   ];
   const push: [PushMessage, string[]][] = [
-    [{ type: "HELLO", auth, capacity: 4, busy: 1 }, ["HELLO", "2", "host-1-ab12", "s3cret", "4", "1"]],
+    [{ type: "HELLO", auth, capacity: 4, busy: 1 }, ["HELLO", "3", "host-1-ab12", "s3cret", "4", "1"]],
     [{ type: "RESULT", result, started: [] }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', ""]],
     [{ type: "RESULT", result, started: ["t-7"] }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "t-7"]],
     [{ type: "STARTED", taskIds: ["t-1", "t-2", "t-3"] }, ["STARTED", "t-1 t-2 t-3"]],
@@ -71,7 +71,7 @@ describe("another protocol version is recognised by its head, to be denied with 
   const v1: [string, string[]][] = [
     ["v1 READY", ["READY", "1", "w", "s"]],
     ["v1 RESULT", ["RESULT", "1", "w", "s", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1"]],
-    ["v3 READY with more frames", ["READY", "3", "w", "s", "0", "x", "y"]],
+    ["v4 READY with more frames", ["READY", "4", "w", "s", "0", "x", "y"]],
   ];
   test.each(v1)("pull: %s", (_name, frames) => {
     expect(decodePullRequest(b(frames))).toEqual({ type: "FOREIGN", auth: { version: frames[1]!, workerId: "w", secret: "s" } });
@@ -120,42 +120,42 @@ describe("malformed input decodes to null", () => {
   test.each(bad)("dispatcher: %s", (_name, frames) => expect(decodeDispatcherMessage(b(frames))).toBeNull());
 
   const badPull: [string, (string | Buffer)[]][] = [
-    ["READY without lane", ["READY", "2", "w", ""]],
-    ["READY bad worker id", ["READY", "2", "w\n", "", "0"]],
-    ["READY oversized secret", ["READY", "2", "w", "s".repeat(MAX_SECRET_BYTES + 1), "0"]],
-    ["READY lane not a number", ["READY", "2", "w", "", "x"]],
-    ["READY lane too big", ["READY", "2", "w", "", String(MAX_CAPACITY)]],
-    ["RESULT bad status", ["RESULT", "2", "w", "", "0", "1-0", "t", "DONE", "w/thread-1", "1", "1", ""]],
-    ["RESULT bad next flag", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "yes", ""]],
-    ["RESULT bad started", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1", "a  b"]],
-    ["RESULT without started", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1"]],
-    ["RESULT missing frames", ["RESULT", "2", "w", "", "0", "1-0", "t", "COMPLETED"]],
-    ["NEED bad stream id", ["NEED", "2", "w", "", "0", "abc", "t"]],
-    ["push message in pull", ["HELLO", "2", "w", "", "1", "0"]],
+    ["READY without lane", ["READY", "3", "w", ""]],
+    ["READY bad worker id", ["READY", "3", "w\n", "", "0"]],
+    ["READY oversized secret", ["READY", "3", "w", "s".repeat(MAX_SECRET_BYTES + 1), "0"]],
+    ["READY lane not a number", ["READY", "3", "w", "", "x"]],
+    ["READY lane too big", ["READY", "3", "w", "", String(MAX_CAPACITY)]],
+    ["RESULT bad status", ["RESULT", "3", "w", "", "0", "1-0", "t", "DONE", "w/thread-1", "1", "1", ""]],
+    ["RESULT bad next flag", ["RESULT", "3", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "yes", ""]],
+    ["RESULT bad started", ["RESULT", "3", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1", "a  b"]],
+    ["RESULT without started", ["RESULT", "3", "w", "", "0", "1-0", "t", "COMPLETED", "w/thread-1", "1", "1"]],
+    ["RESULT missing frames", ["RESULT", "3", "w", "", "0", "1-0", "t", "COMPLETED"]],
+    ["NEED bad stream id", ["NEED", "3", "w", "", "0", "abc", "t"]],
+    ["push message in pull", ["HELLO", "3", "w", "", "1", "0"]],
   ];
   test.each(badPull)("pull: %s", (_name, frames) => expect(decodePullRequest(b(frames))).toBeNull());
 
   const badNotice: [string, (string | Buffer)[]][] = [
-    ["STARTED without ids", ["STARTED", "2", "w", ""]],
-    ["STARTED bad ids", ["STARTED", "2", "w", "", "t\n"]],
-    ["STARTED extra frame", ["STARTED", "2", "w", "", "t", "u"]],
+    ["STARTED without ids", ["STARTED", "3", "w", ""]],
+    ["STARTED bad ids", ["STARTED", "3", "w", "", "t\n"]],
+    ["STARTED extra frame", ["STARTED", "3", "w", "", "t", "u"]],
     ["lower-case", ["started", "2", "w", "", "t"]],
-    ["a REQ request", ["READY", "2", "w", "", "0"]],
+    ["a REQ request", ["READY", "3", "w", "", "0"]],
   ];
   test.each(badNotice)("pull notice: %s", (_name, frames) => expect(decodePullNotice(b(frames))).toBeNull());
 
   const badPush: [string, (string | Buffer)[]][] = [
-    ["HELLO capacity 0", ["HELLO", "2", "w", "", "0", "0"]],
-    ["HELLO capacity huge", ["HELLO", "2", "w", "", "100000", "0"]],
-    ["HELLO busy not a number", ["HELLO", "2", "w", "", "2", "x"]],
-    ["HELLO missing busy", ["HELLO", "2", "w", "", "2"]],
+    ["HELLO capacity 0", ["HELLO", "3", "w", "", "0", "0"]],
+    ["HELLO capacity huge", ["HELLO", "3", "w", "", "100000", "0"]],
+    ["HELLO busy not a number", ["HELLO", "3", "w", "", "2", "x"]],
+    ["HELLO missing busy", ["HELLO", "3", "w", "", "2"]],
     ["RESULT missing result", ["RESULT", "1-0", "t", "COMPLETED", "w/thread-1"]],
     ["RESULT without started", ["RESULT", "1-0", "t", "COMPLETED", "w/thread-1", "1"]],
     ["STARTED without ids", ["STARTED"]],
     ["STARTED bad ids", ["STARTED", " t"]],
     ["NEED extra", ["NEED", "1-0", "t", "x"]],
     ["BYE with body", ["BYE", "x"]],
-    ["pull message in push", ["READY", "2", "w", "", "0"]],
+    ["pull message in push", ["READY", "3", "w", "", "0"]],
   ];
   test.each(badPush)("push: %s", (_name, frames) => expect(decodePushMessage(b(frames))).toBeNull());
 
@@ -178,3 +178,35 @@ describe("malformed input decodes to null", () => {
     }
   });
 });
+
+describe("the handshake's credentials (X-Faas-Auth READY property)", () => {
+  const table: [WorkerAuthCase, string][] = [
+    [{ version: PROTOCOL_VERSION, workerId: "host-1-ab12", secret: "s3cret" }, "3 host-1-ab12 s3cret"],
+    [{ version: PROTOCOL_VERSION, workerId: "w", secret: "" }, "3 w "],
+    [{ version: PROTOCOL_VERSION, workerId: "w", secret: "with spaces é" }, "3 w with spaces é"],
+    [{ version: "2", workerId: "old", secret: "s" }, "2 old s"],
+  ];
+  test("the property name is an application property (X-)", () => expect(AUTH_PROPERTY).toBe("X-Faas-Auth"));
+  test.each(table)("%o", (auth, text) => {
+    expect(encodeHandshakeAuth(auth)).toBe(text);
+    expect(decodeHandshakeAuth(Buffer.from(text))).toEqual(auth);
+  });
+  const bad: [string, Buffer | undefined][] = [
+    ["absent", undefined],
+    ["empty", Buffer.alloc(0)],
+    ["version only", Buffer.from("3")],
+    ["no secret separator", Buffer.from("3 w")],
+    ["empty version", Buffer.from(" w s")],
+    ["empty worker id", Buffer.from("3  s")],
+    ["control byte in worker id", Buffer.from("3 w\x01 s")],
+    ["oversized secret", Buffer.from(`3 w ${"s".repeat(MAX_SECRET_BYTES + 1)}`)],
+    ["oversized value", Buffer.alloc(MAX_AUTH_PROPERTY_BYTES + 1, 0x61)],
+  ];
+  test.each(bad)("%s is null", (_name, value) => expect(decodeHandshakeAuth(value)).toBeNull());
+  test("a slice of a larger buffer decodes from its own bytes", () => {
+    const big = Buffer.from("xx3 w sxx");
+    expect(decodeHandshakeAuth(big.subarray(2, 7))).toEqual({ version: "3", workerId: "w", secret: "s" });
+  });
+});
+
+type WorkerAuthCase = { version: string; workerId: string; secret: string };

@@ -68,13 +68,12 @@ export class PullMode extends RemoteMode {
     if (frames.length < 3) return this.bad("message without a request", frames);
     const msg = decodePullRequest(frames.slice(2));
     if (msg === null) return this.bad("malformed pull request", frames);
-    if (this.denied(msg, rid)) return;
-    if (msg.type === "FOREIGN") return;
     const key = rid.toString("latin1");
+    if (this.denied(key, msg, rid)) return;
+    if (msg.type === "FOREIGN") return;
     const holder = `${msg.auth.workerId} ${msg.lane}`;
     const known = this.byConn.get(key);
     if (known !== undefined && known.key !== holder) return this.bad("worker id or lane changed on a connection", frames);
-    if (known === undefined) this.authenticated(rid);
     if (!this.isLive(key)) {
       // The connection is gone already: only its result still counts.
       if (msg.type === "RESULT") this.answer(msg.auth.workerId, msg);
@@ -99,15 +98,14 @@ export class PullMode extends RemoteMode {
   private notice(frames: Buffer[]): void {
     const msg = decodePullNotice(frames.slice(1));
     if (msg === null) return this.bad("malformed pull notice", frames);
-    const denial = this.check(msg.auth);
+    const denial = this.check(frames[0]!.toString("latin1"), msg.auth);
     if (denial !== null) return this.warn("ignored a notice from a denied worker", { worker: msg.auth.workerId, reason: denial });
-    this.authenticated(frames[0]!); // its first notice (empty) comes at connect: see the pull worker
     if (msg.type === "STARTED") this.startedBy(msg.auth.workerId, msg.taskIds);
   }
 
-  /** Answer DENIED when the request's version or secret is refused. */
-  private denied(msg: PullRequest | ForeignVersion, rid: Buffer): boolean {
-    const denial = this.check(msg.auth);
+  /** Answer DENIED when the request's version or secret is refused, or its connection was not authorized as its worker. */
+  private denied(key: string, msg: PullRequest | ForeignVersion, rid: Buffer): boolean {
+    const denial = this.check(key, msg.auth);
     if (denial === null) return false;
     this.send([rid, EMPTY, ...encodeDispatcherMessage({ type: "DENIED", reason: denial })]);
     this.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });

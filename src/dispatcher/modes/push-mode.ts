@@ -75,13 +75,12 @@ export class PushMode extends RemoteMode {
   }
 
   private hello(key: string, rid: Buffer, msg: Extract<PushMessage, { type: "HELLO" }> | ForeignVersion): void {
-    const denial = this.check(msg.auth);
+    const denial = this.check(key, msg.auth);
     if (denial !== null) {
       this.send([rid, ...encodeDispatcherMessage({ type: "DENIED", reason: denial })]);
       return this.warn("denied a worker", { worker: msg.auth.workerId, reason: denial });
     }
     if (msg.type === "FOREIGN" || !this.isLive(key)) return;
-    this.authenticated(rid);
     const { workerId } = msg.auth;
     const capacity = msg.capacity;
     if (this.byConn.get(key)?.workerId !== undefined && this.byConn.get(key)?.workerId !== workerId) {

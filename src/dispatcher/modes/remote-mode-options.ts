@@ -2,7 +2,7 @@
 import type { Log } from "../../log.ts";
 import { MAX_FRAMES_PER_MESSAGE } from "../../protocol/index.ts";
 import { formatIpcEndpoint } from "../../zmtp/endpoint.ts";
-import { Router } from "../../zmtp/index.ts";
+import { type Authorize, Router } from "../../zmtp/index.ts";
 
 /** Options of `PullMode` and `PushMode`. */
 export interface RemoteModeOptions {
@@ -12,12 +12,16 @@ export interface RemoteModeOptions {
   port: number;
   /** A unix socket path the ROUTER binds as well (`ipc://`), for workers on the same machine. Default: none. */
   ipcPath?: string;
-  /** Shared secret workers must present in READY/HELLO. Default: none (anyone who can connect gets tasks). */
+  /** Shared secret workers must present in their handshake (and messages). Default: none (anyone who can connect gets tasks). */
   secret?: string;
   log: Log;
   /** Per-task timeout sent to workers for tasks without their own. Default: 300_000. */
   taskTimeoutMs?: number;
-  /** ZMTP heartbeat interval in ms; a peer silent for 3 intervals is dropped (and its tasks re-queued). Default: 1000. */
+  /**
+   * ZMTP heartbeat interval in ms; a worker silent for {@link HEARTBEAT_TIMEOUT_INTERVALS} intervals after a PING is
+   * dropped (and its tasks re-queued), 1.5–2.5 s after it hung with the default. PINGs are answered by a worker's
+   * main thread, which never runs user code. Default: 500.
+   */
   heartbeatMs?: number;
   /** Extra time past a task's timeout before the dispatcher gives up on its worker, in ms. Default: 5000. */
   deadlineGraceMs?: number;
@@ -37,6 +41,13 @@ export interface RemoteEndpoints {
   ipc: string | undefined;
 }
 
+/** Heartbeat timeout and TTL, in heartbeat intervals: both sides drop a peer that sent nothing for this long after a PING. */
+export const HEARTBEAT_TIMEOUT_INTERVALS = 4;
+/** How long a connection may stay unauthenticated (no credentials in its handshake: an older worker, to be DENIED). */
+export const AUTHENTICATION_TIMEOUT_MS = 3000;
+/** What a connection may send while unauthenticated: frames with headers and 64 octets of overhead each. */
+export const MAX_UNAUTHENTICATED_BYTES = 16 * 1024;
+
 /** Options with defaults filled in. */
 export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret" | "ipcPath">> & {
   secret: string | undefined;
@@ -52,7 +63,7 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
     secret: o.secret || undefined,
     log: o.log,
     taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
-    heartbeatMs: o.heartbeatMs ?? 1000,
+    heartbeatMs: o.heartbeatMs ?? 500,
     deadlineGraceMs: o.deadlineGraceMs ?? 5000,
     prefetch: o.prefetch ?? 8,
     maxMessageBytes: o.maxMessageBytes ?? 256 * 1024 * 1024,
@@ -60,25 +71,26 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
 }
 
 /**
- * The dispatcher's ROUTER: limits for connections that have not authenticated yet, at most MAX_FRAMES_PER_MESSAGE
- * frames per message and 4096 connections; heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us
- * after 3 silent intervals; workers ask the same of us), `mandatory` so a send to a vanished worker fails
- * instead of vanishing silently.
+ * The dispatcher's ROUTER: `authorize` judges each connection's handshake credentials; limits for connections that
+ * are not authorized (16 KiB, 3 s), at most MAX_FRAMES_PER_MESSAGE frames per message and 4096 connections;
+ * heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us after
+ * HEARTBEAT_TIMEOUT_INTERVALS silent intervals; workers ask the same of us), `mandatory` so a send to a vanished
+ * worker fails instead of vanishing silently.
  */
-export function createRouter(o: ResolvedRemoteOptions, mode: "pull" | "push"): Router {
+export function createRouter(o: ResolvedRemoteOptions, authorize: Authorize): Router {
   const hb = o.heartbeatMs;
   return new Router({
-    // Until a connection's first message passes the version and secret check (the mode calls authenticate), it may
-    // send 16 KiB and has 5 s. Push only: a pull lane that reconnects re-sends its last request first, which may be
-    // a RESULT of any size (a smaller budget would refuse it on every reconnect).
-    maxUnauthenticatedBytes: mode === "push" ? 16 * 1024 : 0,
-    authenticationTimeout: 5000,
+    // A worker is authorized at handshake, so it is authenticated from its first byte, in both modes (a reconnected
+    // pull lane's first message, a re-sent RESULT of any size, included); only peers without credentials get the budget.
+    authorize,
+    maxUnauthenticatedBytes: MAX_UNAUTHENTICATED_BYTES,
+    authenticationTimeout: AUTHENTICATION_TIMEOUT_MS,
     maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE,
     maxConnections: 4096,
     mandatory: true,
     heartbeatInterval: hb,
-    heartbeatTimeout: Math.round(hb * 2.5),
-    heartbeatTimeToLive: hb * 3,
+    heartbeatTimeout: hb * HEARTBEAT_TIMEOUT_INTERVALS,
+    heartbeatTimeToLive: hb * HEARTBEAT_TIMEOUT_INTERVALS,
     maxMessageSize: o.maxMessageBytes,
     sendHighWaterMark: 0,
     linger: 200,

@@ -1,6 +1,5 @@
 /** What pull and push modes share: the ROUTER and its events, sent tasks and who may answer them, waiting jobs, code-once sending, auth. */
 import { encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
-import { Fifo } from "../../workers/fifo.ts";
 import type { Router } from "../../zmtp/index.ts";
 import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
 import { throttledWarn } from "../throttled-warn.ts";
@@ -8,36 +7,27 @@ import {
   bindRouter, createRouter, resolveRemoteOptions, type RemoteEndpoints, type RemoteModeOptions, type ResolvedRemoteOptions,
 } from "./remote-mode-options.ts";
 import { deadlineFailure, RemoteTasks, type Assignment } from "./remote-tasks.ts";
-import { SecretCheck } from "./secret-check.ts";
 import { SentFunctions } from "./sent-functions.ts";
-
-/** A job the mode accepted and has not sent to a worker yet (it has not started: it costs no attempt). */
-interface PendingJob {
-  job: DispatchJob;
-  control: RunControl;
-  resolve(outcome: JobOutcome): void;
-}
+import { WaitingJobs } from "./waiting-jobs.ts";
+import { WorkerCredentials } from "./worker-credentials.ts";
 
 /**
- * A dispatch mode whose executors are remote worker processes behind one ROUTER. Jobs wait in a FIFO here until
- * the mode sends them (`control.first` ones at its front); a sent task is answered only by the worker process it
- * was sent to (its worker id, on any of its connections), and anything else is dropped. Connection keys are
- * ROUTER routing ids as latin1 strings. A subclass adds its capacity rule, placement and message handling.
+ * A dispatch mode whose executors are remote worker processes behind one ROUTER. Jobs wait here until the mode
+ * sends them (`control.first` ones at the front); a sent task is answered only by the worker process it was sent to
+ * (its worker id, on any of its connections), and anything else is dropped. Connections are authorized at handshake
+ * (see {@link WorkerCredentials}). Connection keys are ROUTER routing ids as latin1 strings. A subclass adds its
+ * capacity rule, placement and message handling.
  */
 export abstract class RemoteMode implements DispatchMode {
   protected readonly opts: ResolvedRemoteOptions;
   readonly #router: Router;
   readonly #tasks: RemoteTasks;
-  /** Jobs to send before the backlog (`control.first`), in arrival order, except that tasks this mode lost after they started go to its front. */
-  readonly #first = new Fifo<PendingJob>();
-  readonly #pending = new Fifo<PendingJob>();
-  /** Tasks lost after they started, until the core runs them again (they then go to the very front). */
-  readonly #lostStarted = new Set<string>();
+  readonly #waiting = new WaitingJobs();
   /** Keys of handshaken connections. */
   readonly #live = new Set<string>();
   readonly #capacityListeners: (() => void)[] = [];
   readonly #sent = new SentFunctions();
-  readonly #secret: SecretCheck;
+  readonly #credentials: WorkerCredentials;
   #closing = false;
   #loop: Promise<void> | null = null;
   /** Logs a warning about worker input, a few lines per second at most. */
@@ -48,9 +38,9 @@ export abstract class RemoteMode implements DispatchMode {
     options: RemoteModeOptions,
   ) {
     this.opts = resolveRemoteOptions(options);
-    this.#secret = new SecretCheck(this.opts.secret);
+    this.#credentials = new WorkerCredentials(this.opts.secret);
     this.warn = throttledWarn(this.opts.log);
-    this.#router = createRouter(this.opts, name);
+    this.#router = createRouter(this.opts, this.#credentials.authorize);
     this.#tasks = new RemoteTasks({ graceMs: this.opts.deadlineGraceMs, expired: (a) => this.#expire(a) });
   }
 
@@ -58,12 +48,16 @@ export abstract class RemoteMode implements DispatchMode {
   async start(): Promise<RemoteEndpoints> {
     const r = this.#router;
     r.events.on("handshake", ({ peer }) => {
-      if (peer.routingId !== null) this.#live.add(peer.routingId.toString("latin1"));
+      if (peer.routingId === null) return;
+      const key = peer.routingId.toString("latin1");
+      this.#live.add(key);
+      this.#credentials.joined(key, peer);
     });
     r.events.on("disconnect", ({ peer, reason, handshaken }) => {
       if (!handshaken || peer.routingId === null) return;
       const key = peer.routingId.toString("latin1");
       if (!this.#live.delete(key)) return;
+      this.#credentials.left(key);
       this.onDisconnect(key, reason);
       this.place();
       this.capacityChanged();
@@ -88,18 +82,14 @@ export abstract class RemoteMode implements DispatchMode {
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome> {
     if (this.#closing) return Promise.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
     return new Promise((resolve) => {
-      const p = { job, control, resolve };
-      if (!control.first) this.#pending.push(p);
-      else if (this.#lostStarted.delete(job.taskId)) this.#first.unshift(p);
-      else this.#first.push(p);
+      this.#waiting.add({ job, control, resolve });
       this.place();
     });
   }
 
   stopStarting(): void {
     this.#closing = true;
-    this.#lostStarted.clear();
-    for (const p of [...this.#first.drain(), ...this.#pending.drain()]) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
+    for (const p of this.#waiting.drain()) p.resolve({ status: "LOST", reason: `${this.name} mode is stopping` });
   }
 
   /** Stop: waiting and sent tasks settle LOST (re-queued by the core), the ROUTER closes. */
@@ -129,7 +119,7 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Jobs waiting to be sent. */
   protected get waiting(): number {
-    return this.#closing ? 0 : this.#first.length + this.#pending.length;
+    return this.#closing ? 0 : this.#waiting.length;
   }
 
   /** Whether connection `key` is handshaken and open. */
@@ -144,7 +134,7 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Send the first waiting job as a TASK through `envelope` (routing frames) to `workerId`, held by `holder`. */
   protected sendNext(workerId: string, holder: string, envelope: Buffer[]): Assignment | null {
-    const p = this.#first.shift() ?? this.#pending.shift();
+    const p = this.#waiting.shift();
     if (p === undefined) return null;
     const { job } = p;
     const a = this.#tasks.add(job, p.control, workerId, holder, job.timeoutMs ?? this.opts.taskTimeoutMs, p.resolve);
@@ -195,24 +185,20 @@ export abstract class RemoteMode implements DispatchMode {
   }
 
   #lostAfterStart(a: Assignment): void {
-    if (!a.started || this.#closing) return;
-    if (this.#lostStarted.size >= 10_000) this.#lostStarted.clear(); // bounded: a core that never re-runs them
-    this.#lostStarted.add(a.job.taskId);
+    if (a.started && !this.#closing) this.#waiting.lostAfterStart(a.job.taskId);
   }
 
-  /** Null when the worker may talk to us, else why not. */
-  protected check(auth: WorkerAuth): string | null {
-    return this.#secret.denial(auth);
+  /**
+   * Null when a message presenting `auth` may be handled on connection `key`, else why not: its version and secret,
+   * then whether the connection was authorized at handshake as that worker.
+   */
+  protected check(key: string, auth: WorkerAuth): string | null {
+    return this.#credentials.denial(auth) ?? this.#credentials.refusal(key, auth.workerId);
   }
 
   /** A holder of worker `workerId` appeared (its first message passed `check`). */
   protected holderJoined(workerId: string): void {
     this.#sent.joined(workerId);
-  }
-
-  /** Connection `rid` passed the version and secret check: lift the ROUTER's limits for unauthenticated peers. */
-  protected authenticated(rid: Buffer): void {
-    this.#router.authenticate(rid);
   }
 
   /** One is gone; with none left, forget which code the worker was sent. */

@@ -1,0 +1,53 @@
+/** WaitingJobs: the jobs a remote mode accepted and has not sent yet, `control.first` ones ahead, tasks lost after they started at the very front. */
+import { Fifo } from "../../workers/fifo.ts";
+import type { DispatchJob, JobOutcome, RunControl } from "../dispatch-mode.ts";
+
+/** A job the mode accepted and has not sent to a worker yet (it has not started: it costs no attempt). */
+export interface PendingJob {
+  job: DispatchJob;
+  control: RunControl;
+  resolve(outcome: JobOutcome): void;
+}
+
+/** Most ids of lost started tasks remembered for a core that never re-runs them. */
+const MAX_LOST_STARTED = 10_000;
+
+/**
+ * Two FIFOs: jobs with `control.first` (in arrival order, except that tasks this mode lost after they started go to
+ * its front, so a rescued task is the next one sent) and the backlog.
+ */
+export class WaitingJobs {
+  private readonly first = new Fifo<PendingJob>();
+  private readonly pending = new Fifo<PendingJob>();
+  /** Tasks lost after they started, until the core runs them again. */
+  private readonly lostStarted = new Set<string>();
+
+  /** Jobs waiting. */
+  get length(): number {
+    return this.first.length + this.pending.length;
+  }
+
+  /** Queue a job the core asks to run. */
+  add(p: PendingJob): void {
+    if (!p.control.first) this.pending.push(p);
+    else if (this.lostStarted.delete(p.job.taskId)) this.first.unshift(p);
+    else this.first.push(p);
+  }
+
+  /** The next job to send, first ones before the backlog. */
+  shift(): PendingJob | undefined {
+    return this.first.shift() ?? this.pending.shift();
+  }
+
+  /** Task `taskId` was lost after it started: when the core runs it again, it goes to the very front. */
+  lostAfterStart(taskId: string): void {
+    if (this.lostStarted.size >= MAX_LOST_STARTED) this.lostStarted.clear();
+    this.lostStarted.add(taskId);
+  }
+
+  /** Take every waiting job (stopping). */
+  drain(): PendingJob[] {
+    this.lostStarted.clear();
+    return [...this.first.drain(), ...this.pending.drain()];
+  }
+}
