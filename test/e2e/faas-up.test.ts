@@ -93,6 +93,10 @@ describe("faas up", () => {
     expect((await up.waitFor(/try: (curl .*)/))[1]).toContain("/register_function");
     expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
     expect((await fetch(`${url}/docs`)).status).toBe(200);
+    // The docs' assets are embedded in the binary.
+    const bundle = await fetch(`${url}/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.text()).includes("SwaggerUIBundle")).toBe(true);
   });
 
   test("the managed Redis listens on a private unix socket in the data dir, not on a TCP port", () => {

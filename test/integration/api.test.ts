@@ -322,11 +322,23 @@ describe("health, docs and routing", () => {
     expect(a.body.components.schemas.RegisterFunctionRequest.required).toEqual(["name", "payload"]);
   });
 
-  test("GET /docs is an HTML page pointing at the document", async () => {
+  test("GET /docs works offline: the page and everything it loads come from this server, on the document", async () => {
     const a = await call("GET", "/docs");
     expect(a.status).toBe(200);
     expect(a.contentType).toContain("text/html");
-    expect(a.body).toContain("/openapi.json");
+    const html = String(a.body);
+    // No other host: every src/href is a path of ours.
+    const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBe(3);
+    for (const ref of refs) {
+      expect(ref.startsWith("/docs/")).toBe(true);
+      const r = await call("GET", ref);
+      expect(r.status).toBe(200);
+      expect(r.contentType).toMatch(/text\/(css|javascript)/);
+    }
+    expect(String((await call("GET", "/docs/init.js")).body)).toContain('"/openapi.json"');
+    expect(String((await call("GET", "/docs/swagger-ui-bundle.js")).body).length).toBeGreaterThan(500_000);
+    expect((await call("GET", "/openapi.json")).body.servers).toEqual([{ url: "/", description: "this server" }]);
   });
 
   test("unknown routes are 404 NOT_FOUND; a wrong method names the right one", async () => {
