@@ -48,6 +48,11 @@ export const AUTHENTICATION_TIMEOUT_MS = 3000;
 /** What a connection may send while unauthenticated: frames with headers and 64 octets of overhead each. */
 export const MAX_UNAUTHENTICATED_BYTES = 16 * 1024;
 
+/** Most worker connections at a time; further ones are closed at accept. */
+export const MAX_CONNECTIONS = 4096;
+/** Time a connection has for its greeting and READY (libzmq's default is 30 s, long enough to hold all places idly). */
+export const HANDSHAKE_TIMEOUT_MS = 5000;
+
 /** Options with defaults filled in. */
 export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret" | "ipcPath">> & {
   secret: string | undefined;
@@ -72,7 +77,8 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
 
 /**
  * The dispatcher's ROUTER: `authorize` judges each connection's handshake credentials; limits for connections that
- * are not authorized (16 KiB, 3 s), at most MAX_FRAMES_PER_MESSAGE frames per message and 4096 connections;
+ * are not authorized (16 KiB, 3 s), 5 s for the handshake, at most MAX_FRAMES_PER_MESSAGE frames per message and
+ * 4096 connections;
  * heartbeats both ways (we PING every `heartbeatMs`; our TTL asks workers to drop us after
  * HEARTBEAT_TIMEOUT_INTERVALS silent intervals; workers ask the same of us), `mandatory` so a send to a vanished
  * worker fails instead of vanishing silently.
@@ -86,7 +92,8 @@ export function createRouter(o: ResolvedRemoteOptions, authorize: Authorize): Ro
     maxUnauthenticatedBytes: MAX_UNAUTHENTICATED_BYTES,
     authenticationTimeout: AUTHENTICATION_TIMEOUT_MS,
     maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE,
-    maxConnections: 4096,
+    maxConnections: MAX_CONNECTIONS,
+    handshakeInterval: HANDSHAKE_TIMEOUT_MS,
     mandatory: true,
     heartbeatInterval: hb,
     heartbeatTimeout: hb * HEARTBEAT_TIMEOUT_INTERVALS,
