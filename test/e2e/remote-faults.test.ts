@@ -43,7 +43,8 @@ async function cluster(mode: "pull" | "push", workers: number, port = "0", worke
 }
 
 async function worker(mode: string, endpoint: string, threads = 2, extra: string[] = []) {
-  const w = faas(["worker", mode, String(threads), endpoint, "--secret", SECRET, ...extra]);
+  // Thread isolation: these tasks kill their worker process on purpose and log its pid to a file.
+  const w = faas(["worker", mode, String(threads), endpoint, "--secret", SECRET, "--isolation", "thread", ...extra]);
   await w.waitFor(/ready worker (\S+)/);
   return w;
 }
@@ -100,12 +101,12 @@ for (const mode of ["pull", "push"] as const) {
       }
     });
 
-    test("2 workers × 2 threads, 60 one-second tasks, one worker SIGSTOPped: its running tasks complete elsewhere within 6 s; after SIGCONT no final state changes", async () => {
+    test("2 workers × 2 threads (default queue), 60 one-second tasks, one worker SIGSTOPped: its running tasks complete elsewhere within 6 s; after SIGCONT no final state changes", async () => {
       const log = join(copy.dir, `lost-${mode}.log`);
       writeFileSync(log, "");
-      // --queue 0: with a task posted behind each running one (the default), a rescued task also waits for the task
-      // posted on the rescuing thread, and the bound becomes detection (≤ 3 s) + 1 s + 1 s + its own 1 s.
-      const c = await cluster(mode, 2, "0", ["--queue", "0"]);
+      // The default --queue 1: a rescued task waits for a free slot on the other worker (≤ 1 s), then behind the task
+      // posted on that thread (1 s), then runs (1 s); heartbeat detection (500 ms / 2 s) takes 1.5–2.5 s.
+      const c = await cluster(mode, 2);
       const store = await createRedisStore({ url: redis.url, ttlSeconds: 600 });
       try {
         const fid = await c.client.register(`async (i, log) => {
