@@ -4,10 +4,6 @@ import { parseCommand, type Command, type Role } from "./config.ts";
 import { FaasError } from "./faas-error.ts";
 import { helpText } from "./help-text.ts";
 import { createLog } from "./log.ts";
-import { runApi } from "./roles/run-api.ts";
-import { runDispatcher } from "./roles/run-dispatcher.ts";
-import { runUp } from "./roles/run-up.ts";
-import { runWorker } from "./roles/run-worker.ts";
 import type { Running } from "./roles/running.ts";
 import { runExecutor } from "./workers/executor-main.ts";
 
@@ -41,15 +37,19 @@ async function main(argv: string[]): Promise<number> {
   const log = createLog(cmd.logLevel, cmd.role);
   let running: Running;
   // Each role prints one "ready …" line on stdout once it serves (`faas up` waits for it in its children).
+  // Roles load on demand: an executor process (above) starts without Redis, HTTP or ZMTP code.
   if (cmd.role === "api") {
+    const { runApi } = await import("./roles/run-api.ts");
     const api = await runApi(cmd, log);
     out(`ready api ${api.url}`);
     running = api;
   } else if (cmd.role === "dispatcher") {
+    const { runDispatcher } = await import("./roles/run-dispatcher.ts");
     const d = await runDispatcher(cmd, log);
     out(`ready dispatcher ${d.ready}`);
     running = d;
   } else if (cmd.role === "worker") {
+    const { runWorker } = await import("./roles/run-worker.ts");
     const w = await runWorker(cmd, log);
     out(`ready worker ${w.id}`);
     // Refused by the dispatcher (wrong secret or protocol version): say why and exit 2.
@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
     });
     running = w;
   } else {
+    const { runUp } = await import("./roles/run-up.ts");
     running = await runUp(cmd, log, out);
   }
   const reason = await new Promise<string>((resolve) => {

@@ -77,7 +77,8 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
         ...secretArgs, ...logging], secret)));
     }
     let apiPort = String(cfg.port);
-    const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes), ...common]);
+    const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes),
+      ...frontDoorFlags(cfg), ...common]);
     stops.push(stopChild("api"));
     const url = api.ready.split(" ")[1]!;
     apiPort = new URL(url).port;
@@ -96,4 +97,12 @@ function localIpcPath(dataDir: string): string | undefined {
   if (!fitsIpcPath(path)) return undefined;
   mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
   return path;
+}
+
+/** The API child's Host and CORS flags, as given to `faas up`. */
+function frontDoorFlags(cfg: UpConfig): string[] {
+  const flags: string[] = [];
+  if (cfg.allowedHosts.length > 0) flags.push("--allowed-hosts", cfg.allowedHosts.join(","));
+  if (cfg.corsOrigins.length > 0) flags.push("--cors-origin", cfg.corsOrigins.join(","));
+  return flags;
 }

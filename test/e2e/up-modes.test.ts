@@ -14,7 +14,8 @@ afterAll(() => copy.remove());
 for (const mode of ["pull", "push"] as const) {
   test(`faas up -m ${mode} --workers 2 runs tasks on its worker processes`, async () => {
     const dataDir = join(copy.dir, mode);
-    const up = spawnFaas(copy.bin, ["up", "-m", mode, "--workers", "2", "-w", "1", "--port", "0", "--data-dir", dataDir, "--secret", "s3cret"], copy.dir);
+    // Thread isolation: the test tells worker processes apart by process.pid (an executor process is always pid 2).
+    const up = spawnFaas(copy.bin, ["up", "-m", mode, "--workers", "2", "-w", "1", "--port", "0", "--data-dir", dataDir, "--secret", "s3cret", "--isolation", "thread"], copy.dir);
     let extra: ReturnType<typeof spawnFaas> | null = null;
     try {
       const endpoint = (await up.waitFor(/dispatcher: (tcp:\/\/\S+)/))[1]!;
@@ -29,7 +30,7 @@ for (const mode of ["pull", "push"] as const) {
       const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => client.execute(fid, [i])));
       for (const [i, id] of ids.entries()) expect(await client.result(id, { wait: 20 })).toMatchObject({ status: "COMPLETED", result: String(i * 3) });
 
-      extra = spawnFaas(copy.bin, ["worker", mode, "1", endpoint], copy.dir, { FAAS_SECRET: "s3cret" });
+      extra = spawnFaas(copy.bin, ["worker", mode, "1", endpoint, "--isolation", "thread"], copy.dir, { FAAS_SECRET: "s3cret" });
       await extra.waitFor(/ready worker/);
       const pid = await client.register("async () => { await Bun.sleep(20); return process.pid }");
       const seen = new Set<string>();

@@ -1,0 +1,99 @@
+// ThreadPool with process isolation: executor processes from source (`bun src/cli.ts executor`), sandboxed as root.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { PoolJob } from "../../src/workers/outcome.ts";
+import { ThreadPool } from "../../src/workers/thread-pool.ts";
+import { eventually } from "../support/faas-binary.ts";
+
+const command = [process.execPath, fileURLToPath(new URL("../../src/cli.ts", import.meta.url)), "executor"];
+let n = 0;
+const job = (code: string, args = "[]", extra: Partial<PoolJob> = {}): PoolJob => ({ taskId: `t${++n}`, functionId: code, code, args, ...extra });
+const errorOf = (result: string) => JSON.parse(result).value as { name: string; message: string };
+
+describe("process isolation (sandboxed: root here)", () => {
+  let pool: ThreadPool;
+  beforeAll(async () => {
+    pool = new ThreadPool({ threads: 2, taskTimeoutMs: 5000, processes: { command, memoryMb: 256 } });
+    await pool.ready();
+  }, 20_000);
+  afterAll(() => pool.close());
+
+  test("runs jobs in processes of their own, as nobody, PID 2 of a namespace, with a scrubbed environment", async () => {
+    const out = await pool.run(job("() => ({ pid: process.pid, ppid: process.ppid, uid: process.getuid(), env: process.env, cwd: process.cwd() })"));
+    expect(out.status).toBe("COMPLETED");
+    const seen = JSON.parse(out.result);
+    expect(seen).toMatchObject({ pid: 2, ppid: 1, uid: 65534, cwd: "/" });
+    const allowed = ["HOME", "LANG", "NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "PATH", "PWD"];
+    expect(Object.keys(seen.env).filter((k) => !allowed.includes(k))).toEqual([]);
+    expect(seen.env).toMatchObject({ HOME: "/tmp", PATH: expect.any(String) });
+    expect(pool.isolation).toBe("process");
+  });
+
+  test("an executor that kills itself, aborts or exits fails its job with the reason and is replaced", async () => {
+    const kill = await pool.run(job("() => process.kill(process.pid, 'SIGKILL')"));
+    expect(errorOf(kill.result)).toMatchObject({ name: "WorkerCrashError", message: expect.stringContaining("killed by SIGKILL") });
+    const abort = await pool.run(job("() => process.abort()"));
+    expect(errorOf(abort.result)).toMatchObject({ name: "WorkerCrashError", message: expect.stringContaining("SIGABRT") });
+    const exit = await pool.run(job("() => process.exit(3)"));
+    expect(errorOf(exit.result)).toMatchObject({ name: "WorkerExitError", message: expect.stringContaining("code 3") });
+    const results = await Promise.all([1, 2, 3, 4].map((i) => pool.run(job("(x) => x * 2", `[${i}]`))));
+    expect(results.map((r) => r.result)).toEqual(["2", "4", "6", "8"]);
+  }, 20_000);
+
+  test("over its memory limit: MemoryLimitError naming the limit; a job's memoryMb overrides the pool's", async () => {
+    const hog = "() => { const keep = []; for (;;) keep.push(new Array(1 << 20).fill(7)) }";
+    const out = await pool.run(job(hog));
+    expect(errorOf(out.result)).toMatchObject({ name: "MemoryLimitError", message: expect.stringContaining("256 MB") });
+    const small = await pool.run(job(hog, "[]", { memoryMb: 128 }));
+    expect(errorOf(small.result)).toMatchObject({ name: "MemoryLimitError", message: expect.stringContaining("128 MB") });
+    expect((await pool.run(job("() => 'fine'"))).result).toBe('"fine"');
+  }, 30_000);
+
+  test("a timeout kills the executor with everything it spawned; processes left by a completed job are reaped", async () => {
+    const spawnSleep = `async (end) => {
+      const { spawn } = await import("node:child_process");
+      spawn("setsid", ["sleep", "77"], { stdio: "ignore", detached: true });
+      await new Promise((r) => setTimeout(r, 200));
+      const fs = await import("node:fs");
+      const pids = fs.readdirSync("/proc").filter((d) => /^\\d+$/.test(d)).length;
+      return end === "hang" ? new Promise(() => {}) : pids;
+    }`;
+    const timedOut = await pool.run(job(spawnSleep, '["hang"]', { timeoutMs: 500 }));
+    expect(errorOf(timedOut.result).name).toBe("TimeoutError");
+    expect((await pool.run(job(spawnSleep, '["done"]'))).result).toBe("3"); // init, the executor, the sleep
+    // Reaped: the SIGKILL is sent as the job ends (a killed child may stay a zombie a moment; those do not count).
+    const live = "async () => { const fs = await import('node:fs'); return fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).filter((d) => { try { return !fs.readFileSync('/proc/' + d + '/stat', 'utf8').includes(') Z ') } catch { return false } }).length }";
+    await eventually(async () => (await pool.run(job(live))).result === "2", 5000, "only init and the executor");
+  }, 20_000);
+
+  test("output the user prints does not disturb the channel", async () => {
+    const out = await pool.run(job("() => { console.log('{\"kind\":\"done\",\"seq\":1}'); process.stdout.write('x'.repeat(100000)); console.error('noise'); return 5 }"));
+    expect(out).toMatchObject({ status: "COMPLETED", result: "5" });
+  });
+});
+
+describe("process isolation without the sandbox", () => {
+  test("runs jobs in executor processes as this user; close() leaves no cgroup behind", async () => {
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => log };
+    const pool = new ThreadPool({ threads: 1, processes: { command, sandbox: false, log } });
+    await pool.ready();
+    const out = await pool.run(job("() => [process.pid !== 2, process.getuid(), Object.keys(process.env).some((k) => k.startsWith('FAAS'))]"));
+    expect(JSON.parse(out.result)).toEqual([true, process.getuid(), false]);
+    expect(warnings.join("\n")).toContain("not fully isolated");
+    await pool.close();
+  }, 20_000);
+
+  test("a sandboxed pool removes its cgroups on close", async () => {
+    const pool = new ThreadPool({ threads: 1, name: "cgtest", processes: { command } });
+    await pool.ready();
+    await pool.run(job("() => 1"));
+    const own = (await Bun.file("/proc/self/cgroup").text()).split("\n").find((l) => l.split(":")[1]?.split(",").includes("memory"))!.split(":")[2]!;
+    const dir = `/sys/fs/cgroup/memory${own === "/" ? "" : own}/faas-${process.pid}`;
+    const mine = () => Array.from(new Bun.Glob(`${dir}-*-cgtest`).scanSync({ onlyFiles: false, absolute: true }));
+    expect(mine().length).toBe(1);
+    await pool.close();
+    expect(mine().filter((d) => existsSync(d))).toEqual([]);
+  }, 20_000);
+});
