@@ -1,6 +1,6 @@
 /** The seam between a pool slot and what runs its jobs: a Bun Worker thread here, or an executor process. */
 import type { PoolJob } from "./outcome.ts";
-import type { RunMessage } from "./thread-messages.ts";
+import type { InitMessage, RunMessage } from "./thread-messages.ts";
 
 /** How an executor ended, as far as its handle can tell. */
 export interface ExecutorEnd {
@@ -50,6 +50,7 @@ export function threadExecutors(entry: string | URL): ExecutorFactory {
     close: async () => {},
     start(_index, _label, callbacks) {
       const worker = new Worker(entry);
+      const port = openPrivatePort(worker, (data) => callbacks.message(data));
       const gone = Promise.withResolvers<void>();
       let ended = false;
       let reason: string | undefined;
@@ -58,22 +59,38 @@ export function threadExecutors(entry: string | URL): ExecutorFactory {
         ended = true;
         callbacks.ended({ code, reason });
       };
-      worker.onmessage = (event: MessageEvent) => callbacks.message(event.data);
       worker.addEventListener("error", (event: ErrorEvent) => {
         reason ??= summarizeError(event.message) || "uncaught error";
         end(null);
       });
       worker.addEventListener("close", (event: CloseEvent) => {
+        port.close();
         gone.resolve();
         end(event.code);
       });
       return {
-        post: (message) => worker.postMessage(message),
-        terminate: () => worker.terminate(),
+        post: (message) => port.postMessage(message),
+        terminate: () => {
+          port.close();
+          worker.terminate();
+        },
         gone: gone.promise,
       };
     },
   };
+}
+
+/**
+ * Give a thread-entry worker its private channel: a MessagePort sent in the `init` message, the only message on the
+ * worker's global channel. Every later message, both ways, goes over the returned port; what user code posts on the
+ * global channel is never read.
+ */
+export function openPrivatePort(worker: Worker, onMessage: (data: unknown) => void): MessagePort {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = (event) => onMessage(event.data);
+  const init: InitMessage = { kind: "init", port: channel.port2 };
+  worker.postMessage(init, [channel.port2]);
+  return channel.port1;
 }
 
 /** The telling line of a worker error event's message (Bun prefixes it with a source excerpt). */

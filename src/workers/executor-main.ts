@@ -1,5 +1,5 @@
 /** `faas executor` (hidden): an executor process holding one Bun Worker thread, relaying its parent's jobs to it over ipc. */
-import { summarizeError } from "./executor-handle.ts";
+import { openPrivatePort, summarizeError } from "./executor-handle.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadMessage } from "./thread-messages.ts";
 
@@ -29,23 +29,23 @@ export function runExecutor(reap = false): boolean {
   };
   // kill(-1) signals every process we may signal: inside our own PID namespace only, hence the pid check.
   const reapAfterJobs = reap && process.pid === 2 && process.ppid === 1;
-  worker.onmessage = (event: MessageEvent) => {
+  const port = openPrivatePort(worker, (data) => {
     if (ending) return;
-    send(event.data);
-    if (reapAfterJobs && (event.data as { kind?: unknown } | null)?.kind === "done") {
+    send(data as ThreadMessage);
+    if (reapAfterJobs && (data as { kind?: unknown } | null)?.kind === "done") {
       try {
         process.kill(-1, "SIGKILL");
       } catch {
         // nothing else runs
       }
     }
-  };
+  });
   worker.addEventListener("error", (event: ErrorEvent) => {
     end(CRASH_EXIT_CODE, { kind: "crash", reason: summarizeError(event.message) || "uncaught error" });
   });
   worker.addEventListener("close", (event: CloseEvent) => end(event.code));
   process.on("message", (message: unknown) => {
-    if (!ending) worker.postMessage(message);
+    if (!ending) port.postMessage(message);
   });
   process.on("disconnect", () => process.exit(0));
   return true;

@@ -9,11 +9,12 @@ import { isFrame } from "./internal-frames.ts";
  * - `MemoryLimitError`: its executor process went over the task's memory limit and was killed;
  * - `ThreadStartError`: no executor could start;
  * - `TaskLostError`: its executor was lost (died, went silent) on every allowed attempt;
- * - `FunctionNotFoundError`: the task's function was deleted before it ran.
+ * - `FunctionNotFoundError`: the task's function was deleted before it ran;
+ * - `ResultTooLargeError`: the task's result was over `maxResultBytes` (it never left the executor).
  */
 export type TaskFailureName =
   | "TimeoutError" | "WorkerExitError" | "WorkerCrashError" | "MemoryLimitError" | "ThreadStartError" | "TaskLostError"
-  | "FunctionNotFoundError";
+  | "FunctionNotFoundError" | "ResultTooLargeError";
 
 /** @deprecated use {@link TaskFailureName}. */
 export type PoolFailureName = TaskFailureName;

@@ -1,28 +1,36 @@
-/** Worker-thread entry of the `ThreadPool`: runs posted jobs one at a time, in order, and posts their outcomes back. */
-import { createExecutor } from "./execute.ts";
-import type { Outcome } from "./outcome.ts";
-import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
+/** Worker-thread entry of the `ThreadPool`: runs jobs from its private port one at a time, in order, reports each outcome there, and asks to be replaced when a job left the thread dirty. */
+import { createExecutor, type Executor } from "./execute.ts";
+import { takeRealmSnapshot, type RealmSnapshot } from "./realm-snapshot.ts";
+import { trackTimers } from "./timer-tracker.ts";
+import type { InitMessage, RunMessage, ThreadMessage } from "./thread-messages.ts";
 
 declare var self: Worker;
 
 /** Exit code of a thread that died from an uncaught error or unhandled rejection in user code. */
 const CRASH_EXIT_CODE = 70;
 
-const executor = createExecutor();
+// Everything this module calls after user code has run is captured here, at load, before any user code:
+// replacing globals or prototypes can change a task's own outcome, never what is reported or for which job.
+const apply = Reflect.apply;
+const hasOwn = Object.hasOwn;
+const portPost = MessagePort.prototype.postMessage;
+const promiseThen = Promise.prototype.then;
+const readData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data")!.get!;
+const exit = process.exit.bind(process);
+const timers = trackTimers();
+const nextTurn = timers.setImmediate;
+
+/** The private channel to the pool, from the init message; user code cannot reach it. */
+let port: MessagePort | null = null;
+let executor: Executor | null = null;
+let snapshot: RealmSnapshot | null = null;
 
 function send(message: ThreadMessage): void {
-  postMessage(message);
-}
-
-/** Sequence number of the job running now. */
-let current = 0;
-
-function reply(outcome: Outcome): void {
-  send({ kind: "done", seq: current, status: outcome.status, result: outcome.result });
+  if (port !== null) apply(portPost, port, [message]);
 }
 
 // User code may leave work behind (timers, floating promises). If it throws there, the thread's
-// state is unknown: report why and exit, so the pool fails the running job and replaces the thread.
+// state is unknown: report why and exit, so the pool deals with the running job and replaces the thread.
 // Bun reports such errors through the global "error" event (under `bun test` only there), and
 // through `process` events when run normally; whichever comes first reports.
 let crashed = false;
@@ -32,7 +40,7 @@ function crash(err: unknown): void {
   try {
     send({ kind: "crash", reason: describeCrash(err) });
   } finally {
-    process.exit(CRASH_EXIT_CODE);
+    exit(CRASH_EXIT_CODE);
   }
 }
 self.addEventListener("error", (event: ErrorEvent) => crash(event.error ?? event.message));
@@ -40,44 +48,104 @@ self.addEventListener("unhandledrejection", (event: Event) => crash((event as Ev
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
-/** Jobs posted and not started yet, in order: the pool may post the next job while one runs. */
-const waiting: RunMessage[] = [];
+/** A job posted and not started yet; a linked list of object literals (no array method user code could replace). */
+interface Waiting {
+  message: RunMessage;
+  next: Waiting | null;
+}
+let head: Waiting | null = null;
+let tail: Waiting | null = null;
 let running = false;
+/** Sequence number of the job running now. */
+let current = 0;
 /** Seq of the job that came without code this thread lacks (`need-code` sent): nothing starts before it. */
 let awaitingCode: number | null = null;
+/** Whether user code ran since the realm snapshot was last found unchanged. */
+let unchecked = false;
+/** Set once the thread asked to be replaced: it starts nothing more. */
+let dirty = false;
 
-self.onmessage = (event: MessageEvent<RunMessage>) => {
-  const message = event.data;
+// The first message on the global channel brings the private port; the global channel is ignored after it.
+self.onmessage = (event: MessageEvent<InitMessage>) => {
+  const init = event.data;
+  if (port !== null || typeof init !== "object" || init === null || init.kind !== "init" || !(init.port instanceof MessagePort)) return;
+  self.onmessage = null;
+  executor = createExecutor();
+  port = init.port;
+  port.onmessage = onJob;
+  snapshot = takeRealmSnapshot();
+  send({ kind: "ready" });
+};
+
+function onJob(event: object): void {
+  const message = apply(readData, event, []) as RunMessage;
+  if (typeof message !== "object" || message === null || typeof message.seq !== "number") return;
   if (awaitingCode !== null && message.seq === awaitingCode) {
     awaitingCode = null;
-    waiting.unshift(message); // the same job again, with its code: it keeps its place
+    head!.message = message; // the same job again, with its code: it keeps its place (first in line)
   } else {
-    waiting.push(message);
+    const node: Waiting = { message, next: null };
+    if (tail === null) head = node;
+    else tail.next = node;
+    tail = node;
   }
   pump();
-};
+}
 
 /** Start the next job unless one runs (jobs run one at a time, in the order they were posted). */
 function pump(): void {
-  if (running || awaitingCode !== null) return;
-  const next = waiting.shift();
-  if (next === undefined) return;
-  const { seq, functionId, args, code } = next;
-  if (code === undefined && !executor.has(functionId)) {
+  if (running || awaitingCode !== null || dirty || head === null) return;
+  const next = head.message;
+  const seq = next.seq;
+  // A change a previous job (or work it left behind) made to the realm: refuse to run anything here.
+  // Checked right before a job starts, so no user code runs between the check and the job.
+  if (unchecked) {
+    const changed = snapshot!.changed();
+    if (changed !== null) return refuse(seq, changed);
+    unchecked = false;
+  }
+  const functionId = String(next.functionId);
+  const args = String(next.args);
+  const code = hasOwn(next, "code") ? String(next.code) : undefined;
+  const limit = hasOwn(next, "maxResultBytes") ? Number(next.maxResultBytes) : undefined;
+  if (code === undefined && !executor!.has(functionId)) {
     awaitingCode = seq;
     send({ kind: "need-code", seq });
     return;
   }
+  head = head.next;
+  if (head === null) tail = null;
   running = true;
+  unchecked = true;
   current = seq;
-  executor.run({ functionId, code: code ?? "", args }).then((outcome) => {
-    reply(outcome);
-    running = false;
-    pump(); // a job posted ahead starts now, without a turn through the pool
-  });
+  apply(promiseThen, executor!.run({ functionId, code: code ?? "", args }, limit), [settled]);
 }
 
-send({ kind: "ready" });
+function settled(outcome: { status: string; result: string }): void {
+  const status = outcome.status === "COMPLETED" ? "COMPLETED" : "FAILED";
+  const result = String(outcome.result);
+  // Report from a later macrotask: microtasks the job left spinning never let it come, so the job times out.
+  nextTurn(report, status, result);
+}
+
+function report(status: "COMPLETED" | "FAILED", result: string): void {
+  const left = timers.active();
+  timers.begin();
+  running = false;
+  if (left > 0) {
+    dirty = true;
+    send({ kind: "done", seq: current, status, result, dirty: `${left} timer${left === 1 ? "" : "s"} still active` });
+    return;
+  }
+  send({ kind: "done", seq: current, status, result });
+  pump(); // a job posted ahead starts now, without a turn through the pool
+}
+
+/** The realm changed since the snapshot: the job `seq` does not start, and the thread asks to be replaced. */
+function refuse(seq: number, reason: string): void {
+  dirty = true;
+  send({ kind: "dirty", seq, reason });
+}
 
 function describeCrash(err: unknown): string {
   try {

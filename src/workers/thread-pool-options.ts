@@ -1,9 +1,10 @@
 /** The options of a `ThreadPool`, each with its default. */
 import type { Log } from "../log.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
+import type { ResultLimitOptions } from "./result-limit.ts";
 
-/** Options of a `ThreadPool`. */
-export interface ThreadPoolOptions {
+/** Options of a `ThreadPool` (`maxResultBytes`: see `result-limit.ts`). */
+export interface ThreadPoolOptions extends ResultLimitOptions {
   /** Number of threads. Default: number of CPUs (`navigator.hardwareConcurrency`). */
   threads?: number;
   /** Per-task timeout in ms, counted from the moment a thread starts the job; `job.timeoutMs` overrides it. Default: 300_000. */

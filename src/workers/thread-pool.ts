@@ -5,6 +5,7 @@ import { Fifo } from "./fifo.ts";
 import type { PoolJob, PoolOutcome } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { ProcessExecutors } from "./process-executors.ts";
+import { checkMaxResultBytes, DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
 import { namedError, poolFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
@@ -28,6 +29,10 @@ const CLOSE_WAIT_MS = 5000;
 interface Accepted {
   job: PoolJob;
   started?: () => void;
+  /** `started` was called: a re-run (blame rule, dirty executor) does not report a second start. */
+  reported?: boolean;
+  /** It was re-run once already after its executor died (blame rule). */
+  retried?: boolean;
   resolve(outcome: PoolOutcome): void;
   reject(error: Error): void;
 }
@@ -59,6 +64,8 @@ export class ThreadPool {
   #closed = false;
   #closing: Promise<void> | null = null;
   #whenReady: PromiseWithResolvers<void> | null = null;
+  /** Jobs whose executor died under them, waiting to re-run on that slot's fresh executor (blame rule). */
+  readonly #pinned = new Map<Slot, Accepted>();
 
   constructor(options: ThreadPoolOptions = {}) {
     const threads = options.threads ?? navigator.hardwareConcurrency;
@@ -76,7 +83,10 @@ export class ThreadPool {
     // An executor process never holds a second job while one runs (a hostile job could forge the next one's
     // outcome): with processes, a job posted ahead waits here and starts when its process is free.
     this.#perThread = options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
-    for (let i = 1; i <= threads; i++) this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#executors, this.#events, i));
+    const maxResultBytes = checkMaxResultBytes(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
+    for (let i = 1; i <= threads; i++) {
+      this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#executors, this.#events, i, maxResultBytes));
+    }
     for (const slot of this.#slots) this.#spawn(slot);
   }
 
@@ -150,6 +160,8 @@ export class ThreadPool {
     const error = new PoolClosedError();
     const stopping = this.#slots.map((slot) => slot.stop(CLOSE_WAIT_MS));
     for (const task of this.#queue.drain()) task.reject(error);
+    for (const task of this.#pinned.values()) task.reject(error);
+    this.#pinned.clear();
     this.#checkReady();
     for (const tasks of await Promise.all(stopping)) for (const task of tasks) task.reject(error);
     await this.#executors.close();
@@ -203,12 +215,24 @@ export class ThreadPool {
 
   readonly #events: SlotEvents<Accepted> = {
     started: (_slot, task) => {
+      if (task.reported) return;
+      task.reported = true;
       task.started?.();
     },
     ready: (slot) => {
       this.#respawns.succeed(slot);
       this.#checkReady();
+      const pinned = this.#pinned.get(slot);
+      if (pinned !== undefined) {
+        this.#pinned.delete(slot);
+        this.#start(slot, pinned);
+      }
       this.#fill(slot);
+    },
+    dirty: (slot, reason, unstarted) => {
+      this.#log.debug("executor left dirty by a task; replacing it", { executor: slot.label, reason });
+      this.#spawn(slot);
+      this.#requeue(unstarted);
     },
     done: (slot, task, status, result) => {
       task.resolve({ status, result, executor: slot.label });
@@ -227,12 +251,21 @@ export class ThreadPool {
     },
   };
 
-  #died(slot: Slot, task: Accepted | null, { code, reason, wasReady, memoryLimitMb }: Death): void {
+  #died(slot: Slot, task: Accepted | null, death: Death): void {
+    const { code, reason, wasReady, memoryLimitMb } = death;
     if (!wasReady) {
       this.#startFailed(slot, reason ?? `it exited with code ${code} during startup`);
       return;
     }
-    if (task !== null) {
+    if (task !== null && death.fresh === false && memoryLimitMb === undefined && !task.retried && !this.#closed) {
+      // Blame rule: the executor had run other jobs, so what killed it may be left over from one of them.
+      // The job runs once more, uncharged, on this slot's fresh executor; dying there too, it is the guilty one.
+      this.#log.warn("executor died while running a task that may be innocent; re-running it on a fresh one", {
+        taskId: task.job.taskId, executor: slot.label, code, reason,
+      });
+      task.retried = true;
+      this.#pinned.set(slot, task);
+    } else if (task !== null) {
       const what = this.#executors.kind === "thread" ? "worker thread" : "executor process";
       this.#log.warn(`${what} died while running a task; replacing it`, { taskId: task.job.taskId, executor: slot.label, code, reason, memoryLimitMb });
       if (memoryLimitMb !== undefined) {
@@ -252,7 +285,9 @@ export class ThreadPool {
     this.#log.error("worker thread failed to start", { executor: slot.label, entry: String(this.#entry), reason, failures });
     this.#whenReady?.reject(namedError("ThreadStartError", `worker thread ${slot.label} could not start: ${reason}`));
     if (this.#respawns.failing === this.#slots.length) {
-      for (const task of this.#queue.drain()) this.#fail(slot, task, "ThreadStartError", `no worker thread could start: ${reason}`);
+      const stuck = [...this.#pinned.values(), ...this.#queue.drain()];
+      this.#pinned.clear();
+      for (const task of stuck) this.#fail(slot, task, "ThreadStartError", `no worker thread could start: ${reason}`);
     }
   }
 

@@ -1,6 +1,7 @@
 /** One executor position of a `ThreadPool`: its current executor (thread or process), the jobs it holds (running, next) and the code it was sent. */
 import type { ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
 import type { OutcomeStatus, PoolJob } from "./outcome.ts";
+import { DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
 import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
 
 /** Largest delay `setTimeout` honours (about 24.8 days). */
@@ -18,6 +19,8 @@ export interface Death {
   wasReady: boolean;
   /** Set when the executor was killed for exceeding its memory limit: that limit in MB. */
   memoryLimitMb?: number;
+  /** The executor had finished no job before (what killed it cannot be left over from an earlier job). */
+  fresh: boolean;
 }
 
 /** What a slot tells its pool. `T` is the pool's record of an accepted job. */
@@ -29,6 +32,11 @@ export interface SlotEvents<T extends { job: PoolJob }> {
   timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
   /** `task`: the job it was running; `unstarted`: jobs posted ahead that it never started (run them elsewhere). */
   died(slot: ThreadSlot<T>, task: T | null, death: Death, unstarted: T[]): void;
+  /**
+   * The executor is dirty (a job left timers or changed its realm) and runs nothing more; the slot has retired
+   * it. `unstarted`: the jobs it held and never ran (run them elsewhere); `reason`: why.
+   */
+  dirty(slot: ThreadSlot<T>, reason: string, unstarted: T[]): void;
 }
 
 /** A job posted to the slot's worker: the first one held runs, a second one waits in the thread behind it. */
@@ -55,6 +63,8 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   /** Function ids whose code this worker was sent (it may have evicted some: it then asks again). */
   readonly #known = new Set<string>();
   #crashReason: string | null = null;
+  /** Jobs the current executor finished. */
+  #finished = 0;
 
   constructor(
     /** Executor label, e.g. `local/thread-3`; kept across replacements. */
@@ -64,6 +74,8 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     private readonly events: SlotEvents<T>,
     /** Position of this slot in its pool, from 1. Default: 1. */
     readonly index = 1,
+    /** Largest result payload its executors let through, in UTF-8 bytes. Default: 10 MiB. */
+    readonly maxResultBytes = DEFAULT_MAX_RESULT_BYTES,
   ) {}
 
   /** A worker exists (starting or ready). */
@@ -91,6 +103,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     this.#ready = false;
     this.#crashReason = null;
     this.#known.clear();
+    this.#finished = 0;
     let worker: ExecutorHandle | null = null;
     worker = this.executors.start(this.index, this.label, {
       message: (raw) => {
@@ -152,9 +165,22 @@ export class ThreadSlot<T extends { job: PoolJob }> {
         if (typeof message.result !== "string") return;
         this.#clearTimer();
         this.#held.shift();
+        this.#finished++;
+        if (typeof message.dirty === "string") {
+          const unstarted = this.retire(); // it runs nothing more: a job posted behind never started there
+          this.events.done(this, head.task, message.status, message.result);
+          this.events.dirty(this, message.dirty, unstarted);
+          return;
+        }
         const next = this.#held[0];
         if (next !== undefined) this.#arm(next);
         this.events.done(this, head.task, message.status, message.result);
+        return;
+      }
+      case "dirty": {
+        const head = this.#held[0];
+        if (head === undefined || message.seq !== head.seq || typeof message.reason !== "string") return;
+        this.events.dirty(this, message.reason, this.retire());
         return;
       }
       case "need-code": {
@@ -174,9 +200,10 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   }
 
   #post({ task: { job }, seq }: Held<T>, withCode: boolean): void {
+    const maxResultBytes = this.maxResultBytes;
     const message: RunMessage = withCode
-      ? { seq, functionId: job.functionId, args: job.args, code: job.code }
-      : { seq, functionId: job.functionId, args: job.args };
+      ? { seq, functionId: job.functionId, args: job.args, code: job.code, maxResultBytes }
+      : { seq, functionId: job.functionId, args: job.args, maxResultBytes };
     if (withCode) {
       if (this.#known.size >= KNOWN_IDS_LIMIT) this.#known.clear();
       this.#known.add(job.functionId);
@@ -198,8 +225,9 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   #die(code: number | null, memoryLimitMb?: number): void {
     const wasReady = this.#ready;
     const reason = this.#crashReason;
+    const fresh = this.#finished === 0;
     const [task = null, ...unstarted] = this.retire();
-    this.events.died(this, task, { code, reason, wasReady, ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}) }, unstarted);
+    this.events.died(this, task, { code, reason, wasReady, fresh, ...(memoryLimitMb !== undefined ? { memoryLimitMb } : {}) }, unstarted);
   }
 
   #clearTimer(): void {

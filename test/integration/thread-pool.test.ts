@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode } from "../../src/codec/index.ts";
+import { openPrivatePort } from "../../src/workers/executor-handle.ts";
 import type { PoolJob, PoolOutcome } from "../../src/workers/outcome.ts";
 import { PoolClosedError } from "../../src/workers/pool-closed-error.ts";
 import { threadEntryUrl } from "../../src/workers/thread-entry-url.ts";
@@ -49,17 +50,18 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-/** A bare pool thread: `body` gets it once it reported ready, and every message it posts (`ready` first). */
-async function withThread(body: (worker: Worker, inbox: ThreadMessage[]) => Promise<void>): Promise<void> {
+/** A bare pool thread: `body` gets its private port once it reported ready there, and every message it posts (`ready` first). */
+async function withThread(body: (port: MessagePort, inbox: ThreadMessage[]) => Promise<void>): Promise<void> {
   const worker = new Worker(threadEntryUrl());
   const inbox: ThreadMessage[] = [];
   const closed = new Promise<void>((resolve) => worker.addEventListener("close", () => resolve()));
-  worker.onmessage = (event: MessageEvent<ThreadMessage>) => void inbox.push(event.data);
+  const port = openPrivatePort(worker, (data) => void inbox.push(data as ThreadMessage));
   try {
     await until(() => inbox.length === 1);
     expect(inbox[0]).toEqual({ kind: "ready" });
-    await body(worker, inbox);
+    await body(port, inbox);
   } finally {
+    port.close();
     worker.terminate();
     await closed;
   }
@@ -92,13 +94,16 @@ describe("ThreadPool", () => {
 
   test("one thread runs queued jobs in FIFO order; idle and pending reflect the queue", async () => {
     const pool = makePool({ threads: 1, name: "solo" });
-    const counter = job("counter", "async () => { await new Promise((r) => setTimeout(r, 20)); return (globalThis.__n = (globalThis.__n ?? 0) + 1) }");
-    const runs = Array.from({ length: 4 }, () => pool.run({ ...counter, taskId: `c-${++nextTask}` }));
+    // (A global counter no longer carries over: a job that changes globals gets its thread replaced.)
+    const counter = job("counter", "async (n) => { await new Promise((r) => setTimeout(r, 20)); return n }");
+    const order: number[] = [];
+    const runs = [1, 2, 3, 4].map((n) => pool.run({ ...counter, taskId: `c-${++nextTask}`, args: `[${n}]` }, { started: () => order.push(n) }));
     expect(pool.size).toBe(1);
     await until(() => pool.idle === 0);
     expect(pool.pending).toBe(3);
     const outcomes = await Promise.all(runs);
     expect(outcomes.map(value)).toEqual([1, 2, 3, 4]);
+    expect(order).toEqual([1, 2, 3, 4]);
     expect(outcomes.every((o) => o.executor === "solo/thread-1")).toBe(true);
     expect(pool.pending).toBe(0);
     expect(pool.idle).toBe(1);
@@ -197,12 +202,12 @@ describe("ThreadPool", () => {
   });
 
   test("a thread asks for code it lacks, then runs the function from its cache", async () => {
-    await withThread(async (worker, inbox) => {
-      worker.postMessage({ seq: 1, functionId: "inc", args: "[1]" });
+    await withThread(async (port, inbox) => {
+      port.postMessage({ seq: 1, functionId: "inc", args: "[1]" });
       await until(() => inbox.length === 2);
       expect(inbox[1]).toEqual({ kind: "need-code", seq: 1 });
-      worker.postMessage({ seq: 1, functionId: "inc", args: "[1]", code: "(x) => x + 1" });
-      worker.postMessage({ seq: 2, functionId: "inc", args: "[41]" });
+      port.postMessage({ seq: 1, functionId: "inc", args: "[1]", code: "(x) => x + 1" });
+      port.postMessage({ seq: 2, functionId: "inc", args: "[41]" });
       await until(() => inbox.length === 4);
       expect(inbox.slice(2)).toEqual([
         { kind: "done", seq: 1, status: "COMPLETED", result: "2" },
@@ -212,14 +217,14 @@ describe("ThreadPool", () => {
   });
 
   test("a thread waiting for code starts nothing posted after that job until the code comes", async () => {
-    await withThread(async (worker, inbox) => {
-      worker.postMessage({ seq: 1, functionId: "first", args: "[]" });
-      worker.postMessage({ seq: 2, functionId: "second", args: "[]", code: "() => 'second'" });
+    await withThread(async (port, inbox) => {
+      port.postMessage({ seq: 1, functionId: "first", args: "[]" });
+      port.postMessage({ seq: 2, functionId: "second", args: "[]", code: "() => 'second'" });
       await until(() => inbox.length === 2);
       expect(inbox[1]).toEqual({ kind: "need-code", seq: 1 });
       // Job 2 is posted and has its code, yet it waits: a round trip through the thread proves nothing ran.
-      worker.postMessage({ seq: 3, functionId: "second", args: "[]" });
-      worker.postMessage({ seq: 1, functionId: "first", args: "[]", code: "() => 'first'" });
+      port.postMessage({ seq: 3, functionId: "second", args: "[]" });
+      port.postMessage({ seq: 1, functionId: "first", args: "[]", code: "() => 'first'" });
       await until(() => inbox.length === 5);
       expect(inbox.slice(2)).toEqual([
         { kind: "done", seq: 1, status: "COMPLETED", result: '"first"' },
@@ -262,14 +267,16 @@ describe("ThreadPool", () => {
 });
 
 describe("ThreadPool with postAhead (a thread's next job posted while it runs one)", () => {
-  const counter = job("counter", "async () => { await new Promise((r) => setTimeout(r, 20)); return (globalThis.__n = (globalThis.__n ?? 0) + 1) }");
+  const counter = job("counter", "async (n) => { await new Promise((r) => setTimeout(r, 20)); return n }");
 
   test("the next job goes to the busy thread at once and runs right after, in order", async () => {
     const pool = makePool({ threads: 1, name: "ahead", postAhead: true });
-    const runs = Array.from({ length: 4 }, () => pool.run({ ...counter, taskId: `c-${++nextTask}` }));
+    const order: number[] = [];
+    const runs = [1, 2, 3, 4].map((n) => pool.run({ ...counter, taskId: `c-${++nextTask}`, args: `[${n}]` }, { started: () => order.push(n) }));
     await until(() => pool.idle === 0);
     expect(pool.pending).toBe(2); // one running, one posted ahead, two in the pool's queue
     expect((await Promise.all(runs)).map(value)).toEqual([1, 2, 3, 4]);
+    expect(order).toEqual([1, 2, 3, 4]);
     expect(pool.pending).toBe(0);
   });
 
