@@ -241,7 +241,7 @@ describe("the authorize hook (our extra, like ZAP): judged when the peer's READY
     h.feed(GREETING);
     expect(afterGreeting(h)).toHaveLength(0); // nothing before the peer's READY
     h.feed(encodeReady([["Socket-Type", "DEALER"], ["X-Auth", "1 w s"]]));
-    expect(afterGreeting(h)).toEqual(OUR_READY);
+    expect(afterGreeting(h)).toEqual(Buffer.from(OUR_READY));
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ mechanism: "NULL", socketType: "DEALER", identity: null, publicKey: null, address: "tcp://127.0.0.1:1" });
     expect(seen[0]!.metadata.get("x-auth")?.toString()).toBe("1 w s");
@@ -268,7 +268,7 @@ describe("the authorize hook (our extra, like ZAP): judged when the peer's READY
   test.each(refusals)("%s", (_name, hook, reason, message) => {
     const h = harness({ authorize: hook }, true);
     h.feed(handshake());
-    expect(afterGreeting(h)).toEqual(encodeError(reason)); // exactly one ERROR, and never our READY
+    expect(afterGreeting(h)).toEqual(Buffer.from(encodeError(reason))); // exactly one ERROR, and never our READY
     expect(h.end.error?.code).toBe("EACCES");
     expect(h.end.reason).toMatch(message);
     expect(h.end.streamClosed).toBe(true);
