@@ -5,7 +5,7 @@ import { FaasError } from "./faas-error.ts";
 import { helpText } from "./help-text.ts";
 import { createLog } from "./log.ts";
 import type { Running } from "./roles/running.ts";
-import { runExecutor } from "./workers/executor-main.ts";
+import { runExecutor } from "./roles/run-executor.ts";
 
 const out = (line: string) => process.stdout.write(line + "\n");
 

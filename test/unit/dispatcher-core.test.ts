@@ -97,7 +97,7 @@ describe("dispatcher core", () => {
     // Another dispatcher reads the handed-back tasks before the one left in the main stream.
     const reader = queue.reader();
     const next = await reader.read("other", 10, 10);
-    expect(next.map((e) => e.taskId)).toEqual([...ids.slice(1, 4), ids[4]]);
+    expect(next.map((e) => e.taskId)).toEqual([...ids.slice(1, 4), ids[4]!]);
     expect(next.slice(0, 3).every((e) => e.lane === "retry")).toBe(true);
   });
 
