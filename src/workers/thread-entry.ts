@@ -1,4 +1,6 @@
 /** Worker-thread entry of the `ThreadPool`: runs jobs from its private port one at a time, in order, reports each outcome there, and asks to be replaced when a job left the thread dirty. */
+// Loading node:worker_threads re-parents MessagePort.prototype: load it now, so a job that uses it leaves nothing changed.
+import "node:worker_threads";
 import { createExecutor, type Executor } from "./execute.ts";
 import { takeRealmSnapshot, type RealmSnapshot } from "./realm-snapshot.ts";
 import { trackTimers } from "./timer-tracker.ts";
