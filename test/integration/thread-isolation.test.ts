@@ -78,13 +78,21 @@ describe("a task cannot change what is reported for another", () => {
   test("globals and built-ins a task changed are gone for the next task", async () => {
     const pool = makePool();
     const spoil = job("spoil", `() => {
-      globalThis.leaked = "secret"; Array.prototype.map = () => "spoiled"; Math.random = () => 4;
+      globalThis.leaked = "secret"; Array.prototype.map = () => "spoiled"; Math.random = () => 4; Array.prototype.extra = 1;
       Object.defineProperty(Object.prototype, "polluted", { value: 1, configurable: true });
       return 1;
     }`);
     expect(value(await pool.run(spoil))).toBe(1);
-    const probe = job("probe", "() => [typeof leaked, [1].map((x) => x + 1), Math.random() < 1, ({}).polluted]");
-    expect(value(await pool.run(probe))).toEqual(["undefined", [2], true, undefined]);
+    const probe = job("probe", "() => [typeof leaked, [1].map((x) => x + 1), Math.random() < 1, ({}).polluted, [].extra]");
+    expect(value(await pool.run(probe))).toEqual(["undefined", [2], true, undefined, undefined]);
+  });
+
+  test("built-ins may be reassigned (the thread is then replaced) but not deleted or turned into accessors", async () => {
+    const pool = makePool();
+    const redefine = job("redefine", "() => Object.defineProperty(globalThis, 'fetch', { get: () => () => 'forged' })");
+    expect(failure(await pool.run(redefine)).name).toBe("TypeError");
+    expect(value(await pool.run(job("delete", "() => [delete Array.prototype.map, typeof [].map]")))).toEqual([false, "function"]);
+    expect(value(await pool.run(job("probe-fetch", "() => typeof fetch === 'function' && fetch.name")))).toBe("fetch");
   });
 
   test("a clean task keeps its thread (no respawn per task)", async () => {
