@@ -79,7 +79,7 @@ describe("process isolation without the sandbox", () => {
     const log = { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, child: () => log };
     const pool = new ThreadPool({ threads: 1, processes: { command, sandbox: false, log } });
     await pool.ready();
-    const out = await pool.run(job("() => [process.pid !== 2, process.getuid!(), Object.keys(process.env).some((k) => k.startsWith('FAAS'))]"));
+    const out = await pool.run(job("() => [process.pid !== 2, process.getuid(), Object.keys(process.env).some((k) => k.startsWith('FAAS'))]"));
     expect(JSON.parse(out.result)).toEqual([true, process.getuid!(), false]);
     expect(warnings.join("\n")).toContain("not fully isolated");
     await pool.close();
