@@ -47,6 +47,10 @@ export interface ApiConfig extends CommonConfig {
   port: number;
   /** Largest request body in bytes (`--max-body`). Default: 1048576. */
   maxBodyBytes: number;
+  /** Further `Host` values the API answers (`--allowed-hosts`, repeatable or comma list; `*` any). Default: none. */
+  allowedHosts: string[];
+  /** Browser origins given CORS headers (`--cors-origin`, repeatable or comma list; `*` any). Default: none. */
+  corsOrigins: string[];
 }
 
 /** `faas dispatcher`. */
@@ -93,6 +97,8 @@ export interface UpConfig extends CommonConfig, IsolationConfig {
   host: string;
   port: number;
   maxBodyBytes: number;
+  allowedHosts: string[];
+  corsOrigins: string[];
   /** Threads: of the local dispatcher, or of each worker process in pull/push (`-w`). Default: number of CPUs. */
   threads: number;
   /** Worker processes in pull/push mode (`--workers`). Default: 2. */
@@ -113,7 +119,8 @@ export type Role = (typeof ROLES)[number];
 type Env = Record<string, string | undefined>;
 const s = { type: "string" } as const;
 const COMMON = { redis: s, "log-level": s, "result-ttl": s, secret: s, help: { type: "boolean", short: "h" } } as const;
-const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s } as const;
+const list = { type: "string", multiple: true } as const;
+const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s, "allowed-hosts": list, "cors-origin": list } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
 const ISOLATE = { isolation: s, "task-memory": s, "run-as": s } as const;
 const OPTIONS = {
@@ -160,6 +167,9 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     host: str("host") ?? "127.0.0.1",
     port: int(str("port"), 8000, "--port", role, 0, 65_535),
     maxBodyBytes: int(str("max-body"), 1 << 20, "--max-body", role, 1),
+    allowedHosts: listOf(values["allowed-hosts"], "--allowed-hosts", HOST_ENTRY, "host or host:port (or *)", role),
+    corsOrigins: listOf(values["cors-origin"], "--cors-origin", ORIGIN_ENTRY, "origin such as https://app.example.com (or *)", role)
+      .map((o) => o.replace(/\/$/, "")),
   });
   const isolate = (): IsolationConfig => {
     const isolation = str("isolation") ?? "process";
@@ -224,6 +234,69 @@ function ipcPath(path: string | undefined, role: Role): string | undefined {
     throw usage(`ipc socket path must be a file path of 1-${MAX_IPC_PATH} bytes (got ${JSON.stringify(path)}: ${(err as Error).message})`, role);
   }
   return path;
+}
+
+const HOST_ENTRY = /^(\*|\[[0-9a-f:.]+\](:\d{1,5})?|[a-z0-9_.-]+(:\d{1,5})?)$/;
+const ORIGIN_ENTRY = /^(\*|https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(:\d{1,5})?\/?)$/;
+
+/** A repeatable, comma-separated flag: its entries, lower-cased, each checked against `pattern`. */
+function listOf(v: unknown, flag: string, pattern: RegExp, what: string, role: Role): string[] {
+  const given = Array.isArray(v) ? (v as string[]) : typeof v === "string" ? [v] : [];
+  const entries = given.flatMap((x) => x.split(",")).map((x) => x.trim().toLowerCase()).filter((x) => x !== "");
+  for (const e of entries) if (!pattern.test(e)) throw usage(`${flag} takes a comma-separated list, each a ${what} (got "${e}")`, role);
+  return entries;
+}
+
+/** True for a loopback listen address: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function authOf(values: Record<string, unknown>, host: string, role: Role): AuthConfig {
+  const given = values.auth as string | undefined;
+  if (given !== undefined && given !== "required" && given !== "off") throw usage(`--auth must be required or off (got "${given}")`, role);
+  const insecure = values.insecure === true;
+  if (given === "off" && !insecure && !isLoopbackHost(host)) {
+    // One line, exit 2: keys off on an address others can reach is a choice to spell out.
+    throw new FaasError("CONFIG", `--auth off on ${host} (not a loopback address) lets anyone run code here; add --insecure to mean it`);
+  }
+  const n = (k: string, dflt: number) => int(values[k] as string | undefined, dflt, `--${k}`, role, 1, 1_000_000_000);
+  return {
+    auth: (given as "required" | "off" | undefined) ?? (isLoopbackHost(host) ? "off" : "required"),
+    rateLimit: n("rate-limit", 1000), maxQueued: n("max-queued", 100_000), maxFunctions: n("max-functions", 10_000), insecure,
+  };
+}
+
+function keysCommand(common: CommonConfig, values: Record<string, unknown>, positionals: string[]): KeysConfig {
+  const [action, ...args] = positionals;
+  const name = values.name as string | undefined;
+  const dataDir = values["data-dir"] as string | undefined;
+  if (dataDir !== undefined && values.redis !== undefined) throw usage("give --redis URL or --data-dir DIR, not both", "keys");
+  const cfg: KeysConfig = {
+    ...common, role: "keys", action: "list", name, tenant: (values.tenant as string | undefined) ?? "default",
+    admin: values.admin === true, dataDir: dataDir ?? ".faas",
+  };
+  // --data-dir wins over REDIS_URL: it names the `faas up` to talk to.
+  if (dataDir !== undefined) cfg.redisGiven = false;
+  if (action === "create") {
+    if (name === undefined) throw usage("keys create needs --name NAME", "keys");
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cfg.tenant)) throw usage(`--tenant must be 1-64 letters, digits, "_", "." or "-" (got "${cfg.tenant}")`, "keys");
+    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
+    return { ...cfg, action };
+  }
+  if (name !== undefined || values.tenant !== undefined || values.admin !== undefined) {
+    if (action === "list" || action === "revoke") throw usage("--name, --tenant and --admin go with keys create", "keys");
+  }
+  if (action === "list") {
+    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
+    return { ...cfg, action };
+  }
+  if (action === "revoke") {
+    if (args.length !== 1) throw usage("expected: faas keys revoke ID", "keys");
+    return { ...cfg, action, id: args[0] };
+  }
+  throw usage(`keys needs create, list or revoke (got ${action === undefined ? "nothing" : `"${action}"`})`, "keys");
 }
 
 function isRole(x: string): x is Role {

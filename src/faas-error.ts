@@ -8,6 +8,8 @@ export type FaasErrorCode =
   | "FUNCTION_NOT_FOUND"
   | "TASK_NOT_FOUND"
   | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "HOST_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
   | "STORE_UNAVAILABLE"
   | "USAGE"
@@ -40,6 +42,10 @@ export function statusOf(code: FaasErrorCode): number {
     case "TASK_NOT_FOUND":
     case "NOT_FOUND":
       return 404;
+    case "METHOD_NOT_ALLOWED":
+      return 405;
+    case "HOST_NOT_ALLOWED":
+      return 403;
     case "PAYLOAD_TOO_LARGE":
       return 413;
     case "STORE_UNAVAILABLE":

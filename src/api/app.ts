@@ -3,6 +3,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Log } from "../log.ts";
 import type { ApiStore } from "../store/types.ts";
 import { assumeJsonContentType, limitBody } from "./body-middleware.ts";
+import { corsFor } from "./cors.ts";
+import { DEFAULT_DISCARD_BYTES, discardUnreadBody } from "./discard-body.ts";
 import { createErrorHandler, validationHook } from "./error-handler.ts";
 import { guardStore } from "./guard-store.ts";
 import { createNotFoundHandler } from "./not-found.ts";
@@ -22,6 +24,10 @@ export interface ApiDeps {
   log: Log;
   /** Largest accepted request body, in bytes. Default: 1 MiB (1048576). */
   maxBodyBytes?: number;
+  /** Most of a refused request's unread body read and dropped before answering, in bytes. Default: 16 MiB. */
+  discardBytes?: number;
+  /** Origins allowed to call from browsers (`--cors-origin`; `*` for any). Default: none (no CORS headers). */
+  corsOrigins?: readonly string[];
   /** Version shown in the OpenAPI document. Default: "0.1.0". */
   version?: string;
 }
@@ -30,7 +36,11 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): OpenAPIHono {
   const store = guardStore(deps.store);
   const app = new OpenAPIHono({ defaultHook: validationHook });
-  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES));
+  const corsMiddleware = corsFor(deps.corsOrigins);
+  if (corsMiddleware) app.use("*", corsMiddleware);
+  const discardBytes = deps.discardBytes ?? DEFAULT_DISCARD_BYTES;
+  app.use("*", discardUnreadBody(discardBytes));
+  app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, discardBytes));
   app.use("*", assumeJsonContentType());
   addFunctionRoutes(app, store);
   addTaskRoutes(app, store);

@@ -17,6 +17,11 @@ export function errorResponse(c: Context, err: FaasError): Response {
   return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
 }
 
+/** The same JSON error answer outside Hono (the server's own refusals and its last-resort error handler). */
+export function plainErrorResponse(err: FaasError, headers?: Record<string, string>): Response {
+  return Response.json({ error: { code: err.code, message: err.message } }, { status: err.status, headers });
+}
+
 /** Hono `onError` handler: maps, logs server-side failures, answers in the error shape. */
 export function createErrorHandler(log: Log): ErrorHandler {
   return (err, c) => {

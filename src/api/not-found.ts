@@ -1,4 +1,4 @@
-/** Answers for unknown routes and wrong methods: 404 NOT_FOUND, naming the methods the path does accept. */
+/** Answers for unknown routes and wrong methods: 404 NOT_FOUND, or 405 METHOD_NOT_ALLOWED with `Allow` naming the methods the path accepts. */
 import type { NotFoundHandler } from "hono";
 import { FaasError } from "../faas-error.ts";
 import { errorResponse } from "./error-handler.ts";
@@ -19,15 +19,19 @@ export function methodsFor(routes: readonly RouteEntry[], path: string): string[
   return [...methods];
 }
 
-/** A `notFound` handler; `routes` is read at request time so routes added later count. */
+/**
+ * A `notFound` handler: 405 METHOD_NOT_ALLOWED with an `Allow` header when the path exists for other methods
+ * (HEAD wherever GET is, as Hono answers HEAD with the GET route), else 404 NOT_FOUND. `routes` is read at
+ * request time so routes added later count.
+ */
 export function createNotFoundHandler(routes: () => readonly RouteEntry[]): NotFoundHandler {
   return (c) => {
     const allowed = methodsFor(routes(), c.req.path);
-    const message =
-      allowed.length > 0
-        ? `${c.req.method} is not supported on ${c.req.path}; use ${allowed.join(" or ")}`
-        : `no such route: ${c.req.method} ${c.req.path}`;
-    return errorResponse(c, new FaasError("NOT_FOUND", message));
+    if (allowed.length === 0) return errorResponse(c, new FaasError("NOT_FOUND", `no such route: ${c.req.method} ${c.req.path}`));
+    if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.splice(allowed.indexOf("GET") + 1, 0, "HEAD");
+    c.header("Allow", allowed.join(", "));
+    const message = `${c.req.method} is not supported on ${c.req.path}; use ${allowed.join(" or ")}`;
+    return errorResponse(c, new FaasError("METHOD_NOT_ALLOWED", message));
   };
 }
 

@@ -341,10 +341,10 @@ describe("health, docs and routing", () => {
     expect((await call("GET", "/openapi.json")).body.servers).toEqual([{ url: "/", description: "this server" }]);
   });
 
-  test("unknown routes are 404 NOT_FOUND; a wrong method names the right one", async () => {
+  test("unknown routes are 404 NOT_FOUND; a wrong method is 405 METHOD_NOT_ALLOWED naming the right one", async () => {
     expectError(await call("GET", "/nope"), 404, "NOT_FOUND", "/nope");
-    expectError(await call("GET", "/register_function"), 404, "NOT_FOUND", "POST");
-    expectError(await call("DELETE", `/status/${crypto.randomUUID()}`), 404, "NOT_FOUND", "GET");
+    expectError(await call("GET", "/register_function"), 405, "METHOD_NOT_ALLOWED", "POST");
+    expectError(await call("DELETE", `/status/${crypto.randomUUID()}`), 405, "METHOD_NOT_ALLOWED", "GET");
   });
 });
 

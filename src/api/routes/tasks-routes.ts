@@ -73,15 +73,17 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
     const body = await parseJsonBody(c, ExecuteFunctionRequest);
     checkArgs(body.payload);
     if (!isUuid(body.function_id)) throw functionNotFound(body.function_id);
+    // Ids are lower-case uuids; an upper-case spelling names the same function.
+    const functionId = body.function_id.toLowerCase();
     const seconds = body.timeout_seconds;
     const timeoutMs = seconds == null ? undefined : Math.max(1, Math.round(seconds * 1000));
     const idempotencyKey = headers["Idempotency-Key"];
-    const taskId = await store.createTask({ functionId: body.function_id, args: body.payload, timeoutMs, idempotencyKey });
+    const taskId = await store.createTask({ functionId, args: body.payload, timeoutMs, idempotencyKey });
     return c.json({ task_id: taskId }, 201);
   });
 
   app.get("/status/:task_id", async (c) => {
-    const task_id = c.req.param("task_id");
+    const task_id = c.req.param("task_id").toLowerCase();
     checkTaskId(task_id);
     const status = await store.getTaskStatus(task_id);
     if (status === null) throw taskNotFound(task_id);
@@ -89,7 +91,7 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
   });
 
   app.get("/result/:task_id", async (c) => {
-    const task_id = c.req.param("task_id");
+    const task_id = c.req.param("task_id").toLowerCase();
     const { wait } = parseWith(ResultQuery, c.req.query(), "query");
     const waitMs = wait === undefined ? 0 : Math.round(Math.min(Number(wait), MAX_WAIT_SECONDS) * 1000);
     checkTaskId(task_id);
