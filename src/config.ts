@@ -247,58 +247,6 @@ function listOf(v: unknown, flag: string, pattern: RegExp, what: string, role: R
   return entries;
 }
 
-/** True for a loopback listen address: 127.0.0.0/8, ::1, localhost. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-function authOf(values: Record<string, unknown>, host: string, role: Role): AuthConfig {
-  const given = values.auth as string | undefined;
-  if (given !== undefined && given !== "required" && given !== "off") throw usage(`--auth must be required or off (got "${given}")`, role);
-  const insecure = values.insecure === true;
-  if (given === "off" && !insecure && !isLoopbackHost(host)) {
-    // One line, exit 2: keys off on an address others can reach is a choice to spell out.
-    throw new FaasError("CONFIG", `--auth off on ${host} (not a loopback address) lets anyone run code here; add --insecure to mean it`);
-  }
-  const n = (k: string, dflt: number) => int(values[k] as string | undefined, dflt, `--${k}`, role, 1, 1_000_000_000);
-  return {
-    auth: (given as "required" | "off" | undefined) ?? (isLoopbackHost(host) ? "off" : "required"),
-    rateLimit: n("rate-limit", 1000), maxQueued: n("max-queued", 100_000), maxFunctions: n("max-functions", 10_000), insecure,
-  };
-}
-
-function keysCommand(common: CommonConfig, values: Record<string, unknown>, positionals: string[]): KeysConfig {
-  const [action, ...args] = positionals;
-  const name = values.name as string | undefined;
-  const dataDir = values["data-dir"] as string | undefined;
-  if (dataDir !== undefined && values.redis !== undefined) throw usage("give --redis URL or --data-dir DIR, not both", "keys");
-  const cfg: KeysConfig = {
-    ...common, role: "keys", action: "list", name, tenant: (values.tenant as string | undefined) ?? "default",
-    admin: values.admin === true, dataDir: dataDir ?? ".faas",
-  };
-  // --data-dir wins over REDIS_URL: it names the `faas up` to talk to.
-  if (dataDir !== undefined) cfg.redisGiven = false;
-  if (action === "create") {
-    if (name === undefined) throw usage("keys create needs --name NAME", "keys");
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cfg.tenant)) throw usage(`--tenant must be 1-64 letters, digits, "_", "." or "-" (got "${cfg.tenant}")`, "keys");
-    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
-    return { ...cfg, action };
-  }
-  if (name !== undefined || values.tenant !== undefined || values.admin !== undefined) {
-    if (action === "list" || action === "revoke") throw usage("--name, --tenant and --admin go with keys create", "keys");
-  }
-  if (action === "list") {
-    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
-    return { ...cfg, action };
-  }
-  if (action === "revoke") {
-    if (args.length !== 1) throw usage("expected: faas keys revoke ID", "keys");
-    return { ...cfg, action, id: args[0] };
-  }
-  throw usage(`keys needs create, list or revoke (got ${action === undefined ? "nothing" : `"${action}"`})`, "keys");
-}
-
 function isRole(x: string): x is Role {
   return (ROLES as readonly string[]).includes(x);
 }
