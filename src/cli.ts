@@ -34,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
     out(`faas ${pkg.version} (bun ${Bun.version})`);
     return 0;
   }
+  if (cmd.role === "keys") {
+    // One-shot: answers and exits (`create` prints the key alone on the last stdout line).
+    const { runKeys } = await import("./roles/run-keys.ts");
+    await runKeys(cmd, createLog(cmd.logLevel === "info" ? "warn" : cmd.logLevel, cmd.role), out);
+    return 0;
+  }
   const log = createLog(cmd.logLevel, cmd.role);
   let running: Running;
   // Each role prints one "ready …" line on stdout once it serves (`faas up` waits for it in its children).

@@ -38,8 +38,38 @@ export interface IsolationConfig {
   executorEnv: Record<string, string>;
 }
 
+/** API keys and per-tenant limits of the API (`faas api`, `faas up`). */
+export interface AuthConfig {
+  /** `--auth required|off`. Default: required when `--host` is not a loopback address, else off. */
+  auth: "required" | "off";
+  /** Requests per second per key (`--rate-limit`). Default: 1000. */
+  rateLimit: number;
+  /** Queued or running tasks per tenant (`--max-queued`). Default: 100000. */
+  maxQueued: number;
+  /** Functions per tenant (`--max-functions`). Default: 10000. */
+  maxFunctions: number;
+  /** `--insecure`: allows `--auth off` on a non-loopback address. Default: false. */
+  insecure: boolean;
+}
+
+/** `faas keys create --name NAME [--tenant T] [--admin] | list | revoke ID`, against `--redis URL` or `--data-dir DIR`. */
+export interface KeysConfig extends CommonConfig {
+  role: "keys";
+  action: "create" | "list" | "revoke";
+  /** create: the key's name (`--name`). */
+  name?: string;
+  /** create: its tenant (`--tenant`). Default: default. */
+  tenant: string;
+  /** create: an admin key (`--admin`). Default: false. */
+  admin: boolean;
+  /** revoke: the key id. */
+  id?: string;
+  /** The data dir of the `faas up` whose managed Redis to use when no Redis URL is given. Default: ./.faas */
+  dataDir: string;
+}
+
 /** `faas api`. */
-export interface ApiConfig extends CommonConfig {
+export interface ApiConfig extends CommonConfig, AuthConfig {
   role: "api";
   /** Default: 127.0.0.1. */
   host: string;
@@ -91,7 +121,7 @@ export interface WorkerConfig extends CommonConfig, IsolationConfig {
 }
 
 /** `faas up`. */
-export interface UpConfig extends CommonConfig, IsolationConfig {
+export interface UpConfig extends CommonConfig, IsolationConfig, AuthConfig {
   role: "up";
   mode: DispatchModeName;
   host: string;
@@ -110,10 +140,10 @@ export interface UpConfig extends CommonConfig, IsolationConfig {
 }
 
 /** What the command line asked for. */
-export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig;
+export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig | KeysConfig;
 
 /** The roles `faas` can play. */
-export const ROLES = ["up", "api", "dispatcher", "worker"] as const;
+export const ROLES = ["up", "api", "dispatcher", "worker", "keys"] as const;
 export type Role = (typeof ROLES)[number];
 
 type Env = Record<string, string | undefined>;
@@ -123,11 +153,13 @@ const list = { type: "string", multiple: true } as const;
 const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s, "allowed-hosts": list, "cors-origin": list } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
 const ISOLATE = { isolation: s, "task-memory": s, "run-as": s } as const;
+const AUTH = { auth: s, insecure: { type: "boolean" }, "rate-limit": s, "max-queued": s, "max-functions": s } as const;
 const OPTIONS = {
-  api: { ...COMMON, ...SERVE },
+  api: { ...COMMON, ...SERVE, ...AUTH },
   dispatcher: { ...COMMON, ...RUN, ...ISOLATE, host: s, port: { ...s, short: "p" }, ipc: s, "secret-file": s },
   worker: { ...COMMON, ...ISOLATE, "task-timeout": s, queue: s, "secret-file": s },
-  up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, workers: s, "data-dir": s },
+  up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, ...AUTH, workers: s, "data-dir": s },
+  keys: { ...COMMON, name: s, tenant: s, admin: { type: "boolean" }, "data-dir": s },
 } as const;
 
 /** Parse `argv` (without the executable) into a command. Throws FaasError("USAGE") on bad input. */
@@ -144,7 +176,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: role === "worker" }) as never);
+    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: role === "worker" || role === "keys" }) as never);
   } catch (err) {
     throw usage((err as Error).message.split("\n")[0] ?? "bad arguments", role);
   }
@@ -195,7 +227,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   };
   switch (role) {
     case "api":
-      return { role, ...common, ...serve() };
+      return { role, ...common, ...serve(), ...authOf(values, str("host") ?? "127.0.0.1", role) };
     case "dispatcher":
       return {
         role, ...common, mode: mode(), threads: threads(), host: str("host") ?? "127.0.0.1",
@@ -221,7 +253,10 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       return {
         role, ...common, ...serve(), mode: mode(), threads: threads(), workers: int(str("workers"), 2, "--workers", role, 0, 64),
         taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas", ...isolate(),
+        ...authOf(values, str("host") ?? "127.0.0.1", role),
       };
+    case "keys":
+      return keysCommand(common, values, positionals);
   }
 }
 
@@ -245,6 +280,58 @@ function listOf(v: unknown, flag: string, pattern: RegExp, what: string, role: R
   const entries = given.flatMap((x) => x.split(",")).map((x) => x.trim().toLowerCase()).filter((x) => x !== "");
   for (const e of entries) if (!pattern.test(e)) throw usage(`${flag} takes a comma-separated list, each a ${what} (got "${e}")`, role);
   return entries;
+}
+
+/** True for a loopback listen address: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function authOf(values: Record<string, unknown>, host: string, role: Role): AuthConfig {
+  const given = values.auth as string | undefined;
+  if (given !== undefined && given !== "required" && given !== "off") throw usage(`--auth must be required or off (got "${given}")`, role);
+  const insecure = values.insecure === true;
+  if (given === "off" && !insecure && !isLoopbackHost(host)) {
+    // One line, exit 2: keys off on an address others can reach is a choice to spell out.
+    throw new FaasError("CONFIG", `--auth off on ${host} (not a loopback address) lets anyone run code here; add --insecure to mean it`);
+  }
+  const n = (k: string, dflt: number) => int(values[k] as string | undefined, dflt, `--${k}`, role, 1, 1_000_000_000);
+  return {
+    auth: (given as "required" | "off" | undefined) ?? (isLoopbackHost(host) ? "off" : "required"),
+    rateLimit: n("rate-limit", 1000), maxQueued: n("max-queued", 100_000), maxFunctions: n("max-functions", 10_000), insecure,
+  };
+}
+
+function keysCommand(common: CommonConfig, values: Record<string, unknown>, positionals: string[]): KeysConfig {
+  const [action, ...args] = positionals;
+  const name = values.name as string | undefined;
+  const dataDir = values["data-dir"] as string | undefined;
+  if (dataDir !== undefined && values.redis !== undefined) throw usage("give --redis URL or --data-dir DIR, not both", "keys");
+  const cfg: KeysConfig = {
+    ...common, role: "keys", action: "list", name, tenant: (values.tenant as string | undefined) ?? "default",
+    admin: values.admin === true, dataDir: dataDir ?? ".faas",
+  };
+  // --data-dir wins over REDIS_URL: it names the `faas up` to talk to.
+  if (dataDir !== undefined) cfg.redisGiven = false;
+  if (action === "create") {
+    if (name === undefined) throw usage("keys create needs --name NAME", "keys");
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cfg.tenant)) throw usage(`--tenant must be 1-64 letters, digits, "_", "." or "-" (got "${cfg.tenant}")`, "keys");
+    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
+    return { ...cfg, action };
+  }
+  if (name !== undefined || values.tenant !== undefined || values.admin !== undefined) {
+    if (action === "list" || action === "revoke") throw usage("--name, --tenant and --admin go with keys create", "keys");
+  }
+  if (action === "list") {
+    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, "keys");
+    return { ...cfg, action };
+  }
+  if (action === "revoke") {
+    if (args.length !== 1) throw usage("expected: faas keys revoke ID", "keys");
+    return { ...cfg, action, id: args[0] };
+  }
+  throw usage(`keys needs create, list or revoke (got ${action === undefined ? "nothing" : `"${action}"`})`, "keys");
 }
 
 function isRole(x: string): x is Role {

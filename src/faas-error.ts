@@ -12,6 +12,10 @@ export type FaasErrorCode =
   | "HOST_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
   | "STORE_UNAVAILABLE"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "RATE_LIMITED"
+  | "QUOTA_EXCEEDED"
   | "USAGE"
   | "CONFIG"
   | "INTERNAL";
@@ -23,10 +27,13 @@ export class FaasError extends Error {
     readonly code: FaasErrorCode,
     message: string,
     readonly status: number = statusOf(code),
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+  /** For 429 answers: whole seconds the client should wait before trying again (the `Retry-After` header). */
+  readonly retryAfterSeconds: number | undefined;
 }
 
 /** The HTTP status for an error code. */
@@ -46,8 +53,15 @@ export function statusOf(code: FaasErrorCode): number {
       return 405;
     case "HOST_NOT_ALLOWED":
       return 403;
+    case "UNAUTHORIZED":
+      return 401;
+    case "FORBIDDEN":
+      return 403;
     case "PAYLOAD_TOO_LARGE":
       return 413;
+    case "RATE_LIMITED":
+    case "QUOTA_EXCEEDED":
+      return 429;
     case "STORE_UNAVAILABLE":
       return 503;
     case "INTERNAL":

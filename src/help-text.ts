@@ -11,6 +11,12 @@ const ISOLATE = `  --isolation I        process (default): each executor thread 
                        (own PID namespace, --run-as user, memory limit); thread: threads in this process (trusted code only)
   --task-memory MB     memory limit of each executor process, runtime included (default 512): MemoryLimitError above it
   --run-as USER        the account executor processes run as when started by root (default nobody)`;
+const AUTH = `  --auth MODE          required: every call but /health and the docs needs Authorization: Bearer <key> (faas keys);
+                       off: no keys, everything is tenant "default" (default: required unless --host is loopback)
+  --insecure           allow --auth off on a non-loopback --host
+  --rate-limit N       requests per second per key (default 1000)
+  --max-queued N       queued or running tasks per tenant (default 100000)
+  --max-functions N    functions per tenant (default 10000)`;
 const SECRET = `  --secret S           shared secret remote workers must present (default $FAAS_SECRET, else none)`;
 
 const TEXTS: Record<Role | "main", string> = {
@@ -23,6 +29,7 @@ Roles:
   api          the REST API (register, execute, status, result)
   dispatcher   takes queued tasks from Redis and runs them: on its own threads (local) or on remote workers (pull, push)
   worker       a remote worker process: faas worker pull|push N tcp://HOST:PORT
+  keys         API keys: faas keys create --name NAME [--tenant T] [--admin] | list | revoke ID
 
 Options:
   -h, --help     show help (faas <role> --help for a role's options)
@@ -40,6 +47,7 @@ Options:
   -p, --port N         API port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
   --data-dir DIR       where the managed Redis keeps its append-only file (default ./.faas)
+${AUTH}
 ${RUN}
 ${ISOLATE}
 ${SECRET} (pull/push: a random one if not given)
@@ -50,7 +58,24 @@ Options:
   --host H             listen address (default 127.0.0.1)
   -p, --port N         listen port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
+${AUTH}
 ${COMMON}`,
+  keys: `Usage: faas keys create --name NAME [--tenant T] [--admin] [--redis URL | --data-dir DIR]
+       faas keys list [--redis URL | --data-dir DIR]
+       faas keys revoke ID [--redis URL | --data-dir DIR]
+
+API keys, stored hashed (SHA-256) in Redis. create prints the new key alone on its last line: it is shown once.
+A key belongs to a tenant: its functions and tasks are invisible to other tenants' keys; an admin key sees all.
+A revoked key stops working within 2 s. Without --redis (or $REDIS_URL), the Redis of the faas up running on
+--data-dir (default ./.faas) is used.
+
+Options:
+  --name NAME          create: what the key is for (1-100 characters)
+  --tenant T           create: its tenant, 1-64 of A-Z a-z 0-9 _ . - (default "default")
+  --admin              create: an admin key (sees every tenant; GET /keys, DELETE /keys/{id})
+  --data-dir DIR       the data dir of a running faas up (default ./.faas)
+  --redis URL          any Redis instead (default $REDIS_URL)
+  -h, --help           show this help`,
   dispatcher: `Usage: faas dispatcher -m local|pull|push [options]
 
 Options:

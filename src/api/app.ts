@@ -2,6 +2,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Log } from "../log.ts";
 import type { ApiStore } from "../store/types.ts";
+import { authenticate, type AuthOptions } from "./auth-middleware.ts";
 import { assumeJsonContentType, limitBody } from "./body-middleware.ts";
 import { corsFor } from "./cors.ts";
 import { DEFAULT_DISCARD_BYTES, discardUnreadBody } from "./discard-body.ts";
@@ -11,7 +12,9 @@ import { createNotFoundHandler } from "./not-found.ts";
 import { addDocsRoutes } from "./routes/docs-routes.ts";
 import { addFunctionRoutes } from "./routes/functions-routes.ts";
 import { addHealthRoutes } from "./routes/health-routes.ts";
+import { addKeyRoutes } from "./routes/keys-routes.ts";
 import { addTaskRoutes } from "./routes/tasks-routes.ts";
+import { BEARER_SCHEME } from "./schemas.ts";
 
 /** Default request-body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -28,6 +31,8 @@ export interface ApiDeps {
   discardBytes?: number;
   /** Origins allowed to call from browsers (`--cors-origin`; `*` for any). Default: none (no CORS headers). */
   corsOrigins?: readonly string[];
+  /** Bearer-key authentication and the per-key rate limit. Default: off (every request is tenant "default"). */
+  auth?: AuthOptions;
   /** Version shown in the OpenAPI document. Default: "0.1.0". */
   version?: string;
 }
@@ -42,9 +47,12 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.use("*", discardUnreadBody(discardBytes));
   app.use("*", limitBody(deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, discardBytes));
   app.use("*", assumeJsonContentType());
+  app.use("*", authenticate(store, deps.auth));
+  app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, { type: "http", scheme: "bearer", description: "An API key from `faas keys create`" });
   addFunctionRoutes(app, store);
   addTaskRoutes(app, store);
   addHealthRoutes(app, store);
+  addKeyRoutes(app, store);
   addDocsRoutes(app, { title: "bunfaas", version: deps.version ?? "0.1.0" });
   app.onError(createErrorHandler(deps.log));
   app.notFound(createNotFoundHandler(() => app.routes));

@@ -14,6 +14,8 @@ export function toFaasError(err: unknown): FaasError {
 
 /** The JSON error response for `err`. */
 export function errorResponse(c: Context, err: FaasError): Response {
+  if (err.status === 401) c.header("WWW-Authenticate", 'Bearer realm="bunfaas"');
+  if (err.retryAfterSeconds !== undefined) c.header("Retry-After", String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
   return c.json({ error: { code: err.code, message: err.message } }, err.status as 400);
 }
 

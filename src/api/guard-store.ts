@@ -5,11 +5,14 @@ import type { ApiStore } from "../store/types.ts";
 /** Wrap `store` so connection and Redis errors surface as FaasError `STORE_UNAVAILABLE` (the cause is kept for the log). */
 export function guardStore(store: ApiStore): ApiStore {
   return {
-    registerFunction: (fn) => guarded(() => store.registerFunction(fn)),
-    createTask: (task) => guarded(() => store.createTask(task)),
-    getTaskStatus: (id) => guarded(() => store.getTaskStatus(id)),
-    getTaskState: (id) => guarded(() => store.getTaskState(id)),
-    waitForTaskState: (id, ms) => guarded(() => store.waitForTaskState(id, ms)),
+    registerFunction: (fn, access) => guarded(() => store.registerFunction(fn, access)),
+    createTask: (task, access) => guarded(() => store.createTask(task, access)),
+    getTaskStatus: (id, access) => guarded(() => store.getTaskStatus(id, access)),
+    getTaskState: (id, access) => guarded(() => store.getTaskState(id, access)),
+    waitForTaskState: (id, ms, access) => guarded(() => store.waitForTaskState(id, ms, access)),
+    findApiKey: (sha) => guarded(() => store.findApiKey(sha)),
+    listApiKeys: () => guarded(() => store.listApiKeys()),
+    revokeApiKey: (id) => guarded(() => store.revokeApiKey(id)),
     ping: () => guarded(() => store.ping()),
   };
 }

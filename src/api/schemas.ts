@@ -134,3 +134,30 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 export function errorContent(description: string) {
   return jsonContent(ErrorResponse, description);
 }
+
+/** Name of the bearer security scheme in the OpenAPI document. */
+export const BEARER_SCHEME = "bearer";
+
+/** `security` of a route that needs a key (when the API runs with `--auth required`). */
+export const BEARER_SECURITY = [{ [BEARER_SCHEME]: [] }];
+
+/** One API key as `GET /keys` shows it (never the key itself). */
+export const ApiKeyInfo = z
+  .object({
+    id: z.string().openapi({ example: "key_3f9a1c2b4d5e" }),
+    name: z.string().openapi({ example: "ci" }),
+    tenant: z.string().openapi({ example: "acme" }),
+    admin: z.boolean(),
+    created: z.string().openapi({ format: "date-time" }),
+    last_used: z.string().nullable().openapi({ format: "date-time", description: "To within a few seconds; null when never used." }),
+  })
+  .openapi("ApiKey");
+
+/** Answer of `GET /keys`. */
+export const ApiKeyList = z.object({ keys: z.array(ApiKeyInfo) }).openapi("ApiKeyList");
+
+/** The `{key_id}` path parameter. */
+export const KeyIdParams = z.object({ key_id: z.string().openapi({ param: { name: "key_id", in: "path" }, example: "key_3f9a1c2b4d5e" }) });
+
+/** Answer of `DELETE /keys/{key_id}`. */
+export const RevokedResponse = z.object({ revoked: z.string() }).openapi("Revoked");

@@ -16,6 +16,7 @@ export class FaasClient {
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
   private readonly pollWaitSeconds: number;
+  private readonly authorization: string | undefined;
   /** Function ids by source text, so `run` registers each distinct function once. */
   private readonly registered = new Map<string, Promise<string>>();
 
@@ -23,6 +24,7 @@ export class FaasClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
     this.fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.pollWaitSeconds = opts.pollWaitSeconds ?? 30;
+    this.authorization = opts.key === undefined ? undefined : `Bearer ${opts.key}`;
   }
 
   /** Register a function (its `toString()` source, or source text); returns the function id. `name` default: the function's name, else "anonymous". */
@@ -83,10 +85,12 @@ export class FaasClient {
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const init: RequestInit = { method };
+    const headers: Record<string, string> = {};
+    if (this.authorization) headers.authorization = this.authorization;
+    const init: RequestInit = { method, headers };
     if (body !== undefined) {
       init.body = JSON.stringify(body);
-      init.headers = { "content-type": "application/json" };
+      headers["content-type"] = "application/json";
     }
     let res: Response;
     try {

@@ -20,6 +20,8 @@ export interface ResultResponse {
 export interface FaasClientOptions {
   /** Base URL of the API, e.g. "http://127.0.0.1:8000" (a trailing slash is fine). */
   baseUrl: string;
+  /** An API key (`faas keys create`), sent as `Authorization: Bearer <key>`. Default: none. */
+  key?: string;
   /** The fetch to use. Default: the global `fetch`. */
   fetch?: typeof fetch;
   /** Seconds each long-poll of `run` waits server-side (0 < s ≤ 60). Default: 30. */

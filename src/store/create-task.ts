@@ -21,13 +21,19 @@ export interface CreateCall {
   args: string;
   timeoutMs?: number;
   idempotencyKey?: string;
+  /** The tenant the task belongs to (the caller's). Default: "default". */
+  tenant?: string;
+  /** An admin caller may run any tenant's function (the task is still its own tenant's). Default: false. */
+  admin?: boolean;
+  /** Most unfinished tasks the tenant may have; past it the create is refused (-2). Default: 100000. */
+  maxQueued?: number;
   /** How long the caller waits for the reply, in ms; the script's deadline is {@link CREATE_DEADLINE_SHARE} of it. */
   replyTimeoutMs: number;
   /** How long the idempotency key names the task, in ms. */
   idempotencyTtlMs: number;
 }
 
-/** 1 created, 0 unknown function, -1 past its deadline, or the id an idempotency key already names. */
+/** 1 created, 0 unknown (or another tenant's) function, -1 past its deadline, -2 the tenant's queue is full, or the id an idempotency key already names. */
 export type CreateReply = number | string;
 
 interface ScriptCommands {
@@ -36,7 +42,7 @@ interface ScriptCommands {
 
 /** Register the script on a connection (once per connection). */
 export function defineCreateTask(redis: Redis): void {
-  redis.defineCommand("faasCreateTask", { lua: CREATE_TASK }); // KEYS count given per call: 3, or 4 with a key
+  redis.defineCommand("faasCreateTask", { lua: CREATE_TASK }); // KEYS count given per call: 4, or 5 with an idempotency key
 }
 
 /**
@@ -46,12 +52,13 @@ export function defineCreateTask(redis: Redis): void {
 export function sendCreateTask(redis: Redis, keys: Keys, clock: RedisClock, call: CreateCall, late: (reply: CreateReply) => void): Promise<CreateReply> {
   if (clock.stale()) clock.sample().catch(() => {}); // this create uses the estimate it has
   const deadline = Math.floor(clock.now() + call.replyTimeoutMs * CREATE_DEADLINE_SHARE);
-  const k = [keys.fn(call.functionId), keys.task(call.id), keys.queue];
-  if (call.idempotencyKey !== undefined) k.push(keys.idempotency(call.idempotencyKey));
+  const tenant = call.tenant ?? "default";
+  const k = [keys.fn(call.functionId), keys.task(call.id), keys.queue, keys.tenantOpenTasks(tenant)];
+  if (call.idempotencyKey !== undefined) k.push(keys.idempotency(call.idempotencyKey, tenant));
   const sent = (redis as unknown as ScriptCommands).faasCreateTask(
     k.length, ...k,
     call.id, call.functionId, call.args, String(Date.now()), call.timeoutMs ? String(call.timeoutMs) : "",
-    String(deadline), String(call.idempotencyTtlMs),
+    String(deadline), String(call.idempotencyTtlMs), tenant, call.admin ? "1" : "0", String(call.maxQueued ?? 100_000), keys.taskPrefix,
   );
   return withinDeadline(sent, call.replyTimeoutMs, late);
 }
@@ -61,5 +68,9 @@ export function createdTaskId(reply: CreateReply, call: CreateCall): string {
   if (reply === 1) return call.id;
   if (typeof reply === "string") return reply;
   if (reply === -1) throw new FaasError("STORE_UNAVAILABLE", "Redis answered too late; the task was not created; try again later", 503);
+  if (reply === -2) {
+    throw new FaasError("QUOTA_EXCEEDED", `tenant "${call.tenant ?? "default"}" has ${call.maxQueued} queued or running tasks (--max-queued); try again when some finish`,
+      429, { retryAfterSeconds: 1 });
+  }
   throw new FaasError("FUNCTION_NOT_FOUND", `no function with id ${call.functionId}`);
 }

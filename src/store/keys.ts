@@ -14,8 +14,18 @@ export interface Keys {
   done: string;
   /** Liveness key of a dispatcher (expires when it stops refreshing it). */
   alive(consumer: string): string;
-  /** The task an `Idempotency-Key` created (a string with TTL: the task id). */
-  idempotency(key: string): string;
+  /** The task an `Idempotency-Key` of a tenant created (a string with TTL: the task id). */
+  idempotency(key: string, tenant?: string): string;
+  /** Prefix of every task key (`task(id)` is this plus the id), for scripts that name tasks by id. */
+  taskPrefix: string;
+  /** An API key's record, by the SHA-256 (hex) of the key (a hash: id, name, tenant, admin, created, used). */
+  apiKey(sha256: string): string;
+  /** Index of the API keys: a hash from key id to the SHA-256 of the key. */
+  apiKeys: string;
+  /** The function ids a tenant registered (a set; `--max-functions` counts it). */
+  tenantFunctions(tenant: string): string;
+  /** A tenant's task ids not known to be finished (a sorted set, trimmed lazily; `--max-queued` counts it). */
+  tenantOpenTasks(tenant: string): string;
 }
 
 /** Build the key layout for `prefix`. */
@@ -28,6 +38,12 @@ export function keysFor(prefix = "faas"): Keys {
     group: `${prefix}:dispatchers`,
     done: `${prefix}:done`,
     alive: (c) => `${prefix}:alive:${c}`,
-    idempotency: (key) => `${prefix}:idem:${key}`,
+    // The default tenant's keys keep their original name; another tenant's live apart (`idem@` never meets `idem:`).
+    idempotency: (key, tenant = "default") => (tenant === "default" ? `${prefix}:idem:${key}` : `${prefix}:idem@${tenant}:${key}`),
+    taskPrefix: `${prefix}:task:`,
+    apiKey: (sha256) => `${prefix}:apikey:${sha256}`,
+    apiKeys: `${prefix}:apikeys`,
+    tenantFunctions: (t) => `${prefix}:tenant:${t}:fns`,
+    tenantOpenTasks: (t) => `${prefix}:tenant:${t}:open`,
   };
 }

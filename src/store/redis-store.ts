@@ -4,14 +4,16 @@ import { FaasError } from "../faas-error.ts";
 import { silentLog, type Log } from "../log.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
+import { defineApiKeyLookup, listApiKeys, lookupApiKey, revokeApiKey } from "./api-keys.ts";
 import { createdTaskId, defineCreateTask, sendCreateTask, type CreateReply } from "./create-task.ts";
 import { keysFor, type Keys } from "./keys.ts";
 import { RedisClock } from "./redis-clock.ts";
+import { defineRegisterFunction, sendRegisterFunction } from "./register-function.ts";
 import { withinDeadline } from "./reply-deadline.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
 import {
-  FINAL_STATUSES, type ApiStore, type FunctionRecord, type TaskRecord, type TaskState, type TaskStatus,
+  DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type FunctionRecord, type TaskRecord, type TaskState, type TaskStatus,
 } from "./types.ts";
 
 /** Options of {@link createRedisStore}. */
@@ -30,6 +32,20 @@ export interface RedisStoreOptions {
   pingTimeoutMs?: number;
   /** How long an idempotency key keeps naming its task, in seconds. Default: 86400 (24 h). */
   idempotencyTtlSeconds?: number;
+  /** Most unfinished (queued or running) tasks per tenant (`--max-queued`). Default: 100000. */
+  maxQueuedPerTenant?: number;
+  /** Most functions per tenant (`--max-functions`). Default: 10000. */
+  maxFunctionsPerTenant?: number;
+  /** An API key's "last used" is written at most once per this many ms. Default: 5000. */
+  keyTouchMs?: number;
+}
+
+/** Most tenants of tasks created here remembered for the long-poll fast path (as many as DoneWaiters remembers ids). */
+const MAX_CREATED_TENANTS = 100_000;
+
+/** Whether `access` may see something of `tenant` (a missing tenant field is the default tenant's). */
+function visible(access: Access, tenant: string | null | undefined): boolean {
+  return access.admin || (tenant || DEFAULT_TENANT) === access.tenant;
 }
 
 type StoreSettings = Required<Omit<RedisStoreOptions, "log">> & { log: Log };
@@ -42,6 +58,8 @@ export class RedisStore implements ApiStore {
   private waiters: DoneWaiters | null = null;
   /** Redis's clock as seen from here: create deadlines are stated in it. */
   readonly clock: RedisClock;
+  /** The tenant of each task created here and not yet seen final, so its long-poll can skip the first read. */
+  private readonly createdTenants = new Map<string, string>();
 
   constructor(
     readonly redis: Redis,
@@ -51,12 +69,14 @@ export class RedisStore implements ApiStore {
     this.queue = new TaskQueue(redis, this.keys, { url: opts.url, ttlMs: opts.ttlSeconds * 1000, log: opts.log });
     this.clock = new RedisClock(redis);
     defineCreateTask(redis);
+    defineRegisterFunction(redis);
+    defineApiKeyLookup(redis);
   }
 
-  async registerFunction(fn: { name: string; source: string; code: string }): Promise<string> {
+  async registerFunction(fn: { name: string; source: string; code: string }, access: Access = DEFAULT_ACCESS): Promise<string> {
     const id = crypto.randomUUID();
-    const fields = { name: fn.name, source: fn.source, code: fn.code, created: Date.now() };
-    await this.answered(this.redis.hset(this.keys.fn(id), fields));
+    const call = { id, ...fn, tenant: access.tenant, maxFunctions: this.opts.maxFunctionsPerTenant };
+    await this.answered(sendRegisterFunction(this.redis, this.keys, call));
     return id;
   }
 
@@ -75,9 +95,12 @@ export class RedisStore implements ApiStore {
    * Create a task, or with `idempotencyKey` return the task that key created within the idempotency TTL. When this
    * rejects with STORE_UNAVAILABLE the task does not exist and never will (see CREATE_DEADLINE_SHARE).
    */
-  async createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }): Promise<string> {
+  async createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }, access: Access = DEFAULT_ACCESS): Promise<string> {
     const o = this.opts;
-    const call = { ...task, id: crypto.randomUUID(), replyTimeoutMs: o.replyTimeoutMs, idempotencyTtlMs: o.idempotencyTtlSeconds * 1000 };
+    const call = {
+      ...task, id: crypto.randomUUID(), replyTimeoutMs: o.replyTimeoutMs, idempotencyTtlMs: o.idempotencyTtlSeconds * 1000,
+      tenant: access.tenant, admin: access.admin, maxQueued: o.maxQueuedPerTenant,
+    };
     // Tracked before the create is sent: its finish may be announced before the reply arrives.
     this.waiters?.track(call.id);
     let reply: CreateReply = 0;
@@ -88,6 +111,10 @@ export class RedisStore implements ApiStore {
       });
     } finally {
       if (reply !== 1) this.waiters?.untrack(call.id); // not created here (refused, failed, an earlier task): nothing to expect
+    }
+    if (reply === 1 && this.waiters) {
+      this.createdTenants.set(call.id, call.tenant);
+      if (this.createdTenants.size > MAX_CREATED_TENANTS) this.createdTenants.delete(this.createdTenants.keys().next().value!);
     }
     return createdTaskId(reply, call);
   }
@@ -103,26 +130,30 @@ export class RedisStore implements ApiStore {
     return this.getTask(id);
   }
 
-  async getTaskStatus(id: string): Promise<TaskStatus | null> {
-    const status = await this.answered(this.redis.hget(this.keys.task(id), "status"));
-    return isTaskStatus(status) ? status : null;
+  async getTaskStatus(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskStatus | null> {
+    const [status, tenant] = await this.answered(this.redis.hmget(this.keys.task(id), "status", "tenant"));
+    return isTaskStatus(status) && visible(access, tenant) ? status : null;
   }
 
-  async getTaskState(id: string): Promise<TaskState | null> {
-    const [status, result] = await this.answered(this.redis.hmget(this.keys.task(id), "status", "result"));
-    return toTaskState(status, result);
+  async getTaskState(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskState | null> {
+    const [status, result, tenant] = await this.answered(this.redis.hmget(this.keys.task(id), "status", "result", "tenant"));
+    return visible(access, tenant) ? toTaskState(status, result) : null;
   }
 
-  async waitForTaskState(id: string, timeoutMs: number): Promise<TaskState | null> {
-    if (timeoutMs <= 0) return this.getTaskState(id);
-    if (this.waiters?.isUnfinished(id)) {
+  async waitForTaskState(id: string, timeoutMs: number, access: Access = DEFAULT_ACCESS): Promise<TaskState | null> {
+    if (timeoutMs <= 0) return this.getTaskState(id, access);
+    const createdFor = this.createdTenants.get(id);
+    if (createdFor !== undefined && !this.waiters?.isUnfinished(id)) this.createdTenants.delete(id); // announced since
+    else if (createdFor !== undefined && visible(access, createdFor) && this.waiters) {
       // Created here and not announced since: it exists and is not final, so wait without reading it first.
-      return (await this.waiters.wait(id, timeoutMs).done) ?? this.getTaskState(id);
+      const state = (await this.waiters.wait(id, timeoutMs).done) ?? (await this.getTaskState(id, access));
+      if (state === null || FINAL_STATUSES.has(state.status)) this.createdTenants.delete(id);
+      return state;
     }
     const w = await this.registerWaiter(id, timeoutMs);
     let first: TaskState | null;
     try {
-      first = await this.getTaskState(id);
+      first = await this.getTaskState(id, access);
     } catch (err) {
       w.cancel();
       throw err;
@@ -132,7 +163,19 @@ export class RedisStore implements ApiStore {
       return first;
     }
     // The announcement usually carries the final state; read it only when it did not (large result, timeout).
-    return (await w.done) ?? this.getTaskState(id);
+    return (await w.done) ?? this.getTaskState(id, access);
+  }
+
+  async findApiKey(sha256: string): Promise<ApiKeyRecord | null> {
+    return this.answered(lookupApiKey(this.redis, this.keys, sha256, this.opts.keyTouchMs));
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.answered(listApiKeys(this.redis, this.keys));
+  }
+
+  async revokeApiKey(id: string): Promise<boolean> {
+    return this.answered(revokeApiKey(this.redis, this.keys, id));
   }
 
   /** A `TIME` round trip (it also refreshes the clock estimate), bounded by the ping timeout. */
@@ -175,6 +218,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Redi
     replyTimeoutMs: options.replyTimeoutMs ?? 2500,
     pingTimeoutMs: options.pingTimeoutMs ?? 1500,
     idempotencyTtlSeconds: options.idempotencyTtlSeconds ?? 86_400,
+    maxQueuedPerTenant: options.maxQueuedPerTenant ?? 100_000,
+    maxFunctionsPerTenant: options.maxFunctionsPerTenant ?? 10_000,
+    keyTouchMs: options.keyTouchMs ?? 5000,
   });
   try {
     await store.queue.ensureGroup();

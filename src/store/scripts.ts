@@ -2,28 +2,50 @@
 import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
 
 /**
- * Create a QUEUED task and append it to the queue, if its function exists, its request is not past its deadline,
- * and its idempotency key (optional 4th key) names no earlier task. The deadline is compared with Redis's own
+ * Create a QUEUED task and append it to the queue, if its function exists and is the caller's tenant's (or the
+ * caller is admin), its request is not past its deadline, its idempotency key (optional 5th key) names no earlier
+ * task, and the tenant has fewer than maxQueued unfinished tasks. The deadline is compared with Redis's own
  * clock (TIME), so a create that waited in a frozen Redis or a client's offline queue until its request was
  * answered with an error never runs. A create re-sent for a task id that exists (a reconnect resending an
  * unanswered command) changes nothing.
- * KEYS: fn, task, queue[, idempotency]. ARGV: taskId, fnId, args, now, timeoutMs|"", deadline (epoch ms on the Redis
- * clock), idempotencyTtlMs. Returns 1 (created), 0 (unknown function), -1 (past its deadline), or the id of the
- * task created earlier with the same idempotency key.
+ * The tenant's unfinished tasks are the sorted set KEYS[4] (score: when last added or checked, ms), trimmed lazily
+ * here: each create checks the 2 least recently checked members (100 when the set is full), drops those whose
+ * task is final or gone and moves the others to the back; so no dispatcher script needs to know of tenants.
+ * KEYS: fn, task, queue, tenant's open set[, idempotency]. ARGV: taskId, fnId, args, now, timeoutMs|"", deadline
+ * (epoch ms on the Redis clock), idempotencyTtlMs, tenant, admin ("1"/"0"), maxQueued, task key prefix.
+ * Returns 1 (created), 0 (unknown function, or another tenant's), -1 (past its deadline), -2 (the tenant has
+ * maxQueued unfinished tasks), or the id of the task created earlier with the same idempotency key.
  */
 export const CREATE_TASK = `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
-if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[6]) then return -1 end
-if KEYS[4] then
-  local earlier = redis.call('GET', KEYS[4])
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[6]) then return -1 end
+if KEYS[5] then
+  local earlier = redis.call('GET', KEYS[5])
   if earlier then return earlier end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[9] ~= '1' and (redis.call('HGET', KEYS[1], 'tenant') or 'default') ~= ARGV[8] then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
-redis.call('HSET', KEYS[2], 'fn', ARGV[2], 'args', ARGV[3], 'status', 'QUEUED', 'attempts', '0', 'created', ARGV[4], 'timeout', ARGV[5])
+local max = tonumber(ARGV[10])
+local n = redis.call('ZCARD', KEYS[4])
+local budget = 2
+if n >= max then budget = 100 end
+for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, budget - 1)) do
+  local s = redis.call('HGET', ARGV[11] .. id, 'status')
+  if (not s) or s == 'COMPLETED' or s == 'FAILED' then
+    redis.call('ZREM', KEYS[4], id)
+    n = n - 1
+  else
+    redis.call('ZADD', KEYS[4], now, id)
+  end
+end
+if n >= max then return -2 end
+redis.call('HSET', KEYS[2], 'fn', ARGV[2], 'args', ARGV[3], 'status', 'QUEUED', 'attempts', '0', 'created', ARGV[4], 'timeout', ARGV[5], 'tenant', ARGV[8])
 redis.call('XADD', KEYS[3], '*', 't', ARGV[1])
-if KEYS[4] then redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7]) end
+redis.call('ZADD', KEYS[4], now, ARGV[1])
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[7]) end
 return 1
 `;
 

@@ -37,21 +37,53 @@ export interface TaskState {
   result: string | null;
 }
 
-/** What the API needs from the store. */
+/** Who is asking: the tenant of the caller's API key (no key: "default"), and whether the key is an admin's. */
+export interface Access {
+  tenant: string;
+  /** An admin sees and runs every tenant's functions and tasks. */
+  admin: boolean;
+}
+
+/** The tenant of requests without a key (and of everything stored before tenants existed). */
+export const DEFAULT_TENANT = "default";
+
+/** The access of a request without a key. */
+export const DEFAULT_ACCESS: Access = Object.freeze({ tenant: DEFAULT_TENANT, admin: false });
+
+/** An API key as stored (never the key itself: only its SHA-256). Times are epoch ms. */
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  tenant: string;
+  admin: boolean;
+  createdAt: number;
+  /** When it was last used, to within a few seconds; null when never. */
+  lastUsedAt: number | null;
+}
+
+/** What the API needs from the store. Reads with an `access` answer null for another tenant's task (unless admin). */
 export interface ApiStore {
-  /** Store a function; returns its new id (uuid). */
-  registerFunction(fn: { name: string; source: string; code: string }): Promise<string>;
+  /** Store a function of `access.tenant`; returns its new id (uuid). QUOTA_EXCEEDED past the tenant's function limit. */
+  registerFunction(fn: { name: string; source: string; code: string }, access?: Access): Promise<string>;
   /**
-   * Atomically create a QUEUED task and enqueue it. Returns the task id (uuid). With `idempotencyKey`, a key that
-   * already named a task (within its TTL) returns that task's id and creates nothing.
+   * Atomically create a QUEUED task of `access.tenant` and enqueue it. Returns the task id (uuid). With
+   * `idempotencyKey`, a key that already named a task of the tenant (within its TTL) returns that task's id and
+   * creates nothing. FUNCTION_NOT_FOUND for another tenant's function (unless admin); QUOTA_EXCEEDED when the
+   * tenant has its limit of unfinished tasks.
    */
-  createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }): Promise<string>;
-  /** The task's status (one field read), or null when unknown or expired. */
-  getTaskStatus(id: string): Promise<TaskStatus | null>;
-  /** The task's status and result (two fields read), or null when unknown or expired. */
-  getTaskState(id: string): Promise<TaskState | null>;
+  createTask(task: { functionId: string; args: string; timeoutMs?: number; idempotencyKey?: string }, access?: Access): Promise<string>;
+  /** The task's status (its status and tenant fields read), or null when unknown, expired or not visible. */
+  getTaskStatus(id: string, access?: Access): Promise<TaskStatus | null>;
+  /** The task's status and result (three fields read), or null when unknown, expired or not visible. */
+  getTaskState(id: string, access?: Access): Promise<TaskState | null>;
   /** Resolves with the task's state once it is final, or with its current state after `timeoutMs`. Null if unknown. */
-  waitForTaskState(id: string, timeoutMs: number): Promise<TaskState | null>;
+  waitForTaskState(id: string, timeoutMs: number, access?: Access): Promise<TaskState | null>;
+  /** The API key whose SHA-256 (hex) this is, or null; marks it used when its last mark is older than a few seconds. */
+  findApiKey(sha256: string): Promise<ApiKeyRecord | null>;
+  /** Every API key (admin route). */
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  /** Revoke the key with this id; false when there is none (admin route). */
+  revokeApiKey(id: string): Promise<boolean>;
   /** Round trip to Redis; throws when it is unreachable. */
   ping(): Promise<void>;
 }

@@ -28,6 +28,9 @@ beforeAll(async () => {
       onWait(id);
       return store.waitForTaskState(id, ms);
     },
+    findApiKey: (sha) => store.findApiKey(sha),
+    listApiKeys: () => store.listApiKeys(),
+    revokeApiKey: (id) => store.revokeApiKey(id),
     ping: () => store.ping(),
   };
   server = serveApi({ app: createApp({ store: spied, log: silentLog }), port: 0 });
@@ -315,7 +318,7 @@ describe("health, docs and routing", () => {
     expect(a.status).toBe(200);
     expect(a.body.openapi).toBe("3.1.0");
     expect(Object.keys(a.body.paths).sort()).toEqual(
-      ["/execute_function", "/health", "/register_function", "/result/{task_id}", "/status/{task_id}"],
+      ["/execute_function", "/health", "/keys", "/keys/{key_id}", "/register_function", "/result/{task_id}", "/status/{task_id}"],
     );
     expect(a.body.paths["/register_function"].post.responses["201"]).toBeDefined();
     expect(a.body.components.schemas.ExecuteFunctionRequest.properties).toHaveProperty("timeout_seconds");

@@ -1,11 +1,12 @@
-/** Task routes: `POST /execute_function`, `GET /status/{task_id}`, `GET /result/{task_id}` (long-poll). */
+/** Task routes: `POST /execute_function`, `GET /status/{task_id}`, `GET /result/{task_id}` (long-poll), each for the caller's tenant. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { decodeArgs } from "../../codec/index.ts";
 import { FaasError } from "../../faas-error.ts";
 import { FINAL_STATUSES, type ApiStore } from "../../store/types.ts";
+import { accessOf } from "../auth-middleware.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
-  errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
+  BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
   ResultQuery, ResultResponse, StatusResponse, TaskIdParams,
 } from "../schemas.ts";
 
@@ -19,6 +20,7 @@ export const executeFunctionRoute = createRoute({
     "Queues a task calling the function with the given arguments; poll /status or /result with the task id. " +
     "An error answer (503 included) means no task was created, now or later (unless the reply was held up over ~0.75 s " +
     "in transit); with an Idempotency-Key a retry is always safe.",
+  security: BEARER_SECURITY,
   request: {
     headers: ExecuteFunctionHeaders,
     body: { content: { "application/json": { schema: ExecuteFunctionRequest } }, required: true },
@@ -26,7 +28,9 @@ export const executeFunctionRoute = createRoute({
   responses: {
     201: jsonContent(ExecuteFunctionResponse, "The task is queued (or, for a repeated Idempotency-Key, was queued earlier)"),
     400: errorContent("Malformed body or Idempotency-Key (BAD_REQUEST) or arguments that are not an array (INVALID_ARGUMENTS)"),
-    404: errorContent("Unknown function_id (FUNCTION_NOT_FOUND)"),
+    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
+    404: errorContent("Unknown function_id, or another tenant's (FUNCTION_NOT_FOUND)"),
+    429: errorContent("Over the key's request rate (RATE_LIMITED) or the tenant's --max-queued (QUOTA_EXCEEDED); see Retry-After"),
     413: errorContent("Body over the size limit (PAYLOAD_TOO_LARGE)"),
     503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE); no task was created"),
   },
@@ -37,10 +41,13 @@ export const statusRoute = createRoute({
   path: "/status/{task_id}",
   tags: ["tasks"],
   summary: "A task's status",
+  security: BEARER_SECURITY,
   request: { params: TaskIdParams },
   responses: {
     200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED"),
-    404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
+    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
+    404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
+    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
     503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
@@ -51,11 +58,14 @@ export const resultRoute = createRoute({
   tags: ["tasks"],
   summary: "A task's result",
   description: `result is null until the task ends. With ?wait=SECONDS the answer comes as soon as the task ends or after the wait (at most ${MAX_WAIT_SECONDS} s).`,
+  security: BEARER_SECURITY,
   request: { params: TaskIdParams, query: ResultQuery },
   responses: {
     200: jsonContent(ResultResponse, "The task's status and, once it ended, its result"),
     400: errorContent("Invalid wait (BAD_REQUEST)"),
-    404: errorContent("Unknown, expired or malformed task id (TASK_NOT_FOUND)"),
+    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
+    404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
+    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
     503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
   },
 });
@@ -78,14 +88,14 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
     const seconds = body.timeout_seconds;
     const timeoutMs = seconds == null ? undefined : Math.max(1, Math.round(seconds * 1000));
     const idempotencyKey = headers["Idempotency-Key"];
-    const taskId = await store.createTask({ functionId, args: body.payload, timeoutMs, idempotencyKey });
+    const taskId = await store.createTask({ functionId, args: body.payload, timeoutMs, idempotencyKey }, accessOf(c));
     return c.json({ task_id: taskId }, 201);
   });
 
   app.get("/status/:task_id", async (c) => {
     const task_id = c.req.param("task_id").toLowerCase();
     checkTaskId(task_id);
-    const status = await store.getTaskStatus(task_id);
+    const status = await store.getTaskStatus(task_id, accessOf(c));
     if (status === null) throw taskNotFound(task_id);
     return c.json({ task_id, status }, 200);
   });
@@ -95,7 +105,8 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
     const { wait } = parseWith(ResultQuery, c.req.query(), "query");
     const waitMs = wait === undefined ? 0 : Math.round(Math.min(Number(wait), MAX_WAIT_SECONDS) * 1000);
     checkTaskId(task_id);
-    const task = waitMs > 0 ? await store.waitForTaskState(task_id, waitMs) : await store.getTaskState(task_id);
+    const access = accessOf(c);
+    const task = waitMs > 0 ? await store.waitForTaskState(task_id, waitMs, access) : await store.getTaskState(task_id, access);
     if (task === null) throw taskNotFound(task_id);
     const result = FINAL_STATUSES.has(task.status) ? task.result : null;
     return c.json({ task_id, status: task.status, result }, 200);
