@@ -7,7 +7,7 @@ import { fitsIpcPath } from "../zmtp/endpoint.ts";
 /**
  * Where `faas up --data-dir DIR`'s redis-server listens, chosen as startManagedRedis chooses: `DIR/redis.sock` when
  * that path fits a unix socket, else the loopback port it picked, read from the live redis-server's command line
- * (its pid is in `DIR/redis.pid`). Throws CONFIG when no managed Redis runs there.
+ * (its pid is in `DIR/redis.pid`; redis-server shows `127.0.0.1:PORT` in its title). Throws CONFIG when no managed Redis runs there.
  */
 export function managedRedisUrl(dataDir: string): string {
   const dir = resolve(dataDir);
@@ -19,8 +19,9 @@ export function managedRedisUrl(dataDir: string): string {
   let port: string | undefined;
   try {
     const pid = readFileSync(resolve(dir, "redis.pid"), "utf8").trim();
-    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-    if (argv.some((a) => a.includes("redis-server"))) port = argv[argv.indexOf("--port") + 1];
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    // redis-server rewrites its title to `redis-server 127.0.0.1:PORT`; before that it is our `--port PORT`.
+    if (cmdline.includes("redis-server")) port = (/127\.0\.0\.1:(\d+)/.exec(cmdline) ?? /--port\0(\d+)/.exec(cmdline))?.[1];
   } catch {
     // No pid file, or its process is gone.
   }
