@@ -46,6 +46,9 @@ Options:
   --host H             API listen address (default 127.0.0.1)
   -p, --port N         API port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
+  --allowed-hosts LIST more Host names answered: name (any port) or name:port, comma-separated, * for any
+                       (default: the API's own address; any Host when --host is 0.0.0.0 or ::)
+  --cors-origin ORIGIN browser origins allowed to call the API, e.g. https://app.example.com (repeatable; default none)
   --data-dir DIR       where the managed Redis keeps its append-only file (default ./.faas)
 ${AUTH}
 ${RUN}
@@ -58,6 +61,9 @@ Options:
   --host H             listen address (default 127.0.0.1)
   -p, --port N         listen port, 0 for any free port (default 8000)
   --max-body BYTES     largest request body (default 1048576)
+  --allowed-hosts LIST more Host names answered: name (any port) or name:port, comma-separated, * for any
+                       (default: the API's own address; any Host when --host is 0.0.0.0 or ::)
+  --cors-origin ORIGIN browser origins allowed to call the API, e.g. https://app.example.com (repeatable; default none)
 ${AUTH}
 ${COMMON}`,
   keys: `Usage: faas keys create --name NAME [--tenant T] [--admin] [--redis URL | --data-dir DIR]
