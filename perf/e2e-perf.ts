@@ -1,7 +1,9 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
  * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
- *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"]`
+ *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY]`
+ * `--auth`: the stack runs `--auth required` (rate limit lifted) and every request sends a key made with `faas keys
+ * create`; `--key`: the key to send to an API given with `--url`.
  */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
@@ -26,6 +28,8 @@ const { values: o } = parseArgs({
     // raw: the lean keep-alive client (perf/study/http-pool.ts); fetch: Bun's fetch(), which costs the load
     // generator about twice the CPU on the machine it shares with the stack.
     client: { type: "string", default: "raw" },
+    auth: { type: "boolean", default: false },
+    key: { type: "string" },
   },
 });
 const N = Number(o.tasks);
@@ -38,12 +42,19 @@ if (!base) {
   // local: -w threads in the dispatcher; pull/push: `processes` worker processes × `workers` threads each.
   stack = await startStack({
     mode: o.mode as "local" | "pull" | "push", threads: Number(o.workers), processes: Number(o.processes), bin: o.bin,
-    extra: o.extra ? o.extra.split(" ").filter(Boolean) : undefined,
+    extra: [...(o.extra ? o.extra.split(" ").filter(Boolean) : []), ...(o.auth ? ["--auth", "required", "--rate-limit", "1000000000"] : [])],
   });
   base = stack.url;
 }
+let key = o.key;
+if (o.auth && !key && stack?.dataDir) {
+  const bin = o.bin ?? `${import.meta.dir}/../dist/faas`;
+  const made = Bun.spawnSync([bin, "keys", "create", "--name", "perf", "--data-dir", stack.dataDir], { env: { ...process.env, REDIS_URL: "" } });
+  if (made.exitCode !== 0) throw new Error(`faas keys create failed: ${made.stderr.toString()}`);
+  key = made.stdout.toString().trim().split("\n").at(-1);
+}
 
-const http = new FaasHttp(base, o.client as HttpClientKind, C);
+const http = new FaasHttp(base, o.client as HttpClientKind, C, key);
 const execute = (fnId: string) => http.execute(fnId, "[]");
 const result = (id: string, wait: number) => http.result(id, wait);
 async function pool<T>(items: T[], c: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {

@@ -35,6 +35,8 @@ export interface Stack {
   url: string;
   /** The dispatcher endpoint in pull/push mode, else null. */
   dispatcherUrl: string | null;
+  /** The data dir of the stack's `faas up` (for `faas keys … --data-dir`), else null. */
+  dataDir: string | null;
   /** The last 64 KiB its processes wrote on stderr (for error reports). */
   stderrTail(): string;
   /** Stop every process this stack started (SIGTERM, SIGKILL after 20 s) and remove its temp dir. Idempotent. */
@@ -139,7 +141,7 @@ export async function startStack(options: StackOptions | string[] = {}): Promise
         children.push(spawnChild([bin, "worker", mode, String(threads), opts.dispatcherUrl, "--log-level", "warn", ...(opts.extra ?? [])], dir, env));
       }
       await Promise.all(children.map((c, i) => c.waitFor(/^ready\b/m, startMs, `worker ${i + 1}`)));
-      return { url: (opts.apiUrl ?? "http://127.0.0.1:8000").replace(/\/+$/, ""), dispatcherUrl: opts.dispatcherUrl, stderrTail, stop };
+      return { url: (opts.apiUrl ?? "http://127.0.0.1:8000").replace(/\/+$/, ""), dispatcherUrl: opts.dispatcherUrl, dataDir: null, stderrTail, stop };
     }
     const modeArgs = mode === "local" ? [] : ["-m", mode, "--workers", String(processes)];
     const up = spawnChild([bin, "up", "--port", "0", "-w", String(threads), ...modeArgs, "--data-dir", join(dir, "data"),
@@ -147,7 +149,7 @@ export async function startStack(options: StackOptions | string[] = {}): Promise
     children.push(up);
     const url = (await up.waitFor(/is up: (\S+)/, startMs, "faas up"))[1]!;
     const dispatcherUrl = mode === "local" ? null : (/dispatcher: (tcp:\/\/\S+)/.exec(up.stdout()) ?? [])[1] ?? null;
-    return { url, dispatcherUrl, stderrTail, stop };
+    return { url, dispatcherUrl, dataDir: join(dir, "data"), stderrTail, stop };
   } catch (err) {
     await stop();
     throw err;

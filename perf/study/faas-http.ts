@@ -17,14 +17,17 @@ export const FINAL_STATUSES: ReadonlySet<string> = new Set(["COMPLETED", "FAILED
 export class FaasHttp {
   private readonly base: string;
   private readonly pool: HttpPool | null;
+  /** The API key header, when a key was given (`faas keys create`). */
+  private readonly auth: Record<string, string>;
 
   /**
    * `baseUrl`: the API root, e.g. `http://127.0.0.1:8000` (a trailing slash is ignored). `client`: "raw" (default)
    * sends requests over up to `connections` (default 64) sockets of its own; "fetch" uses `fetch()`.
    */
-  constructor(baseUrl: string, client: HttpClientKind = "raw", connections = 64) {
+  constructor(baseUrl: string, client: HttpClientKind = "raw", connections = 64, key?: string) {
     this.base = baseUrl.replace(/\/+$/, "");
-    this.pool = client === "raw" ? new HttpPool(this.base, connections) : null;
+    this.auth = key ? { authorization: `Bearer ${key}` } : {};
+    this.pool = client === "raw" ? new HttpPool(this.base, connections, this.auth) : null;
   }
 
   /** Close the client's connections. */
@@ -82,7 +85,7 @@ export class FaasHttp {
   /** One request over the chosen client; the body, if any, is JSON. */
   private async send(method: "GET" | "POST", path: string, body?: string): Promise<{ status: number; body: string }> {
     if (this.pool) return this.pool.request(method, path, body);
-    const r = await fetch(this.base + path, body === undefined ? undefined : { method, headers: { "content-type": "application/json" }, body });
+    const r = await fetch(this.base + path, body === undefined ? undefined : { method, headers: { "content-type": "application/json", ...this.auth }, body });
     return { status: r.status, body: await r.text() };
   }
 }

@@ -27,8 +27,8 @@ export class HttpPool {
   private readonly queue: Pending[] = [];
   private open = 0;
 
-  /** `origin`: e.g. `http://127.0.0.1:8000`. `max`: connections at most. Default: 64. */
-  constructor(origin: string, private readonly max = 64) {
+  /** `origin`: e.g. `http://127.0.0.1:8000`. `max`: connections at most. Default: 64. `headers`: sent with every request. */
+  constructor(origin: string, private readonly max = 64, private readonly headers: Record<string, string> = {}) {
     const u = new URL(origin);
     if (u.protocol !== "http:") throw new Error(`HttpPool speaks plain http only (got ${origin})`);
     this.host = u.hostname;
@@ -39,6 +39,7 @@ export class HttpPool {
   request(method: string, path: string, body?: string, contentType = "application/json"): Promise<HttpResponse> {
     const payload = body === undefined ? null : Buffer.from(body);
     let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nConnection: keep-alive\r\n`;
+    for (const [k, v] of Object.entries(this.headers)) head += `${k}: ${v}\r\n`;
     head += payload ? `Content-Type: ${contentType}\r\nContent-Length: ${payload.length}\r\n\r\n` : "\r\n";
     return new Promise((resolve, reject) => {
       this.queue.push({ head, body: payload, resolve, reject });
