@@ -78,7 +78,7 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     }
     let apiPort = String(cfg.port);
     const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes),
-      ...frontDoorFlags(cfg), ...common]);
+      ...frontDoorFlags(cfg), ...authFlags(cfg), ...common]);
     stops.push(stopChild("api"));
     const url = api.ready.split(" ")[1]!;
     apiPort = new URL(url).port;
@@ -105,4 +105,10 @@ function frontDoorFlags(cfg: UpConfig): string[] {
   if (cfg.allowedHosts.length > 0) flags.push("--allowed-hosts", cfg.allowedHosts.join(","));
   if (cfg.corsOrigins.length > 0) flags.push("--cors-origin", cfg.corsOrigins.join(","));
   return flags;
+}
+
+/** The API child's key and limit flags (`--auth` explicit: the child's own default would look at the same --host). */
+function authFlags(cfg: UpConfig): string[] {
+  return ["--auth", cfg.auth, ...(cfg.insecure ? ["--insecure"] : []), "--rate-limit", String(cfg.rateLimit),
+    "--max-queued", String(cfg.maxQueued), "--max-functions", String(cfg.maxFunctions)];
 }
