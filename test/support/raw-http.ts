@@ -37,7 +37,7 @@ export function rawRequest(port: number, method: string, path: string, opts: Raw
       socket.destroy();
       reject(new Error(`no complete answer to ${method} ${path} within ${opts.deadlineMs ?? 15_000} ms`));
     }, opts.deadlineMs ?? 15_000);
-    socket.on("data", (d) => chunks.push(d));
+    socket.on("data", (d: Buffer) => chunks.push(d));
     socket.on("error", (err) => {
       writeError ??= (err as NodeJS.ErrnoException).code ?? err.message;
     });
