@@ -6,7 +6,7 @@ import { ZmtpError } from "./zmtp-error.ts";
 export interface HandshakePeer {
   /** Remote address, `tcp://host:port`. */
   address: string;
-  /** The security mechanism of the handshake ("NULL" today). */
+  /** The security mechanism of the handshake: "NULL" or "CURVE". */
   mechanism: string;
   /** Peer socket type from READY. */
   socketType: string;
@@ -17,8 +17,8 @@ export interface HandshakePeer {
    * application properties (`x-…`, RFC 37 "The NULL Security Mechanism").
    */
   metadata: Metadata;
-  /** The client's long-term public key under CURVE (32 octets), which the mechanism has proven it holds; null under NULL. */
-  publicKey: Buffer | null;
+  /** The client's long-term public key under CURVE (Z85, 40 characters), which the mechanism has proven it holds; null under NULL. */
+  publicKey: string | null;
 }
 
 /**

@@ -4,6 +4,7 @@ import { BatchedWriter } from "./batched-writer.ts";
 import { parseCommand } from "./command.ts";
 import type { ConnectionHooks } from "./connection-hooks.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
+import type { FrameCipher } from "./curve-cipher.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { FLAG_MORE } from "./frame.ts";
 import { Handshake, MAX_HANDSHAKE_BYTES, readyIdentity, readySocketType } from "./handshake.ts";
@@ -55,7 +56,8 @@ export class Connection implements StreamHandler {
   private lastReceived = performance.now();
   private readonly handshake: Handshake;
   private readonly heartbeat: Heartbeat;
-  private readonly maxFrameSize: number; // the decoder's limit at the start of a message
+  private maxFrameSize: number; // the decoder's limit at the start of a message
+  private cipher: FrameCipher | null = null; // seals and opens frames after the handshake (CURVE); null for NULL
   private gate: AuthenticationGate | null = null; // until the application authenticates the peer
 
   constructor(
@@ -117,8 +119,10 @@ export class Connection implements StreamHandler {
   sendMessage(frames: readonly OutFrame[]): void {
     if (this.state !== "ready") return;
     const last = frames.length - 1;
+    const cipher = this.cipher;
     for (let i = 0; i <= last; i++) {
-      this.out.appendFrame(i < last ? FLAG_MORE : 0, frames[i] as OutFrame);
+      if (cipher === null) this.out.appendFrame(i < last ? FLAG_MORE : 0, frames[i] as OutFrame);
+      else this.out.appendFrame(0, cipher.seal(i < last ? FLAG_MORE : 0, frames[i] as OutFrame)); // RFC 26 MESSAGE
     }
     this.out.messages++;
     this.stats.messagesOut++;
@@ -193,8 +197,9 @@ export class Connection implements StreamHandler {
       if (peerMetadata) this.completeHandshake(peerMetadata);
     }
     while (this.state === "ready") {
-      const frame = this.decoder.next();
+      let frame = this.decoder.next();
       if (frame === null) return;
+      if (this.cipher !== null) frame = this.cipher.open(frame);
       if (frame.command) {
         if (this.parts.length > 0) throw protocolError("command frame inside a multipart message");
         this.onCommand(frame.body);
@@ -219,7 +224,7 @@ export class Connection implements StreamHandler {
         this.hooks.onMessage(this, frames);
       } else if (maxSize >= 0) {
         // the next frame's header is refused at once if its body cannot fit in what is left of the message's limit
-        this.decoder.maxFrameSize = Math.max(0, maxSize - this.partsSize - this.settings.frameOverhead);
+        this.decoder.maxFrameSize = Math.max(0, maxSize - this.partsSize - this.settings.frameOverhead) + (this.cipher?.overhead ?? 0);
       }
     }
   }
@@ -231,8 +236,13 @@ export class Connection implements StreamHandler {
     this.peerMetadata = meta;
     const hook = this.settings.authorize;
     if (hook !== null) {
-      const peer = { address: this.remoteAddress, mechanism: this.handshake.mechanismName, socketType: this.peerSocketType, identity: this.peerIdentity, metadata: meta, publicKey: null };
+      const peer = { address: this.remoteAddress, mechanism: this.handshake.mechanismName, socketType: this.peerSocketType, identity: this.peerIdentity, metadata: meta, publicKey: this.handshake.peerPublicKey };
       if (this.handshake.authorize(hook, peer)) this.authenticate();
+    }
+    this.cipher = this.handshake.cipher();
+    if (this.cipher !== null) {
+      this.maxFrameSize += this.cipher.overhead; // limits are on plaintext; a sealed frame is this much longer
+      this.heartbeat.cipher = this.cipher;
     }
     this.state = "ready";
     this.decoder.maxFrameSize = this.maxFrameSize;

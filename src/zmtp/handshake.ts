@@ -2,6 +2,7 @@
 import { AUTH_FAILURE, AUTH_INTERNAL_ERROR, type Authorize, type HandshakePeer, refusalReason } from "./authorize.ts";
 import type { BatchedWriter } from "./batched-writer.ts";
 import { type Command, encodeError, parseCommand } from "./command.ts";
+import type { FrameCipher } from "./curve-cipher.ts";
 import type { FrameDecoder } from "./frame-decoder.ts";
 import { GREETING_SIZE, checkGreetingPrefix, encodeGreeting, parseGreeting } from "./greeting.ts";
 import type { Mechanism } from "./mechanism.ts";
@@ -54,9 +55,19 @@ export class Handshake {
     return greeting.major > 3 ? 1 : greeting.minor;
   }
 
-  /** The security mechanism's name ("NULL"). */
+  /** The security mechanism's name ("NULL", "CURVE"). */
   get mechanismName(): string {
     return this.mechanism.name;
+  }
+
+  /** The peer's long-term public key (Z85) the mechanism proved (CURVE server), else null. */
+  get peerPublicKey(): string | null {
+    return this.mechanism.peerPublicKey ?? null;
+  }
+
+  /** The mechanism's frame cipher for after the handshake (CURVE), or null (NULL: frames go as they are). */
+  cipher(): FrameCipher | null {
+    return this.mechanism.cipher?.() ?? null;
   }
 
   /** Sends the mechanism's opening commands (after the peer's greeting). */

@@ -2,6 +2,8 @@
 import type { BatchedWriter } from "./batched-writer.ts";
 import { decodePing, encodePing, encodePong } from "./command.ts";
 import type { ConnectionSettings } from "./connection-settings.ts";
+import type { FrameCipher } from "./curve-cipher.ts";
+import { FLAG_COMMAND, FLAG_LONG } from "./frame.ts";
 import type { PeerStats } from "./socket-events.ts";
 
 /** What the heartbeat needs from its connection besides its writer. */
@@ -25,6 +27,8 @@ export class Heartbeat {
   private ttlTimer: Timer | null = null;
   private ttlMs = 0;
   private stopped = false;
+  /** Set by the connection once its handshake is done under a mechanism that encrypts frames (CURVE): PING/PONG go sealed. */
+  cipher: FrameCipher | null = null;
 
   /**
    * @param writer - the connection's writer: PINGs are flushed at once, PONGs go with the tick's batch.
@@ -46,7 +50,7 @@ export class Heartbeat {
       if (this.stopped) return;
       const ping = encodePing(this.settings.heartbeatTimeToLive / 100);
       this.stats.pingsSent++;
-      this.writer.queue.appendRaw(ping);
+      this.queueCommand(ping);
       this.writer.flush();
       // the first unanswered PING starts the timeout; later PINGs leave it running (libzmq `produce_ping_message`)
       if (this.timeoutTimer === null && this.settings.heartbeatTimeout > 0) {
@@ -73,7 +77,7 @@ export class Heartbeat {
   onPing(data: Buffer): void {
     const ping = decodePing(data);
     this.stats.pingsReceived++;
-    this.writer.queue.appendRaw(encodePong(ping.context));
+    this.queueCommand(encodePong(ping.context));
     this.writer.schedule();
     if (ping.ttlDeciseconds > 0) this.peerTtl(ping.ttlDeciseconds * 100);
   }
@@ -103,5 +107,12 @@ export class Heartbeat {
   stop(): void {
     this.stopped = true;
     for (const t of [this.pingTimer, this.timeoutTimer, this.ttlTimer]) if (t !== null) clearTimeout(t);
+  }
+
+  /** Queues a command frame as it is, or sealed when the connection has a cipher. */
+  private queueCommand(frame: Buffer): void {
+    if (this.cipher === null) return this.writer.queue.appendRaw(frame);
+    const body = frame.subarray((frame[0] as number) & FLAG_LONG ? 9 : 2);
+    this.writer.queue.appendFrame(0, this.cipher.seal(FLAG_COMMAND, body));
   }
 }

@@ -1,6 +1,7 @@
 /** The security-mechanism seam and the NULL mechanism (RFC 37 sections "Authentication and Confidentiality", "The NULL Security Mechanism"). */
 import { authRefusal } from "./authorize.ts";
 import { type Command, decodeError, decodeReady, encodeReady } from "./command.ts";
+import type { FrameCipher } from "./curve-cipher.ts";
 import type { Metadata } from "./metadata.ts";
 import { ZmtpError, protocolError } from "./zmtp-error.ts";
 
@@ -14,8 +15,8 @@ export interface MechanismStep {
 
 /**
  * A security mechanism drives the handshake that follows the greeting. NULL needs one READY
- * each way; CURVE or PLAIN would add HELLO/WELCOME/INITIATE steps (and, for CURVE, frame
- * encryption, which would be an extra `wrap`/`unwrap` seam on this interface).
+ * each way; CURVE (`curve-mechanism.ts`) adds HELLO/WELCOME/INITIATE steps and frame encryption
+ * through the optional {@link Mechanism.cipher} seam (absent for NULL, so its frames cost nothing extra).
  */
 export interface Mechanism {
   /** Name carried in the greeting, e.g. "NULL". */
@@ -28,6 +29,10 @@ export interface Mechanism {
   onCommand(command: Command): MechanismStep;
   /** Commands to send once the application authorized the peer (what the mechanism held back until then), else none. */
   accepted(): Buffer[];
+  /** The peer's long-term public key (Z85) the handshake proved it holds (CURVE server); absent or null otherwise. */
+  readonly peerPublicKey?: string | null;
+  /** After the handshake: what seals and opens every frame (CURVE MESSAGE boxes); absent or null to send frames as they are. */
+  cipher?(): FrameCipher | null;
 }
 
 /**

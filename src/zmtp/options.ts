@@ -1,8 +1,12 @@
 /** Socket options (names follow zeromq.js v6) with their defaults, and their resolution. */
 import type { Authorize } from "./authorize.ts";
+import { type CurveOptions, type CurveSettings, resolveCurveOptions } from "./curve-options.ts";
 
-/** Options accepted by every socket constructor. Times are in milliseconds. */
-export interface SocketOptions {
+/**
+ * Options accepted by every socket constructor. Times are in milliseconds. The CURVE options (`curveServer`,
+ * `curvePublicKey`, `curveSecretKey`, `curveServerKey`; see {@link CurveOptions}) switch the socket from NULL to CURVE.
+ */
+export interface SocketOptions extends CurveOptions {
   /** Our routing id, sent as `Identity` in READY (REQ, DEALER, ROUTER). Default: none. */
   routingId?: string | Uint8Array;
   /** Per-peer limit of queued outgoing messages; `send()` waits while it is reached. 0 = unlimited. Default: 1000. */
@@ -89,6 +93,8 @@ export interface ResolvedOptions {
   authenticationTimeout: number;
   authorize: Authorize | null;
   metadata: Array<readonly [string, Buffer]>;
+  /** CURVE keys and role; null for the NULL mechanism. */
+  curve: CurveSettings | null;
 }
 
 function intOption(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -127,6 +133,7 @@ export function resolveOptions(o: SocketOptions): ResolvedOptions {
     authenticationTimeout: intOption("authenticationTimeout", o.authenticationTimeout, 0, 0),
     authorize: o.authorize ?? null,
     metadata: metadataOption(o.metadata),
+    curve: resolveCurveOptions(o),
   };
 }
 

@@ -5,7 +5,9 @@ import { type ConnectionSettings, connectionSettings, readyMetadata } from "./co
 import { describePeer } from "./describe-peer.ts";
 import type { Dialer } from "./dialer.ts";
 import { Inbox } from "./inbox.ts";
-import { NullMechanism } from "./mechanism.ts";
+import { curveBox, loadCurveBox } from "./curve-box.ts";
+import { CurveClientMechanism, CurveServerMechanism } from "./curve-mechanism.ts";
+import { type Mechanism, NullMechanism } from "./mechanism.ts";
 import { type MessageLike, type OutFrame, toOutFrames } from "./message.ts";
 import { type ResolvedOptions, type SocketOptions, resolveOptions } from "./options.ts";
 import { ReceiveWaiters } from "./receive-waiters.ts";
@@ -42,6 +44,7 @@ export abstract class SocketBase {
   private rr = 0;
   private isClosed = false;
   private readonly hooks: ConnectionHooks;
+  private readonly pendingConnects = new Map<string, ConnectOptions>(); // CURVE: connects waiting for libsodium to load
 
   protected constructor(
     /** ZeroMQ socket type name. */
@@ -53,6 +56,7 @@ export abstract class SocketBase {
       throw new TypeError("options maxUnauthenticatedBytes, authenticationTimeout and authorize need a ROUTER (peers are authenticated by routing id)");
     }
     this.events = new SocketEvents((err) => this.log(`event listener threw: ${String(err)}`));
+    if (this.opts.curve !== null) void loadCurveBox(); // bind and connect wait for it (CURVE only)
     this.settings = connectionSettings(type, this.opts);
     this.metadata = readyMetadata(type, this.opts);
     this.inbox = new Inbox(this.opts);
@@ -84,7 +88,8 @@ export abstract class SocketBase {
    * Binds to `tcp://host:port` (port `0` or `*` picks a free one; read it back from `lastEndpoint`) or to
    * `ipc://path` (a unix socket file, removed again by `unbind`/`close`).
    */
-  bind(endpoint: string): Promise<void> {
+  async bind(endpoint: string): Promise<void> {
+    if (this.opts.curve !== null && curveBox() === null) await loadCurveBox();
     return this.endpoints.bind(endpoint);
   }
 
@@ -95,11 +100,23 @@ export abstract class SocketBase {
 
   /** Connects to `tcp://host:port` or `ipc://path`; retries in the background until it succeeds and after every loss. */
   connect(endpoint: string, options: ConnectOptions = {}): void {
+    if (this.opts.curve !== null && curveBox() === null) {
+      // CURVE before libsodium is loaded (the first ~50 ms of a process): dial once it is, unless disconnected or closed meanwhile
+      this.pendingConnects.set(endpoint, options);
+      void loadCurveBox().then(() => {
+        const pending = this.pendingConnects.get(endpoint);
+        if (pending !== options || this.isClosed) return;
+        this.pendingConnects.delete(endpoint);
+        this.endpoints.connect(endpoint, options);
+      });
+      return;
+    }
     this.endpoints.connect(endpoint, options);
   }
 
   /** Stops connecting to `endpoint` and closes the connection made through it. */
   disconnect(endpoint: string): void {
+    if (this.pendingConnects.delete(endpoint)) return;
     this.endpoints.disconnect(endpoint);
   }
 
@@ -226,7 +243,7 @@ export abstract class SocketBase {
       return IGNORE_STREAM;
     }
     // An incoming connection's READY waits for the authorize hook's verdict on the peer's (libzmq's NULL server with ZAP).
-    const mechanism = new NullMechanism(this.metadata, dialer === null && this.opts.authorize !== null);
+    const mechanism = this.mechanism(dialer === null);
     const conn = new Connection(stream, endpoint, this.settings, mechanism, this.hooks);
     if (this.isClosed) {
       conn.close("socket closed", null);
@@ -237,6 +254,17 @@ export abstract class SocketBase {
     else this.accepted.add(conn);
     this.events.emit(dialer ? "connect" : "accept", { address: endpoint, peer: this.peerInfo(conn) });
     return conn;
+  }
+
+  /** A new connection's mechanism: NULL, or CURVE in our role (libsodium is loaded: bind and connect waited for it). */
+  private mechanism(incoming: boolean): Mechanism {
+    const curve = this.opts.curve;
+    if (curve === null) return new NullMechanism(this.metadata, incoming && this.opts.authorize !== null);
+    const box = curveBox();
+    if (box === null) throw new ZmtpError("EPROTO", "CURVE primitives not loaded"); // fail closed, never fall back to NULL
+    // a CURVE server holds its READY for the authorize hook's verdict on the client's key, whichever side dialled
+    if (curve.server) return new CurveServerMechanism(box, curve, this.metadata, this.opts.authorize !== null);
+    return new CurveClientMechanism(box, curve, this.metadata);
   }
 
   private onHandshake(conn: Connection): string | null {
