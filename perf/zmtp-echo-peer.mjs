@@ -1,20 +1,21 @@
 // libzmq side of perf/zmtp-echo.ts: zeromq.js under Node.
-//   node perf/zmtp-echo-peer.mjs server                         -> prints {"endpoint"} then echoes forever
-//   node perf/zmtp-echo-peer.mjs client <endpoint> <size> <count> <window> <pings> -> prints one JSON result line
+//   node perf/zmtp-echo-peer.mjs server [options-json]          -> prints {"endpoint"} then echoes forever
+//   node perf/zmtp-echo-peer.mjs client <endpoint> <size> <count> <window> <pings> [options-json] -> prints one JSON result line
+// options-json: socket options, e.g. the CURVE keys (curveServer, curveSecretKey / curveServerKey, curvePublicKey, ...)
 import { createRequire } from "node:module";
 import path from "node:path";
 
 const require = createRequire(path.join(process.cwd(), "package.json"));
 const zmq = require("zeromq");
-const [mode, endpoint, size, count, window, pings] = process.argv.slice(2);
+const [mode, endpoint, size, count, window, pings, clientJson] = process.argv.slice(2);
 
 if (mode === "server") {
-  const router = new zmq.Router({ linger: 0 });
+  const router = new zmq.Router({ linger: 0, ...JSON.parse(endpoint ?? "{}") });
   await router.bind("tcp://127.0.0.1:*");
   console.log(JSON.stringify({ endpoint: router.lastEndpoint }));
   for await (const msg of router) await router.send(msg);
 } else {
-  const dealer = new zmq.Dealer({ linger: 0 });
+  const dealer = new zmq.Dealer({ linger: 0, ...JSON.parse(clientJson ?? "{}") });
   dealer.connect(endpoint);
   const result = await measure(dealer, Number(size), Number(count), Number(window), Number(pings));
   console.log(JSON.stringify(result));

@@ -1,6 +1,7 @@
 /** DEALER->ROUTER echo benchmark: our ZMTP on Bun vs libzmq (zeromq.js) on Node; prints msgs/s and round-trip p50/p99. */
 // Usage: bun perf/zmtp-echo.ts            (the ROUTER echo server runs in a child process for both stacks)
-import { Dealer, Router } from "../src/zmtp/index.ts";
+//        bun perf/zmtp-echo.ts --curve    (both stacks under CURVE, plus ours under NULL; prints the ratios)
+import { Dealer, Router, type SocketOptions, curveKeyPair } from "../src/zmtp/index.ts";
 
 interface Result {
   msgsPerSec: number;
@@ -14,7 +15,7 @@ const CASES = [
 ];
 
 if (process.argv[2] === "server") {
-  const router = new Router();
+  const router = new Router(JSON.parse(process.argv[3] ?? "{}") as SocketOptions);
   await router.bind("tcp://127.0.0.1:0");
   console.log(JSON.stringify({ endpoint: router.lastEndpoint }));
   for await (const msg of router) await router.send(msg);
@@ -23,10 +24,17 @@ if (process.argv[2] === "server") {
 }
 
 async function main(): Promise<void> {
+  const curve = process.argv.includes("--curve");
+  const serverKeys = curveKeyPair();
+  const clientKeys = curveKeyPair();
+  const serverOptions = curve ? { curveServer: true, curveSecretKey: serverKeys.secretKey } : {};
+  const clientOptions = curve ? { curveServerKey: serverKeys.publicKey, curvePublicKey: clientKeys.publicKey, curveSecretKey: clientKeys.secretKey } : {};
+  const mech = curve ? " CURVE" : "";
   const rows: string[][] = [["stack", "size", "msgs/s", "rtt p50 (µs)", "rtt p99 (µs)"]];
+  const ratios: string[] = [];
   for (const c of CASES) {
-    const ours = await withServer(["bun", import.meta.path, "server"], async (ep) => {
-      const dealer = new Dealer();
+    const ours = await withServer(["bun", import.meta.path, "server", JSON.stringify(serverOptions)], async (ep) => {
+      const dealer = new Dealer(clientOptions);
       dealer.connect(ep);
       try {
         return await measure(dealer, c.size, c.count, c.window, c.pings);
@@ -34,10 +42,11 @@ async function main(): Promise<void> {
         dealer.close();
       }
     });
-    rows.push(["ours (Bun)", c.label, fmt(ours.msgsPerSec), fmt(ours.p50), fmt(ours.p99)]);
+    rows.push([`ours${mech} (Bun)`, c.label, fmt(ours.msgsPerSec), fmt(ours.p50), fmt(ours.p99)]);
     const peer = `${import.meta.dir}/zmtp-echo-peer.mjs`;
-    const libzmq = await withServer(["node", peer, "server"], async (ep) => {
-      const proc = Bun.spawn(["node", peer, "client", ep, String(c.size), String(c.count), String(c.window), String(c.pings)], {
+    const libzmq = await withServer(["node", peer, "server", JSON.stringify(serverOptions)], async (ep) => {
+      const args = [String(c.size), String(c.count), String(c.window), String(c.pings), JSON.stringify(clientOptions)];
+      const proc = Bun.spawn(["node", peer, "client", ep, ...args], {
         stdout: "pipe",
         stderr: "inherit",
       });
@@ -45,10 +54,26 @@ async function main(): Promise<void> {
       await proc.exited;
       return JSON.parse(out) as Result;
     });
-    rows.push(["libzmq (Node)", c.label, fmt(libzmq.msgsPerSec), fmt(libzmq.p50), fmt(libzmq.p99)]);
+    rows.push([`libzmq${mech} (Node)`, c.label, fmt(libzmq.msgsPerSec), fmt(libzmq.p50), fmt(libzmq.p99)]);
+    ratios.push(`${c.label}: ours${mech} / libzmq${mech} = ${(ours.msgsPerSec / libzmq.msgsPerSec).toFixed(2)}x`);
+    if (curve) {
+      // the price of CURVE on our side: the same run under NULL
+      const plain = await withServer(["bun", import.meta.path, "server"], async (ep) => {
+        const dealer = new Dealer();
+        dealer.connect(ep);
+        try {
+          return await measure(dealer, c.size, c.count, c.window, c.pings);
+        } finally {
+          dealer.close();
+        }
+      });
+      rows.push(["ours NULL (Bun)", c.label, fmt(plain.msgsPerSec), fmt(plain.p50), fmt(plain.p99)]);
+      ratios.push(`${c.label}: ours CURVE / ours NULL = ${(ours.msgsPerSec / plain.msgsPerSec).toFixed(2)}x`);
+    }
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((cell, i) => cell.padStart(widths[i]!)).join("  "));
+  for (const line of ratios) console.log(line);
 }
 
 function fmt(n: number): string {
