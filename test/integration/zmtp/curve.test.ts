@@ -32,7 +32,7 @@ async function proxy(target: string) {
         const up = await Bun.connect({
           hostname: host,
           port: Number(port),
-          socket: { data: (_s, d) => void down.write(d), close: () => down.end() },
+          socket: { data: (_s, d) => void down.write(d), close: () => void down.end() },
         });
         for (const chunk of early) up.write(chunk);
         early = [];
@@ -43,7 +43,7 @@ async function proxy(target: string) {
         if (upstream === null) early.push(Buffer.from(d));
         else upstream.write(d);
       },
-      close: () => upstream?.end(),
+      close: () => void upstream?.end(),
     },
   });
   listeners.push(listener);
