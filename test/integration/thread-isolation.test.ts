@@ -1,26 +1,13 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { decode } from "../../src/codec/index.ts";
-import type { PoolJob, PoolOutcome } from "../../src/workers/outcome.ts";
-import { ThreadPool, type ThreadPoolOptions } from "../../src/workers/thread-pool.ts";
+import type { PoolOutcome } from "../../src/workers/outcome.ts";
+import { ThreadPool } from "../../src/workers/thread-pool.ts";
+import { job, poolsClosedAfterEach } from "../support/pool-jobs.ts";
 
 // What one task leaves behind must never reach another: tasks the pool runs after a hostile one on the same
 // thread get their own outcome, and only the guilty task fails.
 
-const pools: ThreadPool[] = [];
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((pool) => pool.close()));
-});
-
-function makePool(options: ThreadPoolOptions = {}): ThreadPool {
-  const pool = new ThreadPool({ threads: 1, taskTimeoutMs: 5000, ...options });
-  pools.push(pool);
-  return pool;
-}
-
-let nextTask = 0;
-function job(functionId: string, code: string, args = "[]", extra: Partial<PoolJob> = {}): PoolJob {
-  return { taskId: `task-${++nextTask}`, functionId, code, args, ...extra };
-}
+const makePool = poolsClosedAfterEach(1);
 const double = (n: number) => job("double", "(x) => x * 2", `[${n}]`);
 const thrower = (n: number) => job("thrower", "(n) => { throw new RangeError(`no ${n}`) }", `[${n}]`);
 /** The thread's id: tells whether two jobs ran on the same thread. */

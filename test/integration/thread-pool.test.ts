@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,23 +8,11 @@ import type { PoolJob, PoolOutcome } from "../../src/workers/outcome.ts";
 import { PoolClosedError } from "../../src/workers/pool-closed-error.ts";
 import { threadEntryUrl } from "../../src/workers/thread-entry-url.ts";
 import type { ThreadMessage } from "../../src/workers/thread-messages.ts";
-import { ThreadPool, type ThreadPoolOptions } from "../../src/workers/thread-pool.ts";
+import { ThreadPool } from "../../src/workers/thread-pool.ts";
+import { job, poolsClosedAfterEach } from "../support/pool-jobs.ts";
 
-const pools: ThreadPool[] = [];
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((pool) => pool.close()));
-});
-
-function makePool(options: ThreadPoolOptions = {}): ThreadPool {
-  const pool = new ThreadPool({ threads: 2, taskTimeoutMs: 5000, ...options });
-  pools.push(pool);
-  return pool;
-}
-
+const makePool = poolsClosedAfterEach(2);
 let nextTask = 0;
-function job(functionId: string, code: string, args = "[]", extra: Partial<PoolJob> = {}): PoolJob {
-  return { taskId: `task-${++nextTask}`, functionId, code, args, ...extra };
-}
 
 const DOUBLE = job("double", "(x) => x * 2");
 const double = (n: number): PoolJob => ({ ...DOUBLE, taskId: `task-${++nextTask}`, args: `[${n}]` });
