@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectRedis } from "../../src/store/connect-redis.ts";
 import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
+import { timedFetch } from "../support/timed-fetch.ts";
 
 let copy: FaasCopy;
 let up: FaasProcess;
@@ -21,17 +22,8 @@ afterAll(async () => {
   copy?.remove();
 });
 
-/** A request, its answer and how long the answer took. */
-async function timed(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const t0 = performance.now();
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)["content-type"] = "application/json";
-  }
-  const res = await fetch(url + path, init);
-  return { status: res.status, body: (await res.json()) as any, ms: performance.now() - t0 };
-}
+
+const timed = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => timedFetch(url, method, path, body, headers);
 
 /** The managed redis-server, for the test's own look at the keys. */
 const peek = () => connectRedis(join(dataDir(), "redis.sock"));

@@ -10,6 +10,7 @@ import { sendCreateTask } from "../../src/store/create-task.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
 import { eventually } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
+import { timedFetch } from "../support/timed-fetch.ts";
 
 /** The pid of the redis-server listening on `socket` (found by its command line). */
 function redisPid(socket: string): number {
@@ -47,18 +48,8 @@ afterAll(async () => {
   await redis.stop();
 });
 
-/** A request and how long its answer took. */
-async function timed(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const t0 = performance.now();
-  const init: RequestInit = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    (init.headers as Record<string, string>)["content-type"] = "application/json";
-  }
-  const res = await fetch(server.url + path, init);
-  const json = (await res.json()) as any;
-  return { status: res.status, body: json, ms: performance.now() - t0 };
-}
+
+const timed = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => timedFetch(server.url, method, path, body, headers);
 
 const taskKeys = async () => (await peek.keys("faas:task:*")).sort();
 const registerFn = async () => (await timed("POST", "/register_function", { name: "f", payload: "(x) => x" })).body.function_id as string;

@@ -76,3 +76,28 @@ function parseAnswer(raw: Buffer, writeError: string | undefined): RawAnswer {
   const complete = headers["content-length"] !== undefined && Number(headers["content-length"]) === bodyBytes.byteLength;
   return { writeError, status, headers, body, json, complete };
 }
+
+/**
+ * POST `count` bodies of 5 MiB to `url + path` from python3's urllib (as the users' own clients do: no
+ * `Expect: 100-continue`), and count the answers that were a complete 413 PAYLOAD_TOO_LARGE JSON error.
+ * `stderr` holds what any other failure printed.
+ */
+export async function urllibOversizePosts(url: string, path: string, count = 20): Promise<{ ok: number; stderr: string }> {
+  const script = `
+import json, sys, urllib.request, urllib.error
+ok = 0
+for i in range(int(sys.argv[3])):
+    req = urllib.request.Request(sys.argv[1] + sys.argv[2], data=b"a" * (5 << 20), method="POST", headers={"Content-Type": "application/json"})
+    try:
+        urllib.request.urlopen(req, timeout=10)
+    except urllib.error.HTTPError as e:
+        ok += e.code == 413 and json.loads(e.read())["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    except Exception as e:
+        print(repr(e), file=sys.stderr)
+print(ok)
+`;
+  const proc = Bun.spawn(["python3", "-c", script, url, path, String(count)], { stdout: "pipe", stderr: "pipe", timeout: 60_000 });
+  const [out, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  return { ok: Number(out.trim()), stderr };
+}
