@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { decode } from "../../src/codec/index.ts";
-import type { PoolOutcome } from "../../src/workers/outcome.ts";
 import { ThreadPool } from "../../src/workers/thread-pool.ts";
-import { job, poolsClosedAfterEach } from "../support/pool-jobs.ts";
+import { failure, job, poolsClosedAfterEach, value } from "../support/pool-jobs.ts";
 
 // What one task leaves behind must never reach another: tasks the pool runs after a hostile one on the same
 // thread get their own outcome, and only the guilty task fails.
@@ -13,17 +11,6 @@ const thrower = (n: number) => job("thrower", "(n) => { throw new RangeError(`no
 /** The thread's id: tells whether two jobs ran on the same thread. */
 const threadId = () => job("thread-id", "() => process.getBuiltinModule('node:worker_threads').threadId");
 
-function value(outcome: PoolOutcome): unknown {
-  expect(outcome.status).toBe("COMPLETED");
-  return decode(outcome.result);
-}
-
-function failure(outcome: PoolOutcome): Error {
-  expect(outcome.status).toBe("FAILED");
-  const err = decode(outcome.result);
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
-}
 
 /** 20 ordinary jobs, half of them throwing: each must come back with its own outcome. */
 async function expectInnocentsUnharmed(pool: ThreadPool): Promise<void> {

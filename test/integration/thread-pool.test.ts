@@ -2,14 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decode } from "../../src/codec/index.ts";
 import { openPrivatePort } from "../../src/workers/executor-handle.ts";
-import type { PoolJob, PoolOutcome } from "../../src/workers/outcome.ts";
+import type { PoolJob } from "../../src/workers/outcome.ts";
 import { PoolClosedError } from "../../src/workers/pool-closed-error.ts";
 import { threadEntryUrl } from "../../src/workers/thread-entry-url.ts";
 import type { ThreadMessage } from "../../src/workers/thread-messages.ts";
 import { ThreadPool } from "../../src/workers/thread-pool.ts";
-import { job, poolsClosedAfterEach } from "../support/pool-jobs.ts";
+import { failure, job, poolsClosedAfterEach, value } from "../support/pool-jobs.ts";
 
 const makePool = poolsClosedAfterEach(2);
 let nextTask = 0;
@@ -17,17 +16,6 @@ let nextTask = 0;
 const DOUBLE = job("double", "(x) => x * 2");
 const double = (n: number): PoolJob => ({ ...DOUBLE, taskId: `task-${++nextTask}`, args: `[${n}]` });
 
-function value(outcome: PoolOutcome): unknown {
-  expect(outcome.status).toBe("COMPLETED");
-  return decode(outcome.result);
-}
-
-function failure(outcome: PoolOutcome): Error {
-  expect(outcome.status).toBe("FAILED");
-  const err = decode(outcome.result);
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
-}
 
 /** Poll `condition` until it holds or `ms` pass. */
 async function until(condition: () => boolean, ms = 5000): Promise<void> {
