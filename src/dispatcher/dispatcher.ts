@@ -170,10 +170,7 @@ export class Dispatcher {
     if (entries.length === 0) return;
     const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError }));
     if (loaded === null) return this.runs.handBack(entries);
-    if (loaded.length < entries.length) {
-      const live = new Set(loaded.map((t) => `${t.lane ?? "main"}:${t.streamId}`));
-      this.runs.drop(entries.filter((e) => !live.has(`${e.lane ?? "main"}:${e.streamId}`)));
-    }
+    if (loaded.length < entries.length) this.runs.dropAllBut(entries, loaded);
     const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));
     if (codes === null || !this.running) return this.runs.handBack(loaded);
     for (const task of loaded) {

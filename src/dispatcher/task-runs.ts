@@ -64,9 +64,10 @@ export class TaskRuns {
     return fresh;
   }
 
-  /** Entries the load step settled itself (gone, final, exhausted): no longer held. */
-  drop(entries: QueueEntry[]): void {
-    for (const e of entries) this.release(e);
+  /** Of `entries`, those not in `kept` were settled by the load step itself (gone, final, exhausted): no longer held. */
+  dropAllBut(entries: QueueEntry[], kept: QueueEntry[]): void {
+    const live = new Set(kept.map(heldKey));
+    for (const e of entries) if (!live.has(heldKey(e))) this.release(e);
   }
 
   /** Give entries back to the queue, uncharged (stopping before they reached the mode, or lost while stopping). */
