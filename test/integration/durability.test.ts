@@ -51,7 +51,8 @@ test("a dispatcher killed with SIGKILL mid-run loses no task: another one finish
   const fn = await store.registerFunction({ name: "slow", source: code, code });
   const ids: string[] = [];
   for (let i = 0; i < 12; i++) ids.push(await store.createTask({ functionId: fn, args: `[${i}]` }));
-  const child = Bun.spawn(["bun", CLI, "dispatcher", "-w", "2", "--redis", redis.url, "--log-level", "error"], {
+  // Thread isolation: this is about the dispatcher's durability, and a source tree may not be readable by `nobody`.
+  const child = Bun.spawn(["bun", CLI, "dispatcher", "-w", "2", "--isolation", "thread", "--redis", redis.url, "--log-level", "error"], {
     stdout: "ignore", stderr: "inherit",
   });
   let second: Dispatcher | null = null;

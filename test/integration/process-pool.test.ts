@@ -1,12 +1,14 @@
-// ThreadPool with process isolation: executor processes from source (`bun src/cli.ts executor`), sandboxed as root.
+// ThreadPool with process isolation: executor processes of the compiled binary (copied away, as CI's clone may sit in a
+// directory `nobody` cannot read, where source files could not be loaded), sandboxed as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { PoolJob } from "../../src/workers/outcome.ts";
 import { ThreadPool } from "../../src/workers/thread-pool.ts";
-import { eventually } from "../support/faas-binary.ts";
+import { copyBinary, eventually } from "../support/faas-binary.ts";
 
-const command = [process.execPath, fileURLToPath(new URL("../../src/cli.ts", import.meta.url)), "executor"];
+const copy = copyBinary();
+afterAll(() => copy.remove());
+const command = [copy.bin, "executor"];
 let n = 0;
 const job = (code: string, args = "[]", extra: Partial<PoolJob> = {}): PoolJob => ({ taskId: `t${++n}`, functionId: code, code, args, ...extra });
 const errorOf = (result: string) => JSON.parse(result).value as { name: string; message: string };
