@@ -1,13 +1,14 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
  * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
- *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY]`
+ *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY] [--cpu]`
  * `--auth`: the stack runs `--auth required` (rate limit lifted) and every request sends a key made with `faas keys
  * create`; `--key`: the key to send to an API given with `--url`.
  */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
 import { FaasHttp, type HttpClientKind } from "./study/faas-http.ts";
+import { cpuByRole, formatCpu } from "./cpu-by-role.ts";
 
 const { values: o } = parseArgs({
   options: {
@@ -30,6 +31,8 @@ const { values: o } = parseArgs({
     client: { type: "string", default: "raw" },
     auth: { type: "boolean", default: false },
     key: { type: "string" },
+    // Print the CPU time each role of the stack spent per 1,000 tasks of the throughput phase (own stack only).
+    cpu: { type: "boolean", default: false },
   },
 });
 const N = Number(o.tasks);
@@ -78,6 +81,8 @@ try {
   });
 
   const ids: string[] = new Array(N);
+  const cpu0 = o.cpu && stack?.dataDir ? cpuByRole(stack.dataDir) : null;
+  const self0 = process.cpuUsage();
   const t0 = performance.now();
   await pool(Array.from({ length: N }), C, async (_x, i) => {
     ids[i] = await execute(noop);
@@ -93,6 +98,10 @@ try {
   });
   const t1 = performance.now();
   const secs = (t1 - t0) / 1000;
+  if (cpu0 && stack?.dataDir) {
+    const self = process.cpuUsage(self0);
+    console.log(`cpu per 1000 tasks: ${formatCpu(cpu0, cpuByRole(stack.dataDir), N)}, load generator ${(((self.user + self.system) / 1000) * 1000 / N).toFixed(0)} ms`);
+  }
 
   const lat: number[] = [];
   for (let i = 0; i < L; i++) {

@@ -78,6 +78,13 @@ describe("a task cannot change what is reported for another", () => {
     await pool.run(job("dirty", "() => { globalThis.x = 1 }"));
     expect(value(await pool.run(threadId()))).not.toBe(first);
   });
+  test("jobs of one function share its realm (a warm instance); the next function gets a clean one", async () => {
+    const pool = makePool();
+    const counter = (i: number) => ({ ...job("counter", "() => (globalThis.calls = (globalThis.calls ?? 0) + 1)"), taskId: `c-${i}` });
+    expect([value(await pool.run(counter(1))), value(await pool.run(counter(2))), value(await pool.run(counter(3)))]).toEqual([1, 2, 3]);
+    expect(value(await pool.run(job("other", "() => typeof calls")))).toBe("undefined");
+    expect(value(await pool.run(counter(4)))).toBe(1);
+  });
 });
 
 describe("work a task leaves behind never fails another", () => {
