@@ -1,0 +1,44 @@
+/** Lua helpers the task scripts share: which statuses are final, and the tenants' task indexes for listing. */
+
+/**
+ * Helpers every task script includes, before its own code. `root` is the key prefix with its colon (`faas:`); the
+ * index keys it builds are the ones keys.ts names (`tenantTasks`, `tenantStatusTasks`, `tenantFunctionTasks`):
+ * - `is_final(status)`: COMPLETED, FAILED or CANCELLED;
+ * - `idx_base(root, tenant)`: `faas:tenant:{tenant}` (a missing tenant is `default`);
+ * - `idx_move(root, tid, tenant, created, from, to, now, ttl)`: the task leaves the status index `from` (unless
+ *   nil) and joins `to` (score: its created time, ms); a final index drops members created before `now - ttl`;
+ * - `idx_trim(root, tenant, fn, now, ttl)`: the tenant's `:tasks` and `:fn:{fn}:tasks` drop members created before
+ *   `now - ttl` (called where a task ends: the listings cover the last TTL of tasks);
+ * - `idx_new(taskKey, openKey, tid, fn, created, tenant)`: a new task joins its tenant's `:tasks`,
+ *   `:status:QUEUED` and `:fn:{fn}:tasks` (score: created) and the tenant joins `{root}tenants`. The index keys
+ *   are derived from the tenant's open set (`{root}tenant:{t}:open`) and the root from the task key
+ *   (`{root}task:{tid}`), so the create scripts need no more arguments.
+ * Reads that meet a member whose task hash is gone (expired) drop it (LIST_TASKS).
+ */
+export const TASK_INDEX_LUA = `
+local function is_final(s) return s == 'COMPLETED' or s == 'FAILED' or s == 'CANCELLED' end
+local function idx_base(root, tenant)
+  if (not tenant) or tenant == '' then tenant = 'default' end
+  return root .. 'tenant:' .. tenant
+end
+local function idx_move(root, tid, tenant, created, from, to, now, ttl)
+  if from == to then return end
+  local base = idx_base(root, tenant) .. ':status:'
+  if from then redis.call('ZREM', base .. from, tid) end
+  redis.call('ZADD', base .. to, tonumber(created) or 0, tid)
+  if is_final(to) then redis.call('ZREMRANGEBYSCORE', base .. to, '-inf', '(' .. tostring(tonumber(now) - tonumber(ttl))) end
+end
+local function idx_trim(root, tenant, fn, now, ttl)
+  local base = idx_base(root, tenant)
+  local cutoff = '(' .. tostring(tonumber(now) - tonumber(ttl))
+  redis.call('ZREMRANGEBYSCORE', base .. ':tasks', '-inf', cutoff)
+  if fn then redis.call('ZREMRANGEBYSCORE', base .. ':fn:' .. fn .. ':tasks', '-inf', cutoff) end
+end
+local function idx_new(taskKey, openKey, tid, fn, created, tenant)
+  local base = string.sub(openKey, 1, -6)
+  redis.call('ZADD', base .. ':tasks', created, tid)
+  redis.call('ZADD', base .. ':status:QUEUED', created, tid)
+  redis.call('ZADD', base .. ':fn:' .. fn .. ':tasks', created, tid)
+  redis.call('SADD', string.sub(taskKey, 1, #taskKey - #tid - 5) .. 'tenants', tenant)
+end
+`;
