@@ -34,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
     out(`faas ${pkg.version} (bun ${Bun.version})`);
     return 0;
   }
+  if (cmd.role === "keygen") {
+    // One-shot: prints the key pair (or writes it with --out and prints the public key alone on the last line).
+    const { runKeygen } = await import("./roles/run-keygen.ts");
+    runKeygen(cmd, out);
+    return 0;
+  }
   if (cmd.role === "keys") {
     // One-shot: answers and exits (`create` prints the key alone on the last stdout line).
     const { runKeys } = await import("./roles/run-keys.ts");

@@ -102,6 +102,17 @@ export interface DispatcherConfig extends CommonConfig, IsolationConfig {
   maxAttempts: number;
   /** `--secret-file PATH`: read the secret from this file at start (not group/world readable). Default: none. */
   secretFile?: string;
+  /** `--curve-key FILE`: the dispatcher's key pair (`faas keygen`); turns CURVE on (pull/push). Default: none (NULL). */
+  curveKeyFile?: string;
+  /** `--authorized-workers FILE`: public keys of the workers it accepts, one per line (required with `--curve-key`). */
+  authorizedWorkersFile?: string;
+}
+
+/** `faas keygen [--out FILE]`. */
+export interface KeygenConfig {
+  role: "keygen";
+  /** `--out FILE`: write the pair there (0600) and the public key to FILE.pub. Default: print it. */
+  out?: string;
 }
 
 /** `faas worker pull|push N tcp://HOST:PORT` (or `ipc:///path/to/socket`). */
@@ -118,6 +129,10 @@ export interface WorkerConfig extends CommonConfig, IsolationConfig {
   queuePerThread: number;
   /** `--secret-file PATH`: read the secret from this file at start (not group/world readable). Default: none. */
   secretFile?: string;
+  /** `--curve-key FILE`: this worker's key pair (`faas keygen`); turns CURVE on, with `dispatcherKey`. Default: none (NULL). */
+  curveKeyFile?: string;
+  /** `--dispatcher-key Z85`: the dispatcher's public key (40 characters of Z85). Default: none. */
+  dispatcherKey?: string;
 }
 
 /** `faas up`. */
@@ -137,13 +152,15 @@ export interface UpConfig extends CommonConfig, IsolationConfig, AuthConfig {
   maxAttempts: number;
   /** Where the managed Redis keeps its append-only file (`--data-dir`). Default: ./.faas */
   dataDir: string;
+  /** `--curve on|off`: CURVE on the worker link (pull/push), keys kept in the data dir; off: NULL and a shared secret. Default: on (off when `--secret` is given). */
+  curve: boolean;
 }
 
 /** What the command line asked for. */
-export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig | KeysConfig;
+export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig | KeysConfig | KeygenConfig;
 
 /** The roles `faas` can play. */
-export const ROLES = ["up", "api", "dispatcher", "worker", "keys"] as const;
+export const ROLES = ["up", "api", "dispatcher", "worker", "keys", "keygen"] as const;
 export type Role = (typeof ROLES)[number];
 
 type Env = Record<string, string | undefined>;
@@ -156,10 +173,11 @@ const ISOLATE = { isolation: s, "task-memory": s, "run-as": s } as const;
 const AUTH = { auth: s, insecure: { type: "boolean" }, "rate-limit": s, "max-queued": s, "max-functions": s } as const;
 const OPTIONS = {
   api: { ...COMMON, ...SERVE, ...AUTH },
-  dispatcher: { ...COMMON, ...RUN, ...ISOLATE, host: s, port: { ...s, short: "p" }, ipc: s, "secret-file": s },
-  worker: { ...COMMON, ...ISOLATE, "task-timeout": s, queue: s, "secret-file": s },
-  up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, ...AUTH, workers: s, "data-dir": s },
+  dispatcher: { ...COMMON, ...RUN, ...ISOLATE, host: s, port: { ...s, short: "p" }, ipc: s, "secret-file": s, "curve-key": s, "authorized-workers": s },
+  worker: { ...COMMON, ...ISOLATE, "task-timeout": s, queue: s, "secret-file": s, "curve-key": s, "dispatcher-key": s },
+  up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, ...AUTH, workers: s, "data-dir": s, curve: s },
   keys: { ...COMMON, name: s, tenant: s, admin: { type: "boolean" }, "data-dir": s },
+  keygen: { out: s, help: { type: "boolean", short: "h" } },
 } as const;
 
 /** Parse `argv` (without the executable) into a command. Throws FaasError("USAGE") on bad input. */
@@ -232,7 +250,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       return {
         role, ...common, mode: mode(), threads: threads(), host: str("host") ?? "127.0.0.1",
         port: int(str("port"), 5555, "--port", role, 0, 65_535), ipcPath: ipcPath(str("ipc"), role),
-        taskTimeoutMs: timeout(), maxAttempts: attempts(), ...isolate(), ...secretFile(),
+        taskTimeoutMs: timeout(), maxAttempts: attempts(), ...isolate(), ...secretFile(), ...dispatcherCurve(values, role),
       };
     case "worker": {
       const [m, n, endpoint, ...extra] = positionals;
@@ -246,18 +264,54 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       }
       return {
         role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
-        queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1), ...isolate(), ...secretFile(),
+        queuePerThread: int(str("queue"), 1, "--queue", role, 0, 1), ...isolate(), ...secretFile(), ...workerCurve(values, role),
       };
     }
     case "up":
       return {
         role, ...common, ...serve(), mode: mode(), threads: threads(), workers: int(str("workers"), 2, "--workers", role, 0, 64),
         taskTimeoutMs: timeout(), maxAttempts: attempts(), dataDir: str("data-dir") ?? ".faas", ...isolate(),
-        ...authOf(values, str("host") ?? "127.0.0.1", role),
+        ...authOf(values, str("host") ?? "127.0.0.1", role), curve: upCurve(str("curve"), str("secret") !== undefined, role),
       };
     case "keys":
       return keysCommand(common, values, positionals);
+    case "keygen": {
+      const out = str("out");
+      if (out === "") throw usage("--out needs a file path", role);
+      return { role, out };
+    }
   }
+}
+
+/** `--curve-key FILE` and `--authorized-workers FILE` of a dispatcher: both or neither; they replace the shared secret. */
+function dispatcherCurve(values: Record<string, unknown>, role: Role): Pick<DispatcherConfig, "curveKeyFile" | "authorizedWorkersFile"> {
+  const key = values["curve-key"] as string | undefined;
+  const authorized = values["authorized-workers"] as string | undefined;
+  if (key === undefined && authorized === undefined) return {};
+  if (key === undefined || key === "") throw usage("--authorized-workers goes with --curve-key FILE (the dispatcher's key pair)", role);
+  if (authorized === undefined || authorized === "") throw usage("--curve-key needs --authorized-workers FILE (the public keys of the workers it accepts)", role);
+  if (values.secret !== undefined || values["secret-file"] !== undefined) throw usage("CURVE replaces the shared secret: give --curve-key or --secret/--secret-file, not both", role);
+  if ((values.mode ?? "local") === "local") throw usage("--curve-key is for -m pull or push (the worker link)", role);
+  return { curveKeyFile: key, authorizedWorkersFile: authorized };
+}
+
+/** `--curve-key FILE` and `--dispatcher-key Z85` of a worker: both or neither; they replace the shared secret. */
+function workerCurve(values: Record<string, unknown>, role: Role): Pick<WorkerConfig, "curveKeyFile" | "dispatcherKey"> {
+  const key = values["curve-key"] as string | undefined;
+  const dispatcherKey = values["dispatcher-key"] as string | undefined;
+  if (key === undefined && dispatcherKey === undefined) return {};
+  if (key === undefined || key === "") throw usage("--dispatcher-key goes with --curve-key FILE (this worker's key pair)", role);
+  if (dispatcherKey === undefined) throw usage("--curve-key needs --dispatcher-key Z85 (the dispatcher's public key)", role);
+  if (!/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(dispatcherKey)) throw usage(`--dispatcher-key must be a 40-character Z85 public key (got ${JSON.stringify(dispatcherKey)})`, role);
+  if (values.secret !== undefined || values["secret-file"] !== undefined) throw usage("CURVE replaces the shared secret: give --curve-key or --secret/--secret-file, not both", role);
+  return { curveKeyFile: key, dispatcherKey };
+}
+
+/** `faas up --curve on|off`: on unless `off`, or unless `--secret` is given (a NULL-mechanism setup with that secret). */
+function upCurve(v: string | undefined, secretFlag: boolean, role: Role): boolean {
+  if (v !== undefined && v !== "on" && v !== "off") throw usage(`--curve must be on or off (got "${v}")`, role);
+  if (v === "on" && secretFlag) throw usage("CURVE replaces the shared secret: --secret goes with --curve off", role);
+  return v === undefined ? !secretFlag : v === "on";
 }
 
 /** A unix socket path for `--ipc`, checked by the zmtp endpoint parser (a non-empty file path of at most MAX_IPC_PATH bytes). */

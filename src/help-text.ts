@@ -30,6 +30,7 @@ Roles:
   dispatcher   takes queued tasks from Redis and runs them: on its own threads (local) or on remote workers (pull, push)
   worker       a remote worker process: faas worker pull|push N tcp://HOST:PORT
   keys         API keys: faas keys create --name NAME [--tenant T] [--admin] | list | revoke ID
+  keygen       a CURVE key pair for the worker link: faas keygen [--out FILE]
 
 Options:
   -h, --help     show help (faas <role> --help for a role's options)
@@ -50,10 +51,13 @@ Options:
                        (default: the API's own address; any Host when --host is 0.0.0.0 or ::)
   --cors-origin ORIGIN browser origins allowed to call the API, e.g. https://app.example.com (repeatable; default none)
   --data-dir DIR       where the managed Redis keeps its append-only file (default ./.faas)
+  --curve on|off       pull/push: CURVE on the worker link (default on): keys made once and kept in --data-dir
+                       (dispatcher.key, worker.key, authorized-workers; 0600); off (or --secret given): a shared
+                       secret, sent in clear text
 ${AUTH}
 ${RUN}
 ${ISOLATE}
-${SECRET} (pull/push: a random one if not given)
+${SECRET} (pull/push with --curve off: a random one if not given)
 ${COMMON}`,
   api: `Usage: faas api [options]
 
@@ -96,6 +100,10 @@ ${RUN}
 ${ISOLATE} (local mode)
 ${SECRET}; visible in process listings
   --secret-file PATH   read the secret from PATH at start (a file not group/world readable; - for stdin)
+  --curve-key FILE     pull/push: CURVE on the worker link with this key pair (faas keygen --out FILE), instead of a secret;
+                       workers need its public key (FILE.pub) as --dispatcher-key
+  --authorized-workers FILE
+                       with --curve-key: the public keys of the workers accepted, one per line (# comments)
 ${COMMON}`,
   worker: `Usage: faas worker pull|push N tcp://HOST:PORT [options]
        faas worker pull|push N ipc:///PATH [options]
@@ -110,7 +118,23 @@ Options:
 ${ISOLATE}
 ${SECRET}; visible in process listings
   --secret-file PATH   read the secret from PATH at start (a file not group/world readable; - for stdin)
+  --curve-key FILE     CURVE on the link with this worker's key pair (faas keygen --out FILE), instead of a secret;
+                       its public key must be in the dispatcher's --authorized-workers
+  --dispatcher-key Z85 with --curve-key: the dispatcher's public key (40 characters; its key file's .pub)
   --log-level L        debug | info | warn | error | silent (default info)
+  -h, --help           show this help`,
+  keygen: `Usage: faas keygen [--out FILE]
+
+Makes a CURVE key pair (Curve25519, Z85 text) for the worker link. Without --out it prints the key pair file:
+  # bunfaas CURVE key pair (faas keygen): keep this file private (mode 0600)
+  public=<40 characters>
+  secret=<40 characters>
+With --out FILE it writes that to FILE (created 0600; an existing FILE is refused) and the public key alone to
+FILE.pub, and prints the public key alone on its last line. Give the file to --curve-key (dispatcher or worker);
+put a worker's public key in the dispatcher's --authorized-workers and the dispatcher's in a worker's --dispatcher-key.
+
+Options:
+  --out FILE           write the key pair to FILE and FILE.pub instead of printing it
   -h, --help           show this help`,
 };
 

@@ -8,6 +8,7 @@ import { PushMode } from "../dispatcher/modes/push-mode.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
 import { executorOptions } from "./executor-options.ts";
+import { readAuthorizedKeys, readKeyPairFile } from "./curve-key-files.ts";
 import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
 
@@ -40,13 +41,20 @@ async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promis
     return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
-  const secret = cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
+  // CURVE replaces the shared secret (config refuses both): the key pair and the list of worker keys, read once.
+  const curve = cfg.curveKeyFile !== undefined
+    ? { ...readKeyPairFile(cfg.curveKeyFile, "--curve-key"), authorizedKeys: readAuthorizedKeys(cfg.authorizedWorkersFile!) }
+    : undefined;
+  const secret = curve !== undefined ? undefined : cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
   const mode = new Mode({
-    host: cfg.host, port: cfg.port, ipcPath: cfg.ipcPath, secret, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode),
+    host: cfg.host, port: cfg.port, ipcPath: cfg.ipcPath, secret, curve, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child(cfg.mode),
   });
   const { endpoint, ipc } = await mode.start();
-  if (secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
-    log.warn("the dispatcher port hands code to any worker that connects and no --secret is set: see docs/deployment.md");
+  if (curve !== undefined) {
+    log.info("worker link: CURVE", { publicKey: curve.publicKey, authorizedWorkers: curve.authorizedKeys.size });
+    if (curve.authorizedKeys.size === 0) log.warn(`--authorized-workers ${cfg.authorizedWorkersFile} lists no key: no worker can connect`);
+  } else if (secret === undefined && cfg.host !== "127.0.0.1" && cfg.host !== "::1" && cfg.host !== "localhost") {
+    log.warn("the dispatcher port hands code to any worker that connects and neither --curve-key nor --secret is set: see docs/deployment.md");
   }
   return { mode, ready: ipc === undefined ? endpoint : `${endpoint} ${ipc}` };
 }

@@ -9,6 +9,7 @@ import { startManagedRedis, type Endpoint } from "./managed-redis.ts";
 import type { Running } from "./running.ts";
 import { spawnRole, type RoleProcess } from "./spawn-role.ts";
 import { Supervisor } from "./supervisor.ts";
+import { upCurveKeys } from "./up-curve-keys.ts";
 
 /**
  * Start the parts as child processes of this one (each role on its own event loop, so the API and the
@@ -48,10 +49,14 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     }
     const logging = ["--log-level", cfg.logLevel];
     const common = ["--redis", redisUrl, ...logging, "--result-ttl", String(cfg.resultTtlSeconds)];
-    // The workers of a one-machine cluster get a fresh secret unless one was given. It reaches the dispatcher and
-    // the workers on their stdin (a pipe): not in argv (process listings) nor in their environment.
-    const secret = remote ? (cfg.secret ?? crypto.randomUUID()) : undefined;
+    // The worker link runs CURVE with keys kept in the data dir (made once, 0600), unless --curve off: then the
+    // workers get a fresh secret unless one was given. It reaches the dispatcher and the workers on their stdin (a
+    // pipe): not in argv (process listings) nor in their environment.
+    const keys = remote && cfg.curve ? upCurveKeys(cfg.dataDir) : undefined;
+    const secret = remote && keys === undefined ? (cfg.secret ?? crypto.randomUUID()) : undefined;
     const secretArgs = secret ? ["--secret-file", "-"] : [];
+    const dispatcherLink = keys ? ["--curve-key", keys.dispatcherKeyFile, "--authorized-workers", keys.authorizedFile] : secretArgs;
+    const workerLink = keys ? ["--curve-key", keys.workerKeyFile, "--dispatcher-key", keys.dispatcher.publicKey] : secretArgs;
     const timeout = ["--task-timeout", String(cfg.taskTimeoutMs / 1000)];
     const isolation = ["--isolation", cfg.isolation, "--task-memory", String(cfg.taskMemoryMb), "--run-as", cfg.runAs];
 
@@ -65,16 +70,17 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     const ipc = remote ? localIpcPath(cfg.dataDir) : undefined;
     const dispatcher = await keep("dispatcher", () => ["dispatcher", "-m", cfg.mode, "-w", String(cfg.threads), "--host", "127.0.0.1",
       "-p", dispatcherPort, ...(ipc ? ["--ipc", ipc] : []), "--max-attempts", String(cfg.maxAttempts), ...timeout, ...isolation,
-      ...secretArgs, ...common], secret);
+      ...dispatcherLink, ...common], secret);
     stops.push(stopChild("dispatcher"));
     if (remote) {
       const endpoint = dispatcher.ready.split(" ")[1]!;
       dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
       const local = ipc ? formatIpcEndpoint(ipc) : endpoint;
       print(`dispatcher: ${endpoint} (${cfg.mode} mode${ipc ? `; this machine's workers use ${local}` : ""})`);
+      if (keys) print(`worker link: CURVE, dispatcher key ${keys.dispatcher.publicKey} (accepted workers: ${keys.authorizedFile})`);
       // Workers get no Redis URL: they never talk to Redis.
       await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), local, ...timeout, ...isolation,
-        ...secretArgs, ...logging], secret)));
+        ...workerLink, ...logging], secret)));
     }
     let apiPort = String(cfg.port);
     const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes),

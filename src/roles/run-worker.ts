@@ -5,17 +5,20 @@ import { startPullWorker } from "../workers/pull-worker.ts";
 import { startPushWorker } from "../workers/push-worker.ts";
 import type { RemoteWorker } from "../workers/remote-worker.ts";
 import { executorOptions } from "./executor-options.ts";
+import { readKeyPairFile } from "./curve-key-files.ts";
 import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
 
 /** Start a worker; resolves once it is connected to its dispatcher. */
 export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & RemoteWorker> {
   const start = cfg.mode === "pull" ? startPullWorker : startPushWorker;
-  const secret = cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
+  // CURVE (config refuses it with a secret): this worker's key pair and the dispatcher's public key.
+  const curve = cfg.curveKeyFile !== undefined ? { ...readKeyPairFile(cfg.curveKeyFile, "--curve-key"), serverKey: cfg.dispatcherKey! } : undefined;
+  const secret = curve !== undefined ? undefined : cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
   const worker = await start({
-    endpoint: cfg.endpoint, threads: cfg.threads, secret, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log,
+    endpoint: cfg.endpoint, threads: cfg.threads, secret, curve, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log,
     processes: executorOptions(cfg, log),
   });
-  log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint, isolation: cfg.isolation });
+  log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint, isolation: cfg.isolation, mechanism: curve ? "CURVE" : "NULL" });
   return worker;
 }

@@ -135,6 +135,7 @@ class PullWorker extends WorkerHandle {
   start(): void {
     // Refused at handshake (wrong secret or version): as a DENIED.
     this.control.events.on("handshake:error:auth", ({ error }) => this.deny(refusalText(error)));
+    this.base.watchHandshakes(this.control.events);
     this.control.connect(this.base.opts.endpoint);
     for (let i = 0; i < this.base.slots; i++) {
       const lane = new PullLane(this, i);

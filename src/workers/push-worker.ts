@@ -49,6 +49,7 @@ class PushWorker extends WorkerHandle {
     });
     // Refused at handshake (wrong secret or version): as a DENIED.
     sock.events.on("handshake:error:auth", ({ error }) => this.deny(refusalText(error)));
+    base.watchHandshakes(sock.events);
     sock.connect(base.opts.endpoint);
     this.loop = this.receive().catch((err) => base.log.error("push worker receive loop failed", { err: (err as Error).message }));
     base.log.info("push worker started", { id: this.id, threads: base.opts.threads, endpoint: base.opts.endpoint });

@@ -5,7 +5,7 @@ import type { Log } from "../log.ts";
 import {
   AUTH_PROPERTY, encodeHandshakeAuth, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth,
 } from "../protocol/index.ts";
-import type { SocketOptions } from "../zmtp/index.ts";
+import type { SocketEvents, SocketOptions } from "../zmtp/index.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
@@ -19,6 +19,11 @@ export interface RemoteWorkerOptions {
   threads: number;
   /** Shared secret the dispatcher requires. Default: none. */
   secret?: string;
+  /**
+   * CURVE on the link: this worker's key pair and the dispatcher's public key (Z85 each). Its id then begins with its
+   * public key (`KEY/id`): the identity the dispatcher accepts its results under. Default: none (the NULL mechanism).
+   */
+  curve?: { publicKey: string; secretKey: string; serverKey: string };
   /** Timeout for tasks that come without one, in ms (the dispatcher always sends one). Default: 300_000. */
   taskTimeoutMs?: number;
   log: Log;
@@ -109,7 +114,7 @@ export class WorkerBase {
   private readonly endExited: (value: FaasError | null) => void;
 
   constructor(readonly opts: RemoteWorkerOptions) {
-    this.id = opts.id ?? defaultWorkerId();
+    this.id = opts.curve !== undefined ? `${opts.curve.publicKey}/${opts.id ?? defaultWorkerId()}` : (opts.id ?? defaultWorkerId());
     if (!/^[\x21-\x7e]{1,200}$/.test(this.id)) throw new FaasError("CONFIG", `worker id must be 1-200 printable ASCII characters without spaces: ${JSON.stringify(this.id)}`);
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new FaasError("CONFIG", `threads must be a positive integer: ${opts.threads}`);
     const queue = opts.queuePerThread ?? MAX_QUEUED_PER_THREAD;
@@ -138,6 +143,7 @@ export class WorkerBase {
     const hb = this.opts.heartbeatMs ?? 500;
     return {
       metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth) },
+      ...(this.opts.curve !== undefined ? { curveSecretKey: this.opts.curve.secretKey, curveServerKey: this.opts.curve.serverKey } : {}),
       heartbeatInterval: hb,
       heartbeatTimeout: hb * 4,
       heartbeatTimeToLive: hb * 4,
@@ -164,6 +170,24 @@ export class WorkerBase {
       code = cached;
     }
     return { taskId: t.taskId, functionId: t.functionId, code, args: t.args, timeoutMs: t.timeoutMs };
+  }
+
+  /**
+   * Log handshakes with the dispatcher that fail (a wrong `--dispatcher-key`, CURVE on one side only): the first at
+   * once, then at most one line per 10 s with the count. The socket keeps reconnecting: no task arrives meanwhile.
+   */
+  watchHandshakes(events: SocketEvents): void {
+    let last = 0;
+    let failed = 0;
+    events.on("handshake:error:protocol", ({ error }) => {
+      failed++;
+      const now = Date.now();
+      if (now - last < 10_000) return;
+      last = now;
+      const hint = this.opts.curve !== undefined ? " (is --dispatcher-key the dispatcher's public key, and is CURVE on there?)" : "";
+      this.log.error(`handshake with the dispatcher failed; retrying${hint}`, { endpoint: this.opts.endpoint, err: error.message, failures: failed });
+    });
+    events.on("handshake", () => (failed = 0));
   }
 
   /** The dispatcher refused us: report it through `exited`. */

@@ -26,6 +26,8 @@ export interface FaasProcess {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
   /** All stdout so far. */
   output(): string;
+  /** All stderr so far. */
+  errors(): string;
   /** Resolve with the first match of `re` in stdout, or throw after `ms`. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
   stop(signal?: NodeJS.Signals): Promise<number>;
@@ -52,6 +54,7 @@ export function spawnFaas(bin: string, args: string[], cwd: string, env: Record<
   return {
     proc,
     output: () => out,
+    errors: () => err,
     waitFor(re, ms = 20_000) {
       return new Promise((resolvePromise, reject) => {
         const check = () => {

@@ -14,6 +14,11 @@ export interface RemoteModeOptions {
   ipcPath?: string;
   /** Shared secret workers must present in their handshake (and messages). Default: none (anyone who can connect gets tasks). */
   secret?: string;
+  /**
+   * CURVE on the worker link: the ROUTER is a CURVE server with this key pair and accepts only workers whose public
+   * key is in `authorizedKeys`; it replaces `secret` (which is then not checked). Default: none (the NULL mechanism).
+   */
+  curve?: RemoteCurve;
   log: Log;
   /** Per-task timeout sent to workers for tasks without their own. Default: 300_000. */
   taskTimeoutMs?: number;
@@ -29,6 +34,13 @@ export interface RemoteModeOptions {
   prefetch?: number;
   /** Largest message accepted from a worker, in bytes; a bigger one drops that connection. Default: 256 MiB. */
   maxMessageBytes?: number;
+}
+
+/** The CURVE settings of a remote mode: its long-term key pair (Z85) and the public keys (Z85) of the workers it accepts. */
+export interface RemoteCurve {
+  publicKey: string;
+  secretKey: string;
+  authorizedKeys: ReadonlySet<string>;
 }
 
 /** Where a started remote mode listens. */
@@ -54,9 +66,10 @@ export const MAX_CONNECTIONS = 4096;
 export const HANDSHAKE_TIMEOUT_MS = 5000;
 
 /** Options with defaults filled in. */
-export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret" | "ipcPath">> & {
+export type ResolvedRemoteOptions = Required<Omit<RemoteModeOptions, "secret" | "ipcPath" | "curve">> & {
   secret: string | undefined;
   ipcPath: string | undefined;
+  curve: RemoteCurve | undefined;
 };
 
 /** Fill in defaults. */
@@ -65,7 +78,9 @@ export function resolveRemoteOptions(o: RemoteModeOptions): ResolvedRemoteOption
     host: o.host ?? "127.0.0.1",
     port: o.port,
     ipcPath: o.ipcPath,
-    secret: o.secret || undefined,
+    // CURVE replaces the shared secret: with it on, the key list decides who may connect.
+    secret: o.curve !== undefined ? undefined : o.secret || undefined,
+    curve: o.curve,
     log: o.log,
     taskTimeoutMs: o.taskTimeoutMs ?? 300_000,
     heartbeatMs: o.heartbeatMs ?? 500,
@@ -89,6 +104,7 @@ export function createRouter(o: ResolvedRemoteOptions, authorize: Authorize): Ro
     // A worker is authorized at handshake, so it is authenticated from its first byte, in both modes (a reconnected
     // pull lane's first message, a re-sent RESULT of any size, included); only peers without credentials get the budget.
     authorize,
+    ...(o.curve !== undefined ? { curveServer: true, curveSecretKey: o.curve.secretKey } : {}),
     maxUnauthenticatedBytes: MAX_UNAUTHENTICATED_BYTES,
     authenticationTimeout: AUTHENTICATION_TIMEOUT_MS,
     maxFramesPerMessage: MAX_FRAMES_PER_MESSAGE,

@@ -38,7 +38,7 @@ export abstract class RemoteMode implements DispatchMode {
     options: RemoteModeOptions,
   ) {
     this.opts = resolveRemoteOptions(options);
-    this.#credentials = new WorkerCredentials(this.opts.secret);
+    this.#credentials = new WorkerCredentials(this.opts.secret, this.opts.curve?.authorizedKeys);
     this.warn = throttledWarn(this.opts.log);
     this.#router = createRouter(this.opts, this.#credentials.authorize);
     this.#tasks = new RemoteTasks({ graceMs: this.opts.deadlineGraceMs, expired: (a) => this.#expire(a) });
@@ -62,9 +62,14 @@ export abstract class RemoteMode implements DispatchMode {
       this.place();
       this.capacityChanged();
     });
+    // A worker refused at handshake (its key not authorized, a wrong secret or version): say so here too.
+    r.events.on("handshake:error:auth", ({ address, error }) => this.warn("refused a worker at handshake", { address, reason: error.message }));
+    if (this.opts.curve !== undefined) {
+      r.events.on("handshake:error:protocol", ({ address, error }) => this.warn("a worker failed the CURVE handshake (no CURVE, or a wrong --dispatcher-key?)", { address, err: error.message }));
+    }
     const where = await bindRouter(r, this.opts);
     this.#loop = this.#receive();
-    this.opts.log.info(`${this.name} mode listening`, { endpoint: where.endpoint, ipc: where.ipc, secret: this.opts.secret ? "required" : "none" });
+    this.opts.log.info(`${this.name} mode listening`, { endpoint: where.endpoint, ipc: where.ipc, secret: this.opts.secret ? "required" : "none", mechanism: this.opts.curve ? "CURVE" : "NULL" });
     return where;
   }
 

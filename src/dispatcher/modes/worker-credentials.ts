@@ -1,4 +1,4 @@
-/** WorkerCredentials: the dispatcher's ROUTER authorize hook (version and secret from the handshake's `X-Faas-Auth`), and which worker each authorized connection is. */
+/** WorkerCredentials: the dispatcher's ROUTER authorize hook (version and secret from the handshake's `X-Faas-Auth`, or the CURVE key), and which worker each authorized connection is. */
 import { AUTH_PROPERTY, decodeHandshakeAuth, PROTOCOL_VERSION } from "../../protocol/index.ts";
 import type { Authorize, HandshakePeer, PeerInfo } from "../../zmtp/index.ts";
 import { SecretCheck } from "./secret-check.ts";
@@ -12,6 +12,10 @@ const RECENT = 4096;
  * wrong secret or version is refused with a ZMTP ERROR, a connection without credentials stays unauthenticated (the
  * ROUTER's small budget and time limit; its first message, a worker of an older version, is answered DENIED with the
  * reason). An authorized connection is bound to the worker id it presented: messages on it must name that worker.
+ *
+ * Under CURVE (`authorizedKeys` given) the secret is not checked: a connection is refused unless its proven public key
+ * is listed, and the worker id it presents must be `KEY` or begin with `KEY/` (a worker process presents `KEY/host-pid-random`), so the
+ * identity results are checked against is the worker's public key (plus which process of that key holder).
  */
 export class WorkerCredentials {
   private readonly secret: SecretCheck;
@@ -20,16 +24,28 @@ export class WorkerCredentials {
   /** The same for connections that closed lately (oldest first): a message received before the close still counts. */
   private readonly recent = new Map<string, string>();
 
-  constructor(secret: string | undefined) {
-    this.secret = new SecretCheck(secret);
+  constructor(
+    secret: string | undefined,
+    private readonly authorizedKeys?: ReadonlySet<string>,
+  ) {
+    this.secret = new SecretCheck(authorizedKeys === undefined ? secret : undefined);
   }
 
-  /** The ROUTER's `authorize` option. Under CURVE the client's public key (`peer.publicKey`) will be checked here instead of the secret. */
+  /** The ROUTER's `authorize` option: the version and secret under NULL; under CURVE the client's public key first. */
   readonly authorize: Authorize = (peer: HandshakePeer) => {
+    if (this.authorizedKeys !== undefined) {
+      const key = peer.publicKey;
+      if (key === null) return "this dispatcher requires CURVE";
+      if (!this.authorizedKeys.has(key)) return `worker key ${key} is not in the dispatcher's --authorized-workers`;
+    }
     const raw = peer.metadata.get(PROPERTY);
     if (raw === undefined) return false;
     const auth = decodeHandshakeAuth(raw);
     if (auth === null) return `malformed ${AUTH_PROPERTY} (expected "version workerId secret", version ${PROTOCOL_VERSION})`;
+    const key = peer.publicKey;
+    if (this.authorizedKeys !== undefined && key !== null && auth.workerId !== key && !auth.workerId.startsWith(`${key}/`)) {
+      return `under CURVE the worker id must be the worker's public key or begin with "KEY/" (got ${auth.workerId})`;
+    }
     return this.secret.denial(auth) ?? true;
   };
 
@@ -65,3 +81,4 @@ export class WorkerCredentials {
     return `this connection was authorized as worker ${own}, not ${workerId}`;
   }
 }
+
