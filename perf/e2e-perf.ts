@@ -1,9 +1,10 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
  * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
- *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY] [--cpu]`
+ *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY] [--cpu] [--curve on|off]`
  * `--auth`: the stack runs `--auth required` (rate limit lifted) and every request sends a key made with `faas keys
- * create`; `--key`: the key to send to an API given with `--url`.
+ * create`; `--key`: the key to send to an API given with `--url`. `--curve on|off` (pull/push): the worker link runs
+ * CURVE (faas up's default) or NULL with a shared secret, for a CURVE-against-NULL comparison; not given: faas up's default.
  */
 import { parseArgs } from "node:util";
 import { startStack, type Stack } from "./start-stack.ts";
@@ -33,8 +34,11 @@ const { values: o } = parseArgs({
     key: { type: "string" },
     // Print the CPU time each role of the stack spent per 1,000 tasks of the throughput phase (own stack only).
     cpu: { type: "boolean", default: false },
+    // The worker link's mechanism in pull/push: on (CURVE) or off (NULL + shared secret). Default: faas up's (on).
+    curve: { type: "string" },
   },
 });
+if (o.curve !== undefined && o.curve !== "on" && o.curve !== "off") throw new Error(`--curve must be on or off (got "${o.curve}")`);
 const N = Number(o.tasks);
 const C = Number(o.concurrency);
 const L = Number(o.latency);
@@ -45,6 +49,7 @@ if (!base) {
   // local: -w threads in the dispatcher; pull/push: `processes` worker processes × `workers` threads each.
   stack = await startStack({
     mode: o.mode as "local" | "pull" | "push", threads: Number(o.workers), processes: Number(o.processes), bin: o.bin,
+    curve: o.curve === undefined ? undefined : o.curve === "on",
     extra: [...(o.extra ? o.extra.split(" ").filter(Boolean) : []), ...(o.auth ? ["--auth", "required", "--rate-limit", "1000000000"] : [])],
   });
   base = stack.url;
@@ -111,6 +116,7 @@ try {
     lat.push(performance.now() - s);
   }
   lat.sort((a, b) => a - b);
+  if (o.curve !== undefined && o.mode !== "local") console.log(`worker link: ${o.curve === "on" ? "CURVE" : "NULL + shared secret"}`);
   console.log(`throughput: ${N} no-op tasks, ${C} in flight: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} tasks/s end to end ` +
     `(submitted in ${((tSubmitted - t0) / 1000).toFixed(2)} s: ${(N / ((tSubmitted - t0) / 1000)).toFixed(0)}/s)`);
   console.log(`latency: ${L} sequential tasks with ?wait: p50 ${pct(lat, 50).toFixed(2)} ms, p95 ${pct(lat, 95).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms`);

@@ -23,6 +23,11 @@ export interface StackOptions {
   apiUrl?: string;
   /** The `faas` executable. Default: `dist/faas` of this repository. */
   bin?: string;
+  /**
+   * Pull/push with `faas up`: CURVE on the worker link (`--curve on`) or NULL with a shared secret (`--curve off`).
+   * Default: not passed (faas up's own default, on; builds from before CURVE know no `--curve`).
+   */
+  curve?: boolean;
   /** More arguments for `faas up` (or `faas worker`). Default: none. */
   extra?: string[];
   /** How long starting may take, in ms. Default: 30000. */
@@ -143,7 +148,8 @@ export async function startStack(options: StackOptions | string[] = {}): Promise
       await Promise.all(children.map((c, i) => c.waitFor(/^ready\b/m, startMs, `worker ${i + 1}`)));
       return { url: (opts.apiUrl ?? "http://127.0.0.1:8000").replace(/\/+$/, ""), dispatcherUrl: opts.dispatcherUrl, dataDir: null, stderrTail, stop };
     }
-    const modeArgs = mode === "local" ? [] : ["-m", mode, "--workers", String(processes)];
+    const curveArgs = mode === "local" || opts.curve === undefined ? [] : ["--curve", opts.curve ? "on" : "off"];
+    const modeArgs = mode === "local" ? [] : ["-m", mode, "--workers", String(processes), ...curveArgs];
     const up = spawnChild([bin, "up", "--port", "0", "-w", String(threads), ...modeArgs, "--data-dir", join(dir, "data"),
       "--log-level", "warn", ...(opts.extra ?? [])], dir, env);
     children.push(up);
