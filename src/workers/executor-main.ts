@@ -1,10 +1,18 @@
 /** `faas executor` (hidden): an executor process holding one Bun Worker thread, relaying its parent's jobs to it over ipc. */
 import { openPrivatePort, summarizeError } from "./executor-handle.ts";
+import { SealedChannel } from "./sealed-channel.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadMessage } from "./thread-messages.ts";
 
 /** Exit code when the thread raised an error event without exiting (as thread-entry's own crash code). */
 const CRASH_EXIT_CODE = 70;
+/** Exit code when a message on the channel was not sealed by the pool (code of a job wrote there). */
+const TAMPERED_EXIT_CODE = 71;
+/**
+ * A job still running after this long is confirmed to the pool with a `got` message: the pool replaces an
+ * executor that says nothing about a job for 5 s (its message was read off the channel by someone else).
+ */
+const GOT_AFTER_MS = 1000;
 
 /**
  * Run as an executor process: start the thread entry in one Worker, pass every parent message to it and every
@@ -16,8 +24,14 @@ const CRASH_EXIT_CODE = 70;
  * every other process of the namespace but its init, so nothing a job spawned outlives it. Default: false.
  */
 export function runExecutor(reap = false): boolean {
-  const send = process.send?.bind(process);
-  if (send === undefined) return false;
+  const sendRaw = process.send?.bind(process);
+  if (sendRaw === undefined) return false;
+  // The first message is the channel's keys; every later one, both ways, is sealed with them.
+  let channel: SealedChannel | null = null;
+  const send = (message: ThreadMessage | { kind: "got"; seq: number }) => {
+    if (channel !== null) sendRaw(channel.seal(message));
+  };
+  let gotTimer: Timer | undefined;
   const worker = new Worker(threadEntryUrl());
   let ending = false;
   const end = (code: number, last?: ThreadMessage) => {
@@ -31,6 +45,7 @@ export function runExecutor(reap = false): boolean {
   const reapAfterJobs = reap && process.pid === 2 && process.ppid === 1;
   const port = openPrivatePort(worker, (data) => {
     if (ending) return;
+    if ((data as { kind?: unknown } | null)?.kind === "done") clearTimeout(gotTimer);
     send(data as ThreadMessage);
     if (reapAfterJobs && (data as { kind?: unknown } | null)?.kind === "done") {
       try {
@@ -44,8 +59,19 @@ export function runExecutor(reap = false): boolean {
     end(CRASH_EXIT_CODE, { kind: "crash", reason: summarizeError(event.message) || "uncaught error" });
   });
   worker.addEventListener("close", (event: CloseEvent) => end(event.code));
-  process.on("message", (message: unknown) => {
-    if (!ending) port.postMessage(message);
+  process.on("message", (sealed: unknown) => {
+    if (ending) return;
+    if (channel === null) {
+      channel = SealedChannel.fromKeys(sealed);
+      if (channel === null) process.exit(TAMPERED_EXIT_CODE);
+      return;
+    }
+    const message = channel.open(sealed);
+    if (message === null) process.exit(TAMPERED_EXIT_CODE);
+    const seq = (message as { seq?: unknown }).seq;
+    clearTimeout(gotTimer);
+    if (typeof seq === "number") gotTimer = setTimeout(() => send({ kind: "got", seq }), GOT_AFTER_MS);
+    port.postMessage(message);
   });
   process.on("disconnect", () => process.exit(0));
   return true;

@@ -5,16 +5,26 @@ import { chooseSandbox, type ExecutorSandbox } from "./executor-sandbox.ts";
 import type { MemoryCgroup } from "./memory-cgroup.ts";
 import type { PoolJob } from "./outcome.ts";
 import { DEFAULT_EXECUTOR_ENV, type ProcessExecutorOptions } from "./process-executor-options.ts";
+import { SealedChannel } from "./sealed-channel.ts";
 import type { RunMessage } from "./thread-messages.ts";
 
 /** Longest line of executor output logged (the rest is cut). */
 const MAX_OUTPUT_LINE = 1000;
 
 /**
+ * How long a job may go without a word from its executor before the executor is taken to have lost the job's
+ * message (code left behind by an earlier job read it off the channel) and is replaced; the job runs again.
+ * The executor says `got` for a job still running after {@link GOT_AFTER_MS} (see executor-main.ts).
+ */
+const JOB_RECEIPT_MS = 5000;
+
+/**
  * Starts executor processes for a `ThreadPool` (see {@link ProcessExecutorOptions}). The channel to each is Bun's
  * `ipc` (a socketpair, JSON messages): the user's stdout and stderr are separate pipes, read and logged at debug
- * level, so printing cannot corrupt it. Job sequence numbers are random, so leftover code of an earlier job cannot
- * guess the next job's number to forge its outcome.
+ * level, so printing cannot corrupt it. User code in the executor can still reach the socket's descriptor, so every
+ * message on it is sealed ({@link SealedChannel}, keys sent first, before any job): what it reads there is
+ * ciphertext, what it writes there breaks the channel and the executor is replaced. Job sequence numbers are random
+ * too, so leftover code of an earlier job cannot guess the next job's number.
  */
 export class ProcessExecutors implements ExecutorFactory {
   readonly kind = "process";
@@ -56,6 +66,17 @@ export class ProcessExecutors implements ExecutorFactory {
     }
     const oomBefore = cgroup?.oomKills() ?? 0;
     let killed = false;
+    /** Why we killed it, when the channel was tampered with or lost a job. */
+    let killReason: string | undefined;
+    const { channel, peerKeys } = SealedChannel.create();
+    /** The job posted last and its receipt deadline (cleared by any word about it). */
+    let awaited: { seq: number; timer: Timer } | null = null;
+    const heard = (message: unknown) => {
+      if (awaited !== null && (message as { seq?: unknown } | null)?.seq === awaited.seq) {
+        clearTimeout(awaited.timer);
+        awaited = null;
+      }
+    };
     const proc = Bun.spawn(this.#sandbox.argv(this.#command, cgroup, this.#memoryMb), {
       env: this.#env,
       cwd: "/",
@@ -64,18 +85,26 @@ export class ProcessExecutors implements ExecutorFactory {
       stderr: "pipe",
       detached: true,
       serialization: "json",
-      ipc: (message) => {
-        if (!killed) callbacks.message(message);
+      ipc: (sealed) => {
+        if (killed) return;
+        const message = channel.open(sealed);
+        if (message === null) return kill("its channel carried a message it did not seal (code it ran wrote there)");
+        heard(message);
+        if ((message as { kind?: unknown } | null)?.kind !== "got") callbacks.message(message);
       },
     });
+    proc.send(peerKeys); // the first message, in the clear: nothing but our code runs in the executor yet
     const log = this.#log.child(label);
     void logLines(proc.stdout, (line) => log.debug("executor stdout", { line }));
     void logLines(proc.stderr, (line) => log.debug("executor stderr", { line }));
     const gone = proc.exited.then(() => {});
     void proc.exited.then(() => {
-      callbacks.ended(this.#end(proc, cgroup, oomBefore));
+      if (awaited !== null) clearTimeout(awaited.timer);
+      const end = this.#end(proc, cgroup, oomBefore);
+      callbacks.ended(killReason !== undefined && end.memoryLimitMb === undefined ? { code: null, reason: killReason } : end);
     });
-    const kill = () => {
+    const kill = (reason?: string) => {
+      if (!killed) killReason = reason;
       killed = true;
       try {
         process.kill(-proc.pid, "SIGKILL"); // its process group: what it spawned, without a sandbox too
@@ -89,12 +118,16 @@ export class ProcessExecutors implements ExecutorFactory {
         if (killed) return;
         this.#limit(cgroup, job, label);
         try {
-          proc.send(message);
+          proc.send(channel.seal(message));
         } catch {
           kill(); // the channel is broken: the executor is useless, and its end fails the job
+          return;
         }
+        if (awaited !== null) clearTimeout(awaited.timer);
+        const timer = setTimeout(() => kill("its job never reached it (code it ran earlier read the channel)"), JOB_RECEIPT_MS);
+        awaited = { seq: message.seq, timer };
       },
-      terminate: kill,
+      terminate: () => kill(),
       gone,
     };
   }

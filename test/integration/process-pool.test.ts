@@ -1,7 +1,9 @@
 // ThreadPool with process isolation: executor processes of the compiled binary (copied away, as CI's clone may sit in a
 // directory `nobody` cannot read, where source files could not be loaded), sandboxed as root.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { PoolJob } from "../../src/workers/outcome.ts";
 import { ThreadPool } from "../../src/workers/thread-pool.ts";
 import { copyBinary, eventually } from "../support/faas-binary.ts";
@@ -68,6 +70,49 @@ describe("process isolation (sandboxed: root here)", () => {
     const live = "async () => { const fs = await import('node:fs'); return fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).filter((d) => { try { return !fs.readFileSync('/proc/' + d + '/stat', 'utf8').includes(') Z ') } catch { return false } }).length }";
     await eventually(async () => (await pool.run(job(live))).result === "2", 5000, "only init and the executor");
   }, 20_000);
+
+  test("a job that writes to its channel's descriptor forges nothing: its executor is replaced, the next jobs complete", async () => {
+    const forge = `() => {
+      const fs = process.getBuiltinModule("node:fs");
+      const fd = Number(process.env.NODE_CHANNEL_FD);
+      for (let seq = 0; seq < 50; seq++) fs.writeSync(fd, JSON.stringify({ kind: "done", seq, status: "COMPLETED", result: '"forged"' }) + "\\n");
+      return "mine";
+    }`;
+    const out = await pool.run(job(forge));
+    expect(out.result).not.toBe('"forged"');
+    const results = await Promise.all([1, 2, 3, 4].map((i) => pool.run(job("(x) => x * 3", `[${i}]`))));
+    expect(results.map((r) => r.result)).toEqual(["3", "6", "9", "12"]);
+  }, 20_000);
+
+  test("code a job left reading its channel sees only ciphertext; the job it robbed runs again and completes", async () => {
+    const one = new ThreadPool({ threads: 1, taskTimeoutMs: 20_000, processes: { command, memoryMb: 256 } });
+    try {
+      await one.ready();
+      const dir = mkdtempSync(join(tmpdir(), "faas-steal-"));
+      chmodSync(dir, 0o777);
+      const stolen = join(dir, "stolen");
+      // A nested worker outlives its job and reads the channel in a tight loop, saving what it gets.
+      const thief = `(path) => {
+        const src = \`const fs = require("node:fs"); const b = Buffer.alloc(65536);
+          const fds = fs.readdirSync("/proc/self/fd").map(Number).filter((f) => { try { return fs.readlinkSync("/proc/self/fd/" + f).startsWith("socket:") } catch { return false } });
+          for (;;) for (const fd of fds) { try { const n = fs.readSync(fd, b); if (n > 0) fs.appendFileSync(${"${JSON.stringify(path)}"}, b.subarray(0, n)); } catch {} }\`;
+        new Worker(URL.createObjectURL(new Blob([src], { type: "application/javascript" })));
+        return new Promise((r) => setTimeout(() => r("left"), 300));
+      }`;
+      expect((await one.run(job(thief, JSON.stringify([stolen])))).result).toBe('"left"');
+      const secret = "SECRET-ARGUMENT-of-another-tenant";
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await one.run(job("(s, i) => s.length + i", JSON.stringify([secret, i]))));
+      expect(results.map((r) => r.status)).toEqual(["COMPLETED", "COMPLETED", "COMPLETED"]);
+      expect(results.map((r) => r.result)).toEqual([0, 1, 2].map((i) => String(secret.length + i)));
+      const seen = existsSync(stolen) ? readFileSync(stolen, "latin1") : "";
+      expect(seen).not.toContain("SECRET");
+      expect(seen).not.toContain("functionId");
+      rmSync(dir, { recursive: true, force: true });
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
 
   test("output the user prints does not disturb the channel", async () => {
     const out = await pool.run(job("() => { console.log('{\"kind\":\"done\",\"seq\":1}'); process.stdout.write('x'.repeat(100000)); console.error('noise'); return 5 }"));
