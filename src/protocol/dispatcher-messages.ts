@@ -12,6 +12,8 @@ export function encodeDispatcherMessage(msg: DispatcherMessage): string[] {
       return ["TASK", msg.streamId, msg.taskId, msg.functionId, String(msg.timeoutMs), msg.args, msg.code];
     case "DENIED":
       return ["DENIED", msg.reason.slice(0, MAX_REASON_BYTES / 4)];
+    case "CANCEL":
+      return ["CANCEL", msg.taskId];
     case "WELCOME":
     case "BYE":
       return [msg.type];
@@ -36,6 +38,10 @@ export function decodeDispatcherMessage(frames: readonly Buffer[]): DispatcherMe
     case "DENIED": {
       const reason = frames.length === 2 ? readText(frames[1], MAX_REASON_BYTES) : null;
       return reason === null ? null : { type, reason };
+    }
+    case "CANCEL": {
+      const taskId = frames.length === 2 ? readId(frames[1]) : null;
+      return taskId === null ? null : { type, taskId };
     }
     case "WELCOME":
     case "BYE":

@@ -42,6 +42,11 @@ export interface TaskResult {
   executor: string;
   /** Codec text: the value, or the encoded error. */
   result: string;
+  /**
+   * What the task wrote, as `encodeLog` text (task-log.ts), when it wrote anything: an optional last frame of RESULT,
+   * so a dispatcher also takes RESULTs of workers that send none (they predate logs). Default: none.
+   */
+  logs?: string;
 }
 
 /** Dispatcher → worker: run this task. `code` is "" when this worker process was sent it before. */
@@ -63,8 +68,12 @@ export interface TaskMessage {
  * - `WELCOME` (push: registration accepted)
  * - `DENIED reason` (bad secret or version; the worker gives up)
  * - `BYE` (acknowledges a worker's BYE: no more tasks will come)
+ * - `CANCEL taskId` (the task was cancelled: stop it — a running one's executor is stopped and replaced; the task's
+ *   RESULT still follows. Push: on the worker's DEALER; pull: on its control connection. A worker that predates it
+ *   drops it as malformed and runs the task to its end, whose result the store refuses.)
  */
-export type DispatcherMessage = TaskMessage | { type: "WELCOME" } | { type: "DENIED"; reason: string } | { type: "BYE" };
+export type DispatcherMessage =
+  | TaskMessage | { type: "WELCOME" } | { type: "DENIED"; reason: string } | { type: "BYE" } | { type: "CANCEL"; taskId: string };
 
 /**
  * A worker message in a protocol version this side does not speak: only its head (`type version workerId secret`)
@@ -80,7 +89,7 @@ export interface ForeignVersion {
  * `type version workerId secret lane`, so each one stands alone (also after a dispatcher restart or a reconnect:
  * `lane`, 0-based, names the lane across its connections):
  * - `READY …` — give me a task (held until one exists)
- * - `RESULT … streamId taskId status executor result next started` — a finished task; `next` "1" = and give me
+ * - `RESULT … streamId taskId status executor result next started [logs]` — a finished task; `next` "1" = and give me
  *   another; `started`: ids (space-separated, may be "") of other tasks of this process that started since its
  *   last report — a task posted behind this one on its thread starts the moment this one finishes
  * - `NEED … streamId taskId` — the TASK came without code and this worker lacks it: resend with code
@@ -103,7 +112,8 @@ export type PullNotice = { type: "STARTED"; auth: WorkerAuth; taskIds: string[] 
  * Push worker (one DEALER) → dispatcher ROUTER. HELLO opens every connection (also after reconnecting):
  * - `HELLO version workerId secret capacity busy` — register `capacity` slots, `busy` of them still running tasks
  *   from before a reconnect
- * - `RESULT streamId taskId status executor result started` — `started` as in pull's RESULT
+ * - `RESULT streamId taskId status executor result started [logs]` — `started` as in pull's RESULT; `logs` as in
+ *   {@link TaskResult}
  * - `STARTED ids` — tasks that started on arrival (an idle thread took them); one message per event-loop turn
  * - `NEED streamId taskId`
  * - `BYE` — stopping: send no more tasks (answered with BYE; running tasks still report)

@@ -2,7 +2,7 @@
 import { readFlag, readId, readInt, readStreamId } from "./frame-reader.ts";
 import { readForeign } from "./foreign-version.ts";
 import { MAX_CAPACITY, type ForeignVersion, type PullNotice, type PullRequest } from "./messages.ts";
-import { AUTH_FRAMES, authFrames, readAuth, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
+import { AUTH_FRAMES, authFrames, logsFrames, readAuth, readLogs, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
 import { readStarted, startedFrame } from "./started-ids.ts";
 
 /** Frames before a request's own fields: type, auth, lane. */
@@ -16,7 +16,7 @@ export function encodePullRequest(msg: PullRequest): string[] {
     case "BYE":
       return head;
     case "RESULT":
-      return [...head, ...resultFrames(msg.result), msg.next ? "1" : "0", startedFrame(msg.started)];
+      return [...head, ...resultFrames(msg.result), msg.next ? "1" : "0", startedFrame(msg.started), ...logsFrames(msg.result)];
     case "NEED":
       return [...head, msg.streamId, msg.taskId];
   }
@@ -45,7 +45,7 @@ export function decodePullRequest(frames: readonly Buffer[]): PullRequest | Fore
   }
   const foreign = readForeign(frames);
   if (foreign !== undefined) return foreign;
-  if (frames.length !== size) return null;
+  if (frames.length !== size && !(type === "RESULT" && frames.length === size + 1)) return null;
   const auth = readAuth(frames, 1);
   const lane = readInt(frames[1 + AUTH_FRAMES], 0, MAX_CAPACITY - 1);
   if (auth === null || lane === null) return null;
@@ -57,7 +57,9 @@ export function decodePullRequest(frames: readonly Buffer[]): PullRequest | Fore
       const result = readResult(frames, HEAD);
       const next = readFlag(frames[HEAD + RESULT_FRAMES]);
       const started = readStarted(frames[HEAD + RESULT_FRAMES + 1]);
-      return result === null || next === null || started === null ? null : { type, auth, lane, result, next, started };
+      const logs = readLogs(frames, HEAD + RESULT_FRAMES + 2);
+      if (result === null || next === null || started === null || logs === null) return null;
+      return { type, auth, lane, result: logs === undefined ? result : { ...result, logs }, next, started };
     }
     default: {
       const streamId = readStreamId(frames[HEAD]);

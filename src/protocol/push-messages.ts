@@ -2,7 +2,7 @@
 import { readForeign } from "./foreign-version.ts";
 import { readId, readInt, readStreamId } from "./frame-reader.ts";
 import { MAX_CAPACITY, type ForeignVersion, type PushMessage } from "./messages.ts";
-import { AUTH_FRAMES, authFrames, readAuth, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
+import { AUTH_FRAMES, authFrames, logsFrames, readAuth, readLogs, readResult, RESULT_FRAMES, resultFrames } from "./result-frames.ts";
 import { readStarted, startedFrame } from "./started-ids.ts";
 
 /** The frames of a push worker message (first frame = type). */
@@ -11,7 +11,7 @@ export function encodePushMessage(msg: PushMessage): string[] {
     case "HELLO":
       return ["HELLO", ...authFrames(msg.auth), String(msg.capacity), String(msg.busy)];
     case "RESULT":
-      return ["RESULT", ...resultFrames(msg.result), startedFrame(msg.started)];
+      return ["RESULT", ...resultFrames(msg.result), startedFrame(msg.started), ...logsFrames(msg.result)];
     case "STARTED":
       return ["STARTED", startedFrame(msg.taskIds)];
     case "NEED":
@@ -35,10 +35,12 @@ export function decodePushMessage(frames: readonly Buffer[]): PushMessage | Fore
       return auth === null || capacity === null || busy === null ? null : { type, auth, capacity, busy };
     }
     case "RESULT": {
-      if (frames.length !== 2 + RESULT_FRAMES) return null;
+      if (frames.length !== 2 + RESULT_FRAMES && frames.length !== 3 + RESULT_FRAMES) return null;
       const result = readResult(frames, 1);
       const started = readStarted(frames[1 + RESULT_FRAMES]);
-      return result === null || started === null ? null : { type, result, started };
+      const logs = readLogs(frames, 2 + RESULT_FRAMES);
+      if (result === null || started === null || logs === null) return null;
+      return { type, result: logs === undefined ? result : { ...result, logs }, started };
     }
     case "STARTED": {
       const taskIds = frames.length === 2 ? readStarted(frames[1]) : null;

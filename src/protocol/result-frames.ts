@@ -12,6 +12,20 @@ export function resultFrames(r: TaskResult): string[] {
   return [r.streamId, r.taskId, r.status, r.executor, r.result];
 }
 
+/** Largest logs frame of a RESULT, in bytes (a 64 KiB log, escaped, with its line times). */
+export const MAX_LOGS_BYTES = 512 * 1024;
+
+/** The optional logs frame of a RESULT (`[]` when the result carries none). */
+export function logsFrames(r: TaskResult): string[] {
+  return r.logs === undefined ? [] : [r.logs];
+}
+
+/** The logs frame `frames[at]` when present: its text, undefined when absent, null when too large. */
+export function readLogs(frames: readonly Buffer[], at: number): string | undefined | null {
+  if (frames.length <= at) return undefined;
+  return readText(frames[at], MAX_LOGS_BYTES);
+}
+
 /** The result in `frames[at .. at + 5)`, or null when any part is invalid. */
 export function readResult(frames: readonly Buffer[], at: number): TaskResult | null {
   const streamId = readStreamId(frames[at]);

@@ -30,6 +30,8 @@ export interface PoolJob extends Job {
   timeoutMs?: number;
   /** Memory limit in MB for this task's executor process (process isolation only). Default: the pool's `memoryMb`. */
   memoryMb?: number;
+  /** Most log lines the executor keeps for this task (see `task-log.ts`). Default: 1000. */
+  maxLogLines?: number;
 }
 
 /** A pool outcome, naming the thread that ran the job, e.g. `local/thread-3`. */

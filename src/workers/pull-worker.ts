@@ -76,6 +76,12 @@ class PullLane {
       }
       if (msg.type === "BYE") return;
       if (msg.type === "DENIED") return this.w.deny(msg.reason);
+      if (msg.type === "CANCEL") {
+        // CANCEL comes on the control connection, never as a lane's reply.
+        base.log.warn("unexpected CANCEL as a reply; asking again");
+        request = { type: "READY", auth: base.auth, lane };
+        continue;
+      }
       const job = base.prepare(msg);
       if (job === null) {
         request = { type: "NEED", auth: base.auth, lane, streamId: msg.streamId, taskId: msg.taskId };
@@ -91,8 +97,9 @@ class PullLane {
         await new Promise((resolve) => setImmediate(resolve));
       }
       let outcome;
+      const log = base.runLog(msg.taskId);
       try {
-        outcome = await base.pool.run(job, { started: () => this.w.starts.add(msg.taskId) });
+        outcome = await base.pool.run(job, { started: () => this.w.starts.add(msg.taskId), logs: log.logs });
       } catch (err) {
         if (err instanceof PoolClosedError) return; // closing: the dispatcher sees us leave and re-queues it
         throw err;
@@ -100,11 +107,14 @@ class PullLane {
         this.busy = false;
       }
       base.stats.tasks++;
+      const logs = log.text();
       request = {
         type: "RESULT",
         auth: base.auth,
         lane,
-        result: { streamId: msg.streamId, taskId: msg.taskId, status: outcome.status, executor: outcome.executor, result: outcome.result },
+        result: {
+          streamId: msg.streamId, taskId: msg.taskId, status: outcome.status, executor: outcome.executor, result: outcome.result, ...(logs ? { logs } : {}),
+        },
         next: !base.stopping,
         // Sent in this turn: it carries the start of the task posted behind this one on its thread, if any.
         started: this.w.starts.take(msg.taskId),
@@ -122,6 +132,7 @@ class PullWorker extends WorkerHandle {
   private readonly lanes: PullLane[] = [];
   private readonly control: Dealer;
   private stopped: Promise<void> | null = null;
+  private controlLoop: Promise<void> = Promise.resolve();
   readonly starts = new StartReports((taskIds) => {
     this.control.send(encodePullNotice({ type: "STARTED", auth: this.base.auth, taskIds })).catch(() => {});
   });
@@ -137,12 +148,22 @@ class PullWorker extends WorkerHandle {
     this.control.events.on("handshake:error:auth", ({ error }) => this.deny(refusalText(error)));
     this.base.watchHandshakes(this.control.events);
     this.control.connect(this.base.opts.endpoint);
+    this.controlLoop = this.receiveControl().catch((err) => this.base.log.error("pull control connection failed", { err: (err as Error).message }));
     for (let i = 0; i < this.base.slots; i++) {
       const lane = new PullLane(this, i);
       lane.done = lane.run().catch((err) => this.base.log.error("pull lane failed", { err: (err as Error).message }));
       this.lanes.push(lane);
     }
     this.base.log.info("pull worker started", { id: this.id, threads: this.base.opts.threads, lanes: this.lanes.length, endpoint: this.base.opts.endpoint });
+  }
+
+  /** What the dispatcher sends on the control connection: CANCEL of a task this process runs. */
+  private async receiveControl(): Promise<void> {
+    for await (const frames of this.control) {
+      const msg = decodeDispatcherMessage(frames);
+      if (msg?.type === "CANCEL") this.base.pool.cancel(msg.taskId);
+      else this.base.log.warn("unexpected message on the control connection; ignored", { frames: frames.length });
+    }
   }
 
   /** Denied by the dispatcher: report and shut down. */
@@ -164,6 +185,7 @@ class PullWorker extends WorkerHandle {
       for (const lane of this.lanes) lane.sock.close();
       this.control.close();
       await this.base.pool.close();
+      await this.controlLoop;
       await Promise.all(this.lanes.map((l) => l.done));
       this.base.ended();
     })();

@@ -82,6 +82,10 @@ class PushWorker extends WorkerHandle {
           for (const m of this.outbox.splice(0)) this.sock.send(m).catch(() => {});
           if (this.base.stopping) this.post({ type: "BYE" });
           break;
+        case "CANCEL":
+          // The task was cancelled: its executor is stopped and replaced; its RESULT (CancelledError) follows.
+          if (this.running.has(msg.taskId)) this.base.pool.cancel(msg.taskId);
+          break;
         case "BYE":
           this.byeAcked = true;
           this.checkIdle();
@@ -109,10 +113,12 @@ class PushWorker extends WorkerHandle {
   }
 
   private runJob(t: TaskMessage, job: PoolJob): void {
-    this.base.pool.run(job, { started: () => this.starts.add(t.taskId) }).then(
+    const log = this.base.runLog(t.taskId);
+    this.base.pool.run(job, { started: () => this.starts.add(t.taskId), logs: log.logs }).then(
       (out) => {
         this.base.stats.tasks++;
-        const result = { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result };
+        const logs = log.text();
+        const result = { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result, ...(logs ? { logs } : {}) };
         this.post({ type: "RESULT", result, started: this.starts.take(t.taskId) });
       },
       (err) => {

@@ -9,6 +9,7 @@ import type { SocketEvents, SocketOptions } from "../zmtp/index.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
+import { DEFAULT_TASK_LOG_LINES, TaskLog, type LogBatch } from "./task-log.ts";
 import { ThreadPool } from "./thread-pool.ts";
 
 /** Options of `startPullWorker` and `startPushWorker`. */
@@ -44,6 +45,18 @@ export interface RemoteWorkerOptions {
    * waits in this process, not in the executor. Default: none (threads in this process).
    */
   processes?: ProcessExecutorOptions;
+  /** Most log lines kept per task (`--task-log-lines`; 64 KiB at most too), sent with its RESULT. Default: 1000. */
+  taskLogLines?: number;
+  /** Largest result a task may return, in UTF-8 bytes (`ResultTooLargeError` above). Default: 10 MiB. */
+  maxResultBytes?: number;
+}
+
+/** The log of one task's run on a remote worker: lines kept as they stream in (printed at debug level), sent with its RESULT. */
+export interface RunLog {
+  /** Feed for the pool's `logs` option. */
+  logs(batch: LogBatch): void;
+  /** The log's `encodeLog` text for the RESULT, or undefined when the task wrote nothing. */
+  text(): string | undefined;
 }
 
 /** Counters of a remote worker (tests, logs). */
@@ -128,7 +141,7 @@ export class WorkerBase {
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);
     // A queued task is posted to its thread at once: the thread starts it without a turn through this process.
     this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id, postAhead: queue > 0,
-      processes: opts.processes,
+      processes: opts.processes, maxResultBytes: opts.maxResultBytes,
     });
     const { promise, resolve } = Promise.withResolvers<FaasError | null>();
     this.exited = promise;
@@ -169,7 +182,18 @@ export class WorkerBase {
       }
       code = cached;
     }
-    return { taskId: t.taskId, functionId: t.functionId, code, args: t.args, timeoutMs: t.timeoutMs };
+    return { taskId: t.taskId, functionId: t.functionId, code, args: t.args, timeoutMs: t.timeoutMs, maxLogLines: this.opts.taskLogLines ?? DEFAULT_TASK_LOG_LINES };
+  }
+
+  /** A fresh log for a run of task `taskId`. */
+  runLog(taskId: string): RunLog {
+    const log = new TaskLog(this.opts.taskLogLines ?? DEFAULT_TASK_LOG_LINES);
+    return {
+      logs: (batch) => {
+        for (const line of log.add(batch)) this.log.debug(`[${taskId}] ${line.text}`, { stream: line.stream });
+      },
+      text: () => (log.empty ? undefined : log.toJSON()),
+    };
   }
 
   /**

@@ -10,11 +10,13 @@ import { isFrame } from "./internal-frames.ts";
  * - `ThreadStartError`: no executor could start;
  * - `TaskLostError`: its executor was lost (died, went silent) on every allowed attempt;
  * - `FunctionNotFoundError`: the task's function was deleted before it ran;
- * - `ResultTooLargeError`: the task's result was over `maxResultBytes` (it never left the executor).
+ * - `ResultTooLargeError`: the task's result was over `maxResultBytes` (it never left the executor);
+ * - `CancelledError`: the task was cancelled while its executor held it (the executor was stopped). Never stored:
+ *   the task is final `CANCELLED` already; it only settles the executor's run.
  */
 export type TaskFailureName =
   | "TimeoutError" | "WorkerExitError" | "WorkerCrashError" | "MemoryLimitError" | "ThreadStartError" | "TaskLostError"
-  | "FunctionNotFoundError" | "ResultTooLargeError";
+  | "FunctionNotFoundError" | "ResultTooLargeError" | "CancelledError";
 
 /** @deprecated use {@link TaskFailureName}. */
 export type PoolFailureName = TaskFailureName;

@@ -2,7 +2,9 @@
 // Loading node:worker_threads re-parents MessagePort.prototype: load it now, so a job that uses it leaves nothing changed.
 import "node:worker_threads";
 import { createExecutor, type Executor } from "./execute.ts";
+import { captureOutput } from "./output-capture.ts";
 import { takeRealmSnapshot, type RealmSnapshot } from "./realm-snapshot.ts";
+import { DEFAULT_TASK_LOG_LINES } from "./task-log.ts";
 import { trackTimers } from "./timer-tracker.ts";
 import type { InitMessage, RunMessage, ThreadMessage } from "./thread-messages.ts";
 
@@ -21,6 +23,26 @@ const readData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data")
 const exit = process.exit.bind(process);
 const timers = trackTimers();
 const nextTurn = timers.setImmediate;
+const toNumber = Number;
+
+// What a job writes is kept as its log lines and streamed to the pool once per turn while it writes: lines from
+// turns before the executor dies have left it already. `process.exit` sends what is left first.
+let flushScheduled = false;
+const capture = captureOutput(() => {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  nextTurn(flushLogs);
+});
+function flushLogs(): void {
+  flushScheduled = false;
+  const batch = capture.take();
+  if (batch !== null) send({ kind: "logs", seq: current, lines: batch.lines, truncated: batch.truncated });
+}
+process.exit = function (code?: number | string | null): never {
+  capture.end();
+  flushLogs();
+  return exit(code as number | undefined);
+} as typeof process.exit;
 
 /** The private channel to the pool, from the init message; user code cannot reach it. */
 let port: MessagePort | null = null;
@@ -40,6 +62,8 @@ function crash(err: unknown): void {
   if (crashed) return;
   crashed = true;
   try {
+    capture.end();
+    flushLogs();
     send({ kind: "crash", reason: describeCrash(err) });
   } finally {
     exit(CRASH_EXIT_CODE);
@@ -114,6 +138,7 @@ function pump(): void {
   const args = String(next.args);
   const code = hasOwn(next, "code") ? String(next.code) : undefined;
   const limit = hasOwn(next, "maxResultBytes") ? Number(next.maxResultBytes) : undefined;
+  const logLines = hasOwn(next, "maxLogLines") ? toNumber(next.maxLogLines) : DEFAULT_TASK_LOG_LINES;
   if (code === undefined && !executor!.has(functionId)) {
     awaitingCode = seq;
     send({ kind: "need-code", seq });
@@ -125,6 +150,7 @@ function pump(): void {
   unchecked = true;
   lastFunctionId = functionId;
   current = seq;
+  capture.begin(logLines);
   apply(promiseThen, executor!.run({ functionId, code: code ?? "", args }, limit), [settled]);
 }
 
@@ -136,6 +162,8 @@ function settled(outcome: { status: string; result: string }): void {
 }
 
 function report(status: "COMPLETED" | "FAILED", result: string): void {
+  capture.end();
+  flushLogs();
   const left = timers.active();
   timers.begin();
   running = false;

@@ -1,5 +1,6 @@
 /** The messages between a `ThreadPool` and its worker threads. */
 import type { OutcomeStatus } from "./outcome.ts";
+import type { LogLine } from "./task-log.ts";
 
 /**
  * Pool → thread, the first and only message on the worker's global channel: the private port every later
@@ -22,6 +23,8 @@ export interface RunMessage {
   code?: string;
   /** Largest result payload in UTF-8 bytes (see `result-limit.ts`). Default: 10 MiB. */
   maxResultBytes?: number;
+  /** Most log lines the job keeps (see `task-log.ts`). Default: 1000. */
+  maxLogLines?: number;
 }
 
 /** Thread → pool (on the port). A thread runs one job at a time, so replies need no job id. */
@@ -38,6 +41,11 @@ export type ThreadMessage =
    * the job `seq` did not start, nothing more will; replace the thread and run its jobs elsewhere.
    */
   | { kind: "dirty"; seq: number; reason: string }
+  /**
+   * Lines the running job `seq` wrote since the last batch (sent once per turn of the thread's event loop while it
+   * writes, and right before its `done`); `truncated`: lines over the job's cap were dropped.
+   */
+  | { kind: "logs"; seq: number; lines: LogLine[]; truncated: boolean }
   /** The job came without code and the thread does not have the function cached. */
   | { kind: "need-code"; seq: number }
   /** An uncaught error or unhandled rejection; the thread exits right after. */

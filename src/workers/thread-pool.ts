@@ -8,6 +8,7 @@ import { ProcessExecutors } from "./process-executors.ts";
 import { checkMaxResultBytes, DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
 import { namedError, poolFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
+import type { LogBatch } from "./task-log.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadPoolOptions } from "./thread-pool-options.ts";
 import { ThreadSlot, type Death, type SlotEvents } from "./thread-slot.ts";
@@ -20,6 +21,8 @@ export interface RunOptions {
   started?: () => void;
   /** Queue the job ahead of every waiting job. Default: false (first in, first out). */
   first?: boolean;
+  /** Called with each batch of lines the job writes while it runs (see `task-log.ts`). Default: none. */
+  logs?: (batch: LogBatch) => void;
 }
 
 /** How long `close()` waits for each terminated thread to report that it is gone. */
@@ -29,6 +32,9 @@ const CLOSE_WAIT_MS = 5000;
 interface Accepted {
   job: PoolJob;
   started?: () => void;
+  logs?: (batch: LogBatch) => void;
+  /** Cancelled while posted behind a running job: its executor is stopped the moment it starts. */
+  cancelled?: boolean;
   /** `started` was called: a re-run (blame rule, dirty executor) does not report a second start. */
   reported?: boolean;
   /** It was re-run once already after its executor died (blame rule). */
@@ -123,12 +129,56 @@ export class ThreadPool {
   run(job: PoolJob, control: RunOptions = {}): Promise<PoolOutcome> {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
     return new Promise<PoolOutcome>((resolve, reject) => {
-      const accepted: Accepted = { job, started: control.started, resolve, reject };
+      const accepted: Accepted = { job, started: control.started, logs: control.logs, resolve, reject };
       const slot = this.#slotFor();
       if (slot !== null) this.#start(slot, accepted);
       else if (control.first) this.#queue.unshift(accepted);
       else this.#queue.push(accepted);
     });
+  }
+
+  /**
+   * Cancel the job of task `taskId`: one waiting (in the queue, or for a fresh executor) never runs; a running one has
+   * its executor terminated (a process with everything it spawned) and a fresh one started in its place, and the jobs
+   * posted behind it run elsewhere, uncharged. The job resolves FAILED with a `CancelledError`. Returns whether this
+   * pool held the task.
+   */
+  cancel(taskId: string): boolean {
+    const queued = this.#queue.drain();
+    let found: Accepted | undefined;
+    for (const task of queued) {
+      if (found === undefined && task.job.taskId === taskId) found = task;
+      else this.#queue.push(task);
+    }
+    if (found !== undefined) {
+      this.#log.info("task cancelled before it started", { taskId });
+      found.resolve({ status: "FAILED", result: poolFailure("CancelledError", "the task was cancelled before it started"), executor: "" });
+      return true;
+    }
+    for (const [slot, task] of this.#pinned) {
+      if (task.job.taskId !== taskId) continue;
+      this.#pinned.delete(slot);
+      this.#fail(slot, task, "CancelledError", "the task was cancelled before it ran again");
+      this.#fill(slot);
+      return true;
+    }
+    for (const slot of this.#slots) {
+      const task = slot.tasks.find((t) => t.job.taskId === taskId);
+      if (task === undefined) continue;
+      if (slot.task === task) this.#cancelRunning(slot, task);
+      else task.cancelled = true; // posted behind a running job: stopped when it starts, the running one untouched
+      return true;
+    }
+    return false;
+  }
+
+  #cancelRunning(slot: Slot, task: Accepted): void {
+    if (slot.task !== task) return;
+    this.#log.info("task cancelled while running; replacing its executor", { taskId: task.job.taskId, executor: slot.label });
+    const [, ...unstarted] = slot.retire();
+    this.#fail(slot, task, "CancelledError", "the task was cancelled while it ran; its executor was stopped");
+    this.#spawn(slot);
+    this.#requeue(unstarted);
   }
 
   /**
@@ -214,7 +264,11 @@ export class ThreadPool {
   }
 
   readonly #events: SlotEvents<Accepted> = {
-    started: (_slot, task) => {
+    started: (slot, task) => {
+      if (task.cancelled) {
+        queueMicrotask(() => this.#cancelRunning(slot, task));
+        return;
+      }
       if (task.reported) return;
       task.reported = true;
       task.started?.();
@@ -233,6 +287,9 @@ export class ThreadPool {
       this.#log.debug("executor left dirty by a task; replacing it", { executor: slot.label, reason });
       this.#spawn(slot);
       this.#requeue(unstarted);
+    },
+    logs: (_slot, task, batch) => {
+      task.logs?.(batch);
     },
     done: (slot, task, status, result) => {
       task.resolve({ status, result, executor: slot.label });

@@ -2,6 +2,7 @@
 import type { ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
 import type { OutcomeStatus, PoolJob } from "./outcome.ts";
 import { DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
+import type { LogBatch } from "./task-log.ts";
 import type { RunMessage, ThreadMessage } from "./thread-messages.ts";
 
 /** Largest delay `setTimeout` honours (about 24.8 days). */
@@ -29,6 +30,8 @@ export interface SlotEvents<T extends { job: PoolJob }> {
   /** The thread starts running `task` now (it was posted to an idle thread, or the job before it finished). */
   started(slot: ThreadSlot<T>, task: T): void;
   done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
+  /** The running `task` wrote these lines (streamed while it runs, the last batch before its `done`). */
+  logs(slot: ThreadSlot<T>, task: T, batch: LogBatch): void;
   timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
   /** `task`: the job it was running; `unstarted`: jobs posted ahead that it never started (run them elsewhere). */
   died(slot: ThreadSlot<T>, task: T | null, death: Death, unstarted: T[]): void;
@@ -91,6 +94,11 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   /** The job running now. */
   get task(): T | null {
     return this.#held[0]?.task ?? null;
+  }
+
+  /** The jobs posted and not finished, the running one first. */
+  get tasks(): T[] {
+    return this.#held.map((h) => h.task);
   }
 
   /** Jobs posted and not finished: the running one plus any posted ahead. */
@@ -183,6 +191,14 @@ export class ThreadSlot<T extends { job: PoolJob }> {
         this.events.dirty(this, message.reason, this.retire());
         return;
       }
+      case "logs": {
+        // Only the running job writes: lines are its own by the job's sequence number, which user code never sees.
+        const head = this.#held[0];
+        if (head === undefined || message.seq !== head.seq || !Array.isArray(message.lines)) return;
+        const lines = validLines(message.lines);
+        if (lines.length > 0 || message.truncated === true) this.events.logs(this, head.task, { lines, truncated: message.truncated === true });
+        return;
+      }
       case "need-code": {
         const held = this.#held.find((h) => h.seq === message.seq);
         if (held !== undefined) this.#post(held, true);
@@ -204,6 +220,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     const message: RunMessage = withCode
       ? { seq, functionId: job.functionId, args: job.args, code: job.code, maxResultBytes }
       : { seq, functionId: job.functionId, args: job.args, maxResultBytes };
+    if (job.maxLogLines !== undefined) message.maxLogLines = job.maxLogLines;
     if (withCode) {
       if (this.#known.size >= KNOWN_IDS_LIMIT) this.#known.clear();
       this.#known.add(job.functionId);
@@ -234,4 +251,16 @@ export class ThreadSlot<T extends { job: PoolJob }> {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
   }
+}
+
+/** The well-formed lines of a `logs` message (it comes from an executor: checked, not trusted). */
+function validLines(raw: unknown[]): LogBatch["lines"] {
+  const lines: LogBatch["lines"] = [];
+  for (const l of raw) {
+    if (typeof l !== "object" || l === null) continue;
+    const { ts, stream, text } = l as Record<string, unknown>;
+    if (typeof ts !== "number" || typeof text !== "string" || (stream !== "stdout" && stream !== "stderr")) continue;
+    lines.push({ ts, stream, text });
+  }
+  return lines;
 }
