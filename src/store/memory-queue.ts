@@ -1,6 +1,7 @@
 /** An in-memory DispatchQueue with the Redis queue's rules, for fast deterministic tests of the dispatcher core. */
 import type { DispatchQueue, Lane, LoadedTask, QueueEntry, QueueReading, Settlement } from "./dispatch-queue.ts";
-import type { TaskStatus } from "./types.ts";
+import type { DispatcherFigures } from "./dispatcher-figures.ts";
+import { FINAL_STATUSES, type TaskStatus } from "./types.ts";
 
 /** A task as the memory queue keeps it (the fields of the Redis task hash). */
 export interface MemoryTask {
@@ -28,7 +29,7 @@ interface Stream {
   pending: Map<string, { consumer: string; at: number }>;
 }
 
-const isFinal = (s: TaskStatus | undefined): boolean => s === "COMPLETED" || s === "FAILED";
+const isFinal = (s: TaskStatus | undefined): boolean => s !== undefined && FINAL_STATUSES.has(s);
 
 /**
  * The queue and store in one process: what the Redis scripts do, done on maps. It also plays the API's part
@@ -60,6 +61,19 @@ export class MemoryQueue implements DispatchQueue {
     });
     this.append("main", taskId);
     return taskId;
+  }
+
+  /** Delete a function (its queued tasks fail when loaded with a `deletedError`). */
+  deleteFunction(id: string): void {
+    this.functions.delete(id);
+  }
+
+  /** What CANCEL_TASK does: a task that is not final ends CANCELLED with `result`; false when final or unknown. */
+  cancelTask(id: string, result: string): boolean {
+    const t = this.tasks.get(id);
+    if (t === undefined || isFinal(t.status)) return false;
+    Object.assign(t, { status: "CANCELLED", result, finishedAt: Date.now() });
+    return true;
   }
 
   /** A task's state, or undefined. */
@@ -106,7 +120,7 @@ export class MemoryQueue implements DispatchQueue {
     };
   }
 
-  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string }): Promise<LoadedTask[]> {
+  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]> {
     this.check();
     const out: LoadedTask[] = [];
     for (const e of entries) {
@@ -115,6 +129,9 @@ export class MemoryQueue implements DispatchQueue {
         this.ack(e);
       } else if (t.attempts >= opts.maxAttempts) {
         Object.assign(t, { status: "FAILED", result: opts.lostError, finishedAt: Date.now() });
+        this.ack(e);
+      } else if (opts.deletedError !== undefined && !this.functions.has(t.functionId)) {
+        Object.assign(t, { status: "FAILED", result: opts.deletedError, finishedAt: Date.now() });
         this.ack(e);
       } else {
         out.push({ ...e, functionId: t.functionId, args: t.args, timeoutMs: t.timeoutMs, attempts: t.attempts });
@@ -163,7 +180,7 @@ export class MemoryQueue implements DispatchQueue {
     return ids.map((id) => this.functions.get(id) ?? null);
   }
 
-  async heartbeat(consumer: string, ttlMs: number): Promise<void> {
+  async heartbeat(consumer: string, ttlMs: number, _figures?: DispatcherFigures): Promise<void> {
     this.check();
     this.alive.set(consumer, Date.now() + ttlMs);
   }

@@ -1,9 +1,9 @@
 /** Turning a task's Redis hash (all of it, or its status and result) into a TaskRecord or a TaskState. */
-import type { TaskRecord, TaskState, TaskStatus } from "./types.ts";
+import { TASK_STATUSES, type TaskRecord, type TaskState, type TaskStatus } from "./types.ts";
 
-const STATUSES = new Set<string>(["QUEUED", "RUNNING", "COMPLETED", "FAILED"]);
+const STATUSES = new Set<string>(TASK_STATUSES);
 
-/** True when `s` is one of the four task statuses. */
+/** True when `s` is one of the task statuses. */
 export function isTaskStatus(s: unknown): s is TaskStatus {
   return typeof s === "string" && STATUSES.has(s);
 }

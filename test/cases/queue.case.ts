@@ -10,10 +10,16 @@ export interface QueueHarness {
   state(taskId: string): Promise<{ status: string; attempts: number; result: string | null; executor: string | null; startedAt: number | null } | null>;
   /** Make `consumer` look dead to others (its liveness gone). */
   kill(consumer: string): Promise<void>;
+  /** Cancel a task as the API does (CANCEL_TASK): true when it ended CANCELLED, false when it was final. */
+  cancel(taskId: string, result: string): Promise<boolean>;
+  /** Delete a function as the API does. */
+  deleteFunction(functionId: string): Promise<void>;
 }
 
 const LOST = '{"$type":"error","name":"TaskLostError","message":"lost"}';
 const OPTS = { maxAttempts: 2, lostError: LOST };
+const CANCELLED = '{"$type":"error","value":{"name":"CancelledError","message":"cancelled by request"}}';
+const DELETED = '{"$type":"error","value":{"name":"FunctionNotFoundError","message":"deleted"}}';
 
 /** Register the shared queue cases under `name`; `harness` is called once per test, `cleanup` after it. */
 export function queueCases(name: string, harness: () => Promise<QueueHarness>): void {
@@ -71,6 +77,53 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       await h.queue.settle([{ kind: "start", taskId: spent, attempts: 2, executor: "c1", at: 1 }]);
       expect(await h.queue.loadTasks([d!, s!, { streamId: d!.streamId, taskId: crypto.randomUUID() }], OPTS)).toEqual([]);
       expect(await h.state(spent)).toMatchObject({ status: "FAILED", result: LOST });
+      await h.kill("c1");
+      expect(await h.queue.claimOrphans("c9", 0)).toEqual([]);
+    });
+
+    test("a cancelled queued task never loads, and no later start or finish changes it", async () => {
+      const h = await setup();
+      const id = await h.addTask(h.fn);
+      const other = await h.addTask(h.fn);
+      expect(await h.cancel(id, CANCELLED)).toBe(true);
+      expect(await h.state(id)).toMatchObject({ status: "CANCELLED", result: CANCELLED, attempts: 0, startedAt: null });
+      const entries = await h.readAll("c1");
+      expect(entries.map((e) => e.taskId)).toEqual([id, other]);
+      const loaded = await h.queue.loadTasks(entries, OPTS);
+      expect(loaded.map((t) => t.taskId)).toEqual([other]);
+      const e = entries[0]!;
+      expect(await h.queue.settle([
+        { kind: "start", taskId: id, attempts: 1, executor: "c1", at: 7 },
+        { kind: "finish", ...e, status: "COMPLETED", result: "1", executor: "t1" },
+        { kind: "requeue", taskId: id, attempts: 1 },
+        { kind: "handback", entry: e },
+      ])).toBe(0);
+      expect(await h.state(id)).toMatchObject({ status: "CANCELLED", result: CANCELLED, attempts: 0, startedAt: null });
+      expect(await h.cancel(id, CANCELLED)).toBe(false);
+      expect(await h.readAll("c2")).toEqual([]); // the handback of a final task queued nothing
+    });
+
+    test("a task cancelled while running: its later finish acknowledges the entry and changes nothing", async () => {
+      const h = await setup();
+      const id = await h.addTask(h.fn);
+      const [e] = await h.readAll("c1");
+      expect(await h.queue.loadTasks([e!], OPTS)).toHaveLength(1);
+      await h.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: 9 }]);
+      expect(await h.cancel(id, CANCELLED)).toBe(true);
+      expect(await h.queue.settle([{ kind: "finish", ...e!, status: "COMPLETED", result: "1", executor: "t1" }])).toBe(0);
+      expect(await h.state(id)).toMatchObject({ status: "CANCELLED", result: CANCELLED, attempts: 1, startedAt: 9 });
+      expect(await h.cancel(id, CANCELLED)).toBe(false);
+      await h.kill("c1");
+      expect(await h.queue.claimOrphans("c9", 0)).toEqual([]);
+    });
+
+    test("load fails a task whose function was deleted, with deletedError", async () => {
+      const h = await setup();
+      const id = await h.addTask(h.fn);
+      await h.deleteFunction(h.fn);
+      const entries = await h.readAll("c1");
+      expect(await h.queue.loadTasks(entries, { ...OPTS, deletedError: DELETED })).toEqual([]);
+      expect(await h.state(id)).toMatchObject({ status: "FAILED", result: DELETED, attempts: 0 });
       await h.kill("c1");
       expect(await h.queue.claimOrphans("c9", 0)).toEqual([]);
     });

@@ -118,8 +118,12 @@ describe("limits", () => {
   });
 
   test("--max-functions: 429 QUOTA_EXCEEDED with Retry-After", async () => {
-    for (let i = 0; i < 3; i++) expect((await register(key.f)).status).toBe(201);
-    const over = await register(key.f);
+    // Distinct sources: the same name and source registers once (the same id again, nothing counted).
+    const distinct = (i: number) => call(app, "POST", "/register_function", key.f, { name: "f", payload: `(x) => x + ${i}` });
+    for (let i = 0; i < 3; i++) expect((await distinct(i)).status).toBe(201);
+    expect((await register(key.f)).status).toBe(429);
+    expect((await distinct(0)).status).toBe(201); // an existing function is found, not counted again
+    const over = await distinct(3);
     expect([over.status, over.body.error.code]).toEqual([429, "QUOTA_EXCEEDED"]);
     expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
   });

@@ -24,5 +24,7 @@ queueCases("redis", async () => {
     addTask: (functionId, args = "[]", timeoutMs) => store.createTask({ functionId, args, timeoutMs }),
     state: (id) => store.getTask(id),
     kill: async (consumer) => void (await store.redis.del(store.keys.alive(consumer))),
+    cancel: async (id, result) => (await store.cancelTask(id, result))?.cancelled === true,
+    deleteFunction: async (id) => void (await store.deleteFunction(id)),
   };
 });

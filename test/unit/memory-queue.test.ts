@@ -13,5 +13,7 @@ queueCases("memory", async () => {
     addTask: async (functionId, args, timeoutMs) => queue.addTask({ functionId, args, timeoutMs }),
     state: async (id) => queue.task(id) ?? null,
     kill: (consumer) => queue.leave(consumer),
+    cancel: async (id, result) => queue.cancelTask(id, result),
+    deleteFunction: async (id) => queue.deleteFunction(id),
   };
 });
