@@ -6,6 +6,7 @@ import {
   AUTH_PROPERTY, encodeHandshakeAuth, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth,
 } from "../protocol/index.ts";
 import type { SocketEvents, SocketOptions } from "../zmtp/index.ts";
+import { logHandshakeFailures } from "./handshake-failures.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
@@ -196,22 +197,9 @@ export class WorkerBase {
     };
   }
 
-  /**
-   * Log handshakes with the dispatcher that fail (a wrong `--dispatcher-key`, CURVE on one side only): the first at
-   * once, then at most one line per 10 s with the count. The socket keeps reconnecting: no task arrives meanwhile.
-   */
+  /** Log failed handshakes with the dispatcher on `events`' socket (see {@link logHandshakeFailures}). */
   watchHandshakes(events: SocketEvents): void {
-    let last = 0;
-    let failed = 0;
-    events.on("handshake:error:protocol", ({ error }) => {
-      failed++;
-      const now = Date.now();
-      if (now - last < 10_000) return;
-      last = now;
-      const hint = this.opts.curve !== undefined ? " (is --dispatcher-key the dispatcher's public key, and is CURVE on there?)" : "";
-      this.log.error(`handshake with the dispatcher failed; retrying${hint}`, { endpoint: this.opts.endpoint, err: error.message, failures: failed });
-    });
-    events.on("handshake", () => (failed = 0));
+    logHandshakeFailures(events, this.log, this.opts.endpoint, this.opts.curve !== undefined);
   }
 
   /** The dispatcher refused us: report it through `exited`. */
