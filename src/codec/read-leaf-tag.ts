@@ -1,4 +1,5 @@
 /** readLeafTag: the value of a tag whose `value` holds no further payload (numbers, bigint, date, regexp, bytes). */
+import { base64ToBytes } from "./base64.ts";
 import { TYPED_ARRAYS, type TypedArrayTag } from "./tags.ts";
 
 /** A tag whose value is a JSON leaf (or, for regexp, a fixed `{source, flags}` object). */
@@ -85,7 +86,7 @@ function typedArray(type: TypedArrayTag, value: unknown): LeafResult {
 function base64(value: unknown, type: string): LeafResult {
   if (typeof value !== "string") return bad(`${type} tag value must be a base64 string`);
   try {
-    return ok(Uint8Array.fromBase64(value));
+    return ok(base64ToBytes(value));
   } catch {
     return bad(`${type} tag value is not valid base64`);
   }

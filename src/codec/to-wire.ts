@@ -1,4 +1,5 @@
 /** The encode slow path: turn any supported value into its wire form, a JSON-safe tree with tags. */
+import { bytesToBase64 } from "./base64.ts";
 import { CodecError } from "./codec-error.ts";
 import { classifyObject } from "./classify-object.ts";
 import { formatPath, type PathSegment } from "./path.ts";
@@ -85,7 +86,7 @@ class WireWriter {
       case "set":
         return this.set(it.items, depth);
       case "bytes":
-        return this.leafTag(depth, it.tag, it.bytes.toBase64());
+        return this.leafTag(depth, it.tag, bytesToBase64(it.bytes));
       case "error":
         return this.error(value as Error, depth);
       case "unsupported":

@@ -124,6 +124,30 @@ export class DoneWaiters {
     return { done, cancel };
   }
 
+  /**
+   * Watch many tasks at once, without a timer per task: `wake(taskId, state)` is called once per id when it is
+   * announced (state null when the announcement did not carry it), all ids of one announcement in one go.
+   * Returns the function that stops watching the ids not announced yet.
+   */
+  watch(taskIds: Iterable<string>, wake: (taskId: string, state: TaskState | null) => void): () => void {
+    const mine: [string, Wake][] = [];
+    for (const taskId of taskIds) {
+      const w: Wake = (state) => wake(taskId, state);
+      let set = this.waiters.get(taskId);
+      if (!set) this.waiters.set(taskId, (set = new Set()));
+      set.add(w);
+      mine.push([taskId, w]);
+    }
+    return () => {
+      for (const [taskId, w] of mine) {
+        const s = this.waiters.get(taskId);
+        if (!s) continue;
+        s.delete(w);
+        if (s.size === 0) this.waiters.delete(taskId);
+      }
+    };
+  }
+
   /** Wake the waiters of the announced ids; the announcement's body is parsed only if one of them is waited for. */
   private deliver(a: Announcement): void {
     const ids = a.ids;
