@@ -198,10 +198,10 @@ for (const mechanism of ["CURVE", "NULL"] as const) {
   });
 }
 
-test("faas up -m push: CURVE by itself, with 0600 key files in the data dir reused across restarts", async () => {
-  const dataDir = join(copy.dir, "up-data");
+for (const mode of ["push", "pull"] as const) test(`faas up -m ${mode}: CURVE by itself, with 0600 key files in the data dir reused across restarts`, async () => {
+  const dataDir = join(copy.dir, `up-${mode}`);
   const start = async () => {
-    const up = faas(["up", "-m", "push", "--workers", "1", "-w", "1", "--port", "0", "--data-dir", dataDir, "--isolation", "thread", "--log-level", "warn"]);
+    const up = faas(["up", "-m", mode, "--workers", "1", "-w", "1", "--port", "0", "--data-dir", dataDir, "--isolation", "thread", "--log-level", "warn"]);
     const key = (await up.waitFor(/worker link: CURVE, dispatcher key (\S{40})/))[1]!;
     const url = (await up.waitFor(/is up: (http:\/\/\S+)/))[1]!;
     return { up, key, endpoint: (/dispatcher: (tcp:\/\/\S+)/.exec(up.output()) ?? [])[1]!, client: new FaasClient({ baseUrl: url }) };
@@ -215,10 +215,10 @@ test("faas up -m push: CURVE by itself, with 0600 key files in the data dir reus
 
   // A worker started by hand over TCP with a key not in the data dir's list is refused.
   const stranger = keygen();
-  const intruder = worker("push", first.endpoint, ["--curve-key", stranger.file, "--dispatcher-key", first.key]);
+  const intruder = worker(mode, first.endpoint, ["--curve-key", stranger.file, "--dispatcher-key", first.key]);
   expect(await intruder.proc.exited).toBe(2);
   // Nor does a NULL worker get anywhere: it never completes a handshake.
-  const plain = worker("push", first.endpoint, ["--secret", "anything"]);
+  const plain = worker(mode, first.endpoint, ["--secret", "anything"]);
   await eventually(async () => plain.errors().includes("handshake with the dispatcher failed"), 10_000, "the NULL worker's handshake error");
   await plain.stop("SIGKILL");
   expect(await first.up.stop("SIGTERM")).toBe(0);
