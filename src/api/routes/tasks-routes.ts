@@ -44,7 +44,7 @@ export const statusRoute = createRoute({
   security: BEARER_SECURITY,
   request: { params: TaskIdParams },
   responses: {
-    200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED"),
+    200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED (CANCELLED only for a task someone cancelled)"),
     401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
     404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
     429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
