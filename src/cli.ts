@@ -1,6 +1,6 @@
 /** The `faas` executable: parses the command line, runs one role, catches errors once at the top. */
 import pkg from "../package.json" with { type: "json" };
-import { parseCommand, type Command, type Role } from "./config.ts";
+import { isClientCommand, parseCommand, type Command, type Role } from "./config.ts";
 import { FaasError } from "./faas-error.ts";
 import { helpText } from "./help-text.ts";
 import { createLog } from "./log.ts";
@@ -39,6 +39,13 @@ async function main(argv: string[]): Promise<number> {
     const { runKeygen } = await import("./roles/run-keygen.ts");
     runKeygen(cmd, out);
     return 0;
+  }
+  if (isClientCommand(cmd)) {
+    // Clients of a running API: answer, exit 0, or 1 with one stderr line when the call or the task failed.
+    const io = { out, err: (line: string) => process.stderr.write(line + "\n") };
+    if (cmd.role === "fn") return (await import("./roles/run-fn.ts")).runFn(cmd, io);
+    const { runCall, runTask } = await import("./roles/run-call.ts");
+    return cmd.role === "call" ? runCall(cmd, io) : runTask(cmd, io);
   }
   if (cmd.role === "keys") {
     // One-shot: answers and exits (`create` prints the key alone on the last stdout line).

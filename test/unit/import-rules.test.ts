@@ -19,7 +19,7 @@ const ALLOWED: Record<string, string[]> = {
   dispatcher: ["store", "workers", "protocol", "zmtp", "codec", "log", "faas-error"],
   config: ["faas-error", "log", "zmtp"],
   "help-text": ["config"],
-  roles: ["api", "dispatcher", "store", "workers", "zmtp", "codec", "protocol", "config", "log", "faas-error"],
+  roles: ["api", "dispatcher", "store", "workers", "zmtp", "codec", "protocol", "client", "config", "log", "faas-error"],
   cli: ["config", "faas-error", "help-text", "log", "roles"],
 };
 
