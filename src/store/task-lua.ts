@@ -5,10 +5,12 @@
  * index keys it builds are the ones keys.ts names (`tenantTasks`, `tenantStatusTasks`, `tenantFunctionTasks`):
  * - `is_final(status)`: COMPLETED, FAILED or CANCELLED;
  * - `idx_base(root, tenant)`: `faas:tenant:{tenant}` (a missing tenant is `default`);
- * - `idx_move(root, tid, tenant, created, from, to, now, ttl)`: the task leaves the status index `from` (unless
- *   nil) and joins `to` (score: its created time, ms); a final index drops members created before `now - ttl`;
- * - `idx_trim(root, tenant, fn, now, ttl)`: the tenant's `:tasks` and `:fn:{fn}:tasks` drop members created before
- *   `now - ttl` (called where a task ends: the listings cover the last TTL of tasks);
+ * - `idx_move(root, tid, tenant, created, from, to)`: the task leaves the status index `from` (unless
+ *   nil) and joins `to` (score: its created time, ms); a final index is marked for trimming;
+ * - `idx_trim(root, tenant, fn)`: marks the tenant's `:tasks` and `:fn:{fn}:tasks` for trimming (called where a task
+ *   ends: the listings cover the last TTL of tasks);
+ * - `idx_flush(now, ttl)`: every index marked drops its members created before `now - ttl`, once per script call
+ *   however many tasks of the batch marked it (the end of each script that ends tasks calls it);
  * - `idx_new(taskKey, openKey, tid, fn, created, tenant)`: a new task joins its tenant's `:tasks`,
  *   `:status:QUEUED` and `:fn:{fn}:tasks` (score: created) and the tenant joins `{root}tenants`. The index keys
  *   are derived from the tenant's open set (`{root}tenant:{t}:open`) and the root from the task key
@@ -21,18 +23,23 @@ local function idx_base(root, tenant)
   if (not tenant) or tenant == '' then tenant = 'default' end
   return root .. 'tenant:' .. tenant
 end
-local function idx_move(root, tid, tenant, created, from, to, now, ttl)
+local idx_trims = {}
+local function idx_move(root, tid, tenant, created, from, to)
   if from == to then return end
   local base = idx_base(root, tenant) .. ':status:'
   if from then redis.call('ZREM', base .. from, tid) end
   redis.call('ZADD', base .. to, tonumber(created) or 0, tid)
-  if is_final(to) then redis.call('ZREMRANGEBYSCORE', base .. to, '-inf', '(' .. tostring(tonumber(now) - tonumber(ttl))) end
+  if is_final(to) then idx_trims[base .. to] = true end
 end
-local function idx_trim(root, tenant, fn, now, ttl)
+local function idx_trim(root, tenant, fn)
   local base = idx_base(root, tenant)
+  idx_trims[base .. ':tasks'] = true
+  if fn then idx_trims[base .. ':fn:' .. fn .. ':tasks'] = true end
+end
+local function idx_flush(now, ttl)
   local cutoff = '(' .. tostring(tonumber(now) - tonumber(ttl))
-  redis.call('ZREMRANGEBYSCORE', base .. ':tasks', '-inf', cutoff)
-  if fn then redis.call('ZREMRANGEBYSCORE', base .. ':fn:' .. fn .. ':tasks', '-inf', cutoff) end
+  for key in pairs(idx_trims) do redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff) end
+  idx_trims = {}
 end
 local function idx_new(taskKey, openKey, tid, fn, created, tenant)
   local base = string.sub(openKey, 1, -6)

@@ -96,6 +96,12 @@ describe("GET /tasks/{task_id}", () => {
     expect(started).toBeLessThanOrEqual(finished!);
     expect(done.duration_ms).toBe(finished! - started!);
     expect(done.duration_ms).toBeGreaterThanOrEqual(50);
+    // The scripts moved it through the status indexes: listed as COMPLETED now, no longer as QUEUED or RUNNING.
+    const listed = async (status: string) => (await call(key.a, "GET", `/tasks?status=${status}&limit=100`)).body.tasks.map((t: any) => t.task_id);
+    expect(await listed("COMPLETED")).toContain(id);
+    expect(await listed("QUEUED")).not.toContain(id);
+    expect(await listed("RUNNING")).not.toContain(id);
+    for (const s of ["QUEUED", "RUNNING"]) expect(await store.redis.zscore(store.keys.tenantStatusTasks("acme", s), id)).toBeNull();
     // The default timeout is null; tenancy as everywhere: another tenant's task is unknown, an admin sees it.
     const plain = await execute(key.a!, fn, "[1]");
     expect((await call(key.a, "GET", `/tasks/${plain}`)).body.timeout_seconds).toBeNull();
@@ -182,6 +188,22 @@ describe("GET /tasks", () => {
     const r = await call(key.a, "GET", `/tasks?function_id=${fn}`);
     expect(r.body.tasks).toEqual([]);
     expect(await store.redis.zscore(store.keys.tenantFunctionTasks("acme", fn), id)).toBeNull();
+  });
+});
+
+describe("index trimming", () => {
+  test("members created more than the result TTL ago leave a tenant's indexes when one of its tasks ends", async () => {
+    const fn = await register(key.a!, "() => 'trim'", "trim");
+    const old = crypto.randomUUID();
+    const stale = Date.now() - 120_000; // the store's TTL is 60 s
+    const indexes = [store.keys.tenantTasks("acme"), store.keys.tenantFunctionTasks("acme", fn), store.keys.tenantStatusTasks("acme", "CANCELLED")];
+    for (const k of indexes) await store.redis.zadd(k, stale, old);
+    const id = await execute(key.a!, fn);
+    for (const k of indexes.slice(0, 2)) expect(await store.redis.zscore(k, old)).not.toBeNull(); // a create trims nothing
+    expect((await call(key.a, "POST", `/tasks/${id}/cancel`)).status).toBe(200);
+    for (const k of indexes) expect(await store.redis.zscore(k, old)).toBeNull();
+    for (const k of indexes) expect(await store.redis.zscore(k, id)).not.toBeNull();
+    expect(await store.redis.zscore(store.keys.tenantStatusTasks("acme", "QUEUED"), id)).toBeNull();
   });
 });
 
