@@ -156,11 +156,40 @@ export interface UpConfig extends CommonConfig, IsolationConfig, AuthConfig {
   curve: boolean;
 }
 
+/**
+ * The commands that are clients of a running API: `faas fn deploy FILE --name NAME | list | rm ID`,
+ * `faas call NAME_OR_ID [ARGS_JSON] [--wait S]`, `faas task ID`.
+ */
+export interface ClientConfig {
+  role: "fn" | "call" | "task";
+  /** fn only. */
+  action?: "deploy" | "list" | "rm";
+  /** fn deploy: the file; fn rm: the function id; call: the function's name or id; task: the task id. */
+  target?: string;
+  /** fn deploy: the function's name (`--name`). */
+  name?: string;
+  /** call: the arguments, JSON text of an array. Default: "[]". */
+  args: string;
+  /** call: longest wait for the result, in seconds (`--wait`). Default: 300. */
+  waitSeconds: number;
+  /** `--url`, else FAAS_URL, else http://127.0.0.1:8000. */
+  url: string;
+  /** `--key`, else FAAS_KEY. Default: none. */
+  key: string | undefined;
+}
+
+/** True for the client commands (`fn`, `call`, `task`). */
+export function isClientCommand(cmd: Command): cmd is ClientConfig {
+  return cmd.role === "fn" || cmd.role === "call" || cmd.role === "task";
+}
+
 /** What the command line asked for. */
-export type Command = { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig | KeysConfig | KeygenConfig;
+export type Command =
+  | { role: "help"; topic?: Role } | { role: "version" } | ApiConfig | DispatcherConfig | WorkerConfig | UpConfig | KeysConfig | KeygenConfig
+  | ClientConfig;
 
 /** The roles `faas` can play. */
-export const ROLES = ["up", "api", "dispatcher", "worker", "keys", "keygen"] as const;
+export const ROLES = ["up", "api", "dispatcher", "worker", "keys", "keygen", "fn", "call", "task"] as const;
 export type Role = (typeof ROLES)[number];
 
 type Env = Record<string, string | undefined>;
@@ -178,7 +207,13 @@ const OPTIONS = {
   up: { ...COMMON, ...SERVE, ...RUN, ...ISOLATE, ...AUTH, workers: s, "data-dir": s, curve: s },
   keys: { ...COMMON, name: s, tenant: s, admin: { type: "boolean" }, "data-dir": s },
   keygen: { out: s, help: { type: "boolean", short: "h" } },
+  fn: { url: s, key: s, name: s, help: { type: "boolean", short: "h" } },
+  call: { url: s, key: s, wait: s, help: { type: "boolean", short: "h" } },
+  task: { url: s, key: s, help: { type: "boolean", short: "h" } },
 } as const;
+
+/** The roles that take positional arguments. */
+const POSITIONAL_ROLES: ReadonlySet<Role> = new Set(["worker", "keys", "fn", "call", "task"]);
 
 /** Parse `argv` (without the executable) into a command. Throws FaasError("USAGE") on bad input. */
 export function parseCommand(argv: string[], env: Env = process.env): Command {
@@ -194,11 +229,12 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: role === "worker" || role === "keys" }) as never);
+    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: POSITIONAL_ROLES.has(role) }) as never);
   } catch (err) {
     throw usage((err as Error).message.split("\n")[0] ?? "bad arguments", role);
   }
   if (values.help) return { role: "help", topic: role };
+  if (role === "fn" || role === "call" || role === "task") return clientCommand(role, values, positionals, env);
   const str = (k: string) => values[k] as string | undefined;
   const envRedis = env.REDIS_URL || undefined;
   const parent = env.FAAS_PARENT_PID ? Number(env.FAAS_PARENT_PID) : undefined;
@@ -386,6 +422,47 @@ function keysCommand(common: CommonConfig, values: Record<string, unknown>, posi
     return { ...cfg, action, id: args[0] };
   }
   throw usage(`keys needs create, list or revoke (got ${action === undefined ? "nothing" : `"${action}"`})`, "keys");
+}
+
+function clientCommand(role: ClientConfig["role"], values: Record<string, unknown>, positionals: string[], env: Env): ClientConfig {
+  const url = ((values.url as string | undefined) ?? (env.FAAS_URL || "http://127.0.0.1:8000")).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/i.test(url)) throw usage(`--url must be an http:// or https:// URL (got "${url}")`, role);
+  const cfg: ClientConfig = { role, url, key: (values.key as string | undefined) ?? (env.FAAS_KEY || undefined), args: "[]", waitSeconds: 300 };
+  const [first, ...more] = positionals;
+  const extra = (args: string[]) => {
+    if (args.length > 0) throw usage(`unexpected argument "${args[0]}"`, role);
+  };
+  if (role === "fn") {
+    const name = values.name as string | undefined;
+    if (first === "deploy") {
+      if (more.length !== 1 || name === undefined) throw usage("expected: faas fn deploy FILE --name NAME", role);
+      return { ...cfg, action: first, target: more[0], name };
+    }
+    if (name !== undefined) throw usage("--name goes with fn deploy", role);
+    if (first === "list") return (extra(more), { ...cfg, action: first });
+    if (first === "rm") {
+      if (more.length !== 1) throw usage("expected: faas fn rm ID", role);
+      return { ...cfg, action: first, target: more[0] };
+    }
+    throw usage(`fn needs deploy, list or rm (got ${first === undefined ? "nothing" : `"${first}"`})`, role);
+  }
+  if (role === "task") {
+    if (first === undefined) throw usage("expected: faas task ID", role);
+    return (extra(more), { ...cfg, target: first });
+  }
+  if (first === undefined) throw usage("expected: faas call NAME_OR_ID [ARGS_JSON] [--wait S]", role);
+  const [args = "[]", ...rest] = more;
+  extra(rest);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) throw usage(`ARGS_JSON must be a JSON array of the arguments, e.g. '[21]' (got ${JSON.stringify(args.slice(0, 40))})`, role);
+  const wait = values.wait as string | undefined;
+  const waitMs = wait === undefined ? 300_000 : seconds(wait, 300, "--wait", role);
+  return { ...cfg, target: first, args, waitSeconds: waitMs / 1000 };
 }
 
 function isRole(x: string): x is Role {

@@ -7,6 +7,7 @@ export type FaasErrorCode =
   | "INVALID_ARGUMENTS"
   | "FUNCTION_NOT_FOUND"
   | "TASK_NOT_FOUND"
+  | "BATCH_NOT_FOUND"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "HOST_NOT_ALLOWED"
@@ -47,6 +48,7 @@ export function statusOf(code: FaasErrorCode): number {
       return 400;
     case "FUNCTION_NOT_FOUND":
     case "TASK_NOT_FOUND":
+    case "BATCH_NOT_FOUND":
     case "NOT_FOUND":
       return 404;
     case "METHOD_NOT_ALLOWED":

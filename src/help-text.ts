@@ -19,6 +19,11 @@ const AUTH = `  --auth MODE          required: every call but /health and the do
   --max-functions N    functions per tenant (default 10000)`;
 const SECRET = `  --secret S           shared secret remote workers must present (default $FAAS_SECRET, else none)`;
 
+const CLIENT = `  --url URL            the API (default $FAAS_URL, else http://127.0.0.1:8000)
+  --key KEY            an API key (default $FAAS_KEY; faas keys create)
+  -h, --help           show this help
+Exit status: 0 done, 1 the call or the task failed (one line on stderr), 2 bad usage.`;
+
 const TEXTS: Record<Role | "main", string> = {
   main: `faas — bunfaas, a function-as-a-service platform
 
@@ -31,6 +36,9 @@ Roles:
   worker       a remote worker process: faas worker pull|push N tcp://HOST:PORT
   keys         API keys: faas keys create --name NAME [--tenant T] [--admin] | list | revoke ID
   keygen       a CURVE key pair for the worker link: faas keygen [--out FILE]
+  fn           functions of a running API: faas fn deploy FILE --name NAME | list | rm ID
+  call         run a function and print its result: faas call NAME_OR_ID [ARGS_JSON] [--wait S]
+  task         a task's record: faas task ID
 
 Options:
   -h, --help     show help (faas <role> --help for a role's options)
@@ -123,6 +131,28 @@ ${SECRET}; visible in process listings
   --dispatcher-key Z85 with --curve-key: the dispatcher's public key (40 characters; its key file's .pub)
   --log-level L        debug | info | warn | error | silent (default info)
   -h, --help           show this help`,
+  fn: `Usage: faas fn deploy FILE --name NAME | faas fn list | faas fn rm ID
+
+deploy registers the function expression in FILE (JavaScript or TypeScript, e.g. "(x: number) => x * 2") under
+NAME and prints its id; list prints the functions (ID, NAME, CREATED); rm deletes one.
+
+Options:
+  --name NAME          deploy: the function's name
+${CLIENT}`,
+  call: `Usage: faas call NAME_OR_ID [ARGS_JSON] [--wait S]
+
+Runs the function (by id, or the newest function of that name) with ARGS_JSON (a JSON array, default [])
+and prints its result: JSON for plain values, else inspected. A task that FAILED prints its error and exits 1.
+
+Options:
+  --wait S             longest wait for the result in seconds (default 300); then exit 1
+${CLIENT}`,
+  task: `Usage: faas task ID
+
+Prints the task's record as JSON (GET /tasks/{id}): status, attempts, executor, times and its result.
+
+Options:
+${CLIENT}`,
   keygen: `Usage: faas keygen [--out FILE]
 
 Makes a CURVE key pair (Curve25519, Z85 text) for the worker link. Without --out it prints the key pair file:

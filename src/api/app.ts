@@ -9,7 +9,9 @@ import { DEFAULT_DISCARD_BYTES, discardUnreadBody } from "./discard-body.ts";
 import { createErrorHandler, validationHook } from "./error-handler.ts";
 import { guardStore } from "./guard-store.ts";
 import { createNotFoundHandler } from "./not-found.ts";
+import { addBatchRoutes } from "./routes/batch-routes.ts";
 import { addDocsRoutes } from "./routes/docs-routes.ts";
+import { addEventRoutes } from "./routes/events-routes.ts";
 import { addFunctionRoutes } from "./routes/functions-routes.ts";
 import { addHealthRoutes } from "./routes/health-routes.ts";
 import { addKeyRoutes } from "./routes/keys-routes.ts";
@@ -51,6 +53,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, { type: "http", scheme: "bearer", description: "An API key from `faas keys create`" });
   addFunctionRoutes(app, store);
   addTaskRoutes(app, store);
+  addBatchRoutes(app, store);
+  addEventRoutes(app, store);
   addHealthRoutes(app, store);
   addKeyRoutes(app, store);
   addDocsRoutes(app, { title: "bunfaas", version: deps.version ?? "0.1.0" });

@@ -16,6 +16,8 @@ export interface Keys {
   alive(consumer: string): string;
   /** The task an `Idempotency-Key` of a tenant created (a string with TTL: the task id). */
   idempotency(key: string, tenant?: string): string;
+  /** A batch of `POST /execute_batch` (a hash: tenant, created, ids — its task ids in order, space-separated). */
+  batch(id: string): string;
   /** Prefix of every task key (`task(id)` is this plus the id), for scripts that name tasks by id. */
   taskPrefix: string;
   /** An API key's record, by the SHA-256 (hex) of the key (a hash: id, name, tenant, admin, created, used). */
@@ -40,6 +42,7 @@ export function keysFor(prefix = "faas"): Keys {
     alive: (c) => `${prefix}:alive:${c}`,
     // The default tenant's keys keep their original name; another tenant's live apart (`idem@` never meets `idem:`).
     idempotency: (key, tenant = "default") => (tenant === "default" ? `${prefix}:idem:${key}` : `${prefix}:idem@${tenant}:${key}`),
+    batch: (id) => `${prefix}:batch:${id}`,
     taskPrefix: `${prefix}:task:`,
     apiKey: (sha256) => `${prefix}:apikey:${sha256}`,
     apiKeys: `${prefix}:apikeys`,

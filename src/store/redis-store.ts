@@ -5,6 +5,7 @@ import { silentLog, type Log } from "../log.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
 import { defineApiKeyLookup, listApiKeys, lookupApiKey, revokeApiKey } from "./api-keys.ts";
+import { defineCreateTasks, readBatch, sendCreateBatch, type BatchRecord, type BatchTask } from "./create-batch.ts";
 import { createdTaskId, defineCreateTask, sendCreateTask, type CreateReply } from "./create-task.ts";
 import { keysFor, type Keys } from "./keys.ts";
 import { RedisClock } from "./redis-clock.ts";
@@ -12,6 +13,7 @@ import { defineRegisterFunction, sendRegisterFunction } from "./register-functio
 import { withinDeadline } from "./reply-deadline.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
+import { readTaskStates, watchTasks, type FinalTask, type TaskWatch } from "./task-watch.ts";
 import {
   DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type FunctionRecord, type TaskRecord, type TaskState, type TaskStatus,
 } from "./types.ts";
@@ -69,6 +71,7 @@ export class RedisStore implements ApiStore {
     this.queue = new TaskQueue(redis, this.keys, { url: opts.url, ttlMs: opts.ttlSeconds * 1000, log: opts.log });
     this.clock = new RedisClock(redis);
     defineCreateTask(redis);
+    defineCreateTasks(redis);
     defineRegisterFunction(redis);
     defineApiKeyLookup(redis);
   }
@@ -117,6 +120,44 @@ export class RedisStore implements ApiStore {
       if (this.createdTenants.size > MAX_CREATED_TENANTS) this.createdTenants.delete(this.createdTenants.keys().next().value!);
     }
     return createdTaskId(reply, call);
+  }
+
+  /**
+   * Create a batch of tasks in one round trip, all or none; returns the batch id and its task ids in order. With
+   * `idempotencyKey`, a key that named a batch of the tenant within the idempotency TTL returns that batch.
+   */
+  async createBatch(tasks: BatchTask[], opts: { idempotencyKey?: string }, access: Access = DEFAULT_ACCESS): Promise<{ batchId: string; taskIds: string[] }> {
+    const o = this.opts;
+    const call = {
+      id: crypto.randomUUID(), taskIds: tasks.map(() => crypto.randomUUID()), tasks, idempotencyKey: opts.idempotencyKey,
+      tenant: access.tenant, admin: access.admin, maxQueued: o.maxQueuedPerTenant, replyTimeoutMs: o.replyTimeoutMs,
+      idempotencyTtlMs: o.idempotencyTtlSeconds * 1000, batchTtlMs: 2 * o.ttlSeconds * 1000,
+    };
+    const batchId = await sendCreateBatch(this.redis, this.keys, this.clock, call, (created) => {
+      if (created) o.log.warn("batch created after its create was answered 503", { batchId: call.id });
+    });
+    if (batchId === call.id) return { batchId, taskIds: call.taskIds };
+    const earlier = await this.getBatch(batchId, access);
+    if (earlier === null) throw new FaasError("STORE_UNAVAILABLE", "the batch this Idempotency-Key names has expired; try again", 503);
+    return { batchId, taskIds: earlier.taskIds };
+  }
+
+  /** A batch's record, or null when unknown, expired or another tenant's (unless admin). */
+  async getBatch(id: string, access: Access = DEFAULT_ACCESS): Promise<BatchRecord | null> {
+    const batch = await this.answered(readBatch(this.redis, this.keys, id));
+    return batch !== null && visible(access, batch.tenant) ? batch : null;
+  }
+
+  /** The status and result of each task, in order (one round trip); null for unknown, expired or not visible ones. */
+  getTaskStates(ids: readonly string[], access: Access = DEFAULT_ACCESS): Promise<(TaskState | null)[]> {
+    return this.answered(readTaskStates(this.redis, this.keys, ids, access));
+  }
+
+  /** Watch tasks until each is final: `onFinal` gets them in batches, as announcements finish them (see task-watch.ts). */
+  async watchTasks(ids: readonly string[], access: Access, onFinal: (finals: FinalTask[]) => void): Promise<TaskWatch> {
+    const waiters = this.doneWaiters();
+    await this.answered(waiters.subscribe());
+    return this.answered(watchTasks(this.redis, this.keys, waiters, ids, access, onFinal));
   }
 
   /** The whole task record (every field, args included), or null when unknown or expired. */
@@ -192,12 +233,18 @@ export class RedisStore implements ApiStore {
 
   /** Register a waiter for `id`; call it before the first read, so a finish between the read and the wait is not missed. */
   private async registerWaiter(id: string, timeoutMs: number): Promise<Waiter> {
+    const waiters = this.doneWaiters();
+    await this.answered(waiters.subscribe());
+    return waiters.wait(id, timeoutMs);
+  }
+
+  /** The process's DoneWaiters, with its subscriber connection opened on first use. */
+  private doneWaiters(): DoneWaiters {
     if (!this.waiters) {
       this.subscriber = connectRedis(this.opts.url, { maxRetriesPerRequest: null }, { log: this.opts.log, name: "subscriber" });
       this.waiters = new DoneWaiters(this.subscriber, this.keys.done);
     }
-    await this.answered(this.waiters.subscribe());
-    return this.waiters.wait(id, timeoutMs);
+    return this.waiters;
   }
 
   /** `call`, or STORE_UNAVAILABLE once the reply timeout passes without its answer. */

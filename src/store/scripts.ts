@@ -2,6 +2,34 @@
 import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
 
 /**
+ * The writes that make one new task, shared by CREATE_TASK and CREATE_TASKS (one task, a batch) so both keep the
+ * same records, queue entries and tenant accounting: a Lua function `faas_new_task(taskKey, queueKey, openKey,
+ * taskId, fnId, args, created, timeout, tenant, now)`. Its caller has checked the function, the deadline and the
+ * quota already. And `faas_trim_open(openKey, n, budget, taskPrefix, now)`: the lazy trim of a tenant's unfinished
+ * set (see CREATE_TASK), checking `budget` of its least recently checked members; returns the count `n` less those
+ * dropped.
+ */
+export const NEW_TASK_LUA = `
+local function faas_new_task(taskKey, queueKey, openKey, taskId, fnId, args, created, timeout, tenant, now)
+  redis.call('HSET', taskKey, 'fn', fnId, 'args', args, 'status', 'QUEUED', 'attempts', '0', 'created', created, 'timeout', timeout, 'tenant', tenant)
+  redis.call('XADD', queueKey, '*', 't', taskId)
+  redis.call('ZADD', openKey, now, taskId)
+end
+local function faas_trim_open(openKey, n, budget, taskPrefix, now)
+  for _, id in ipairs(redis.call('ZRANGE', openKey, 0, budget - 1)) do
+    local s = redis.call('HGET', taskPrefix .. id, 'status')
+    if (not s) or s == 'COMPLETED' or s == 'FAILED' then
+      redis.call('ZREM', openKey, id)
+      n = n - 1
+    else
+      redis.call('ZADD', openKey, now, id)
+    end
+  end
+  return n
+end
+`;
+
+/**
  * Create a QUEUED task and append it to the queue, if its function exists and is the caller's tenant's (or the
  * caller is admin), its request is not past its deadline, its idempotency key (optional 5th key) names no earlier
  * task, and the tenant has fewer than maxQueued unfinished tasks. The deadline is compared with Redis's own
@@ -16,7 +44,7 @@ import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
  * Returns 1 (created), 0 (unknown function, or another tenant's), -1 (past its deadline), -2 (the tenant has
  * maxQueued unfinished tasks), or the id of the task created earlier with the same idempotency key.
  */
-export const CREATE_TASK = `
+export const CREATE_TASK = `${NEW_TASK_LUA}
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -32,19 +60,9 @@ local max = tonumber(ARGV[10])
 local n = redis.call('ZCARD', KEYS[4])
 local budget = 2
 if n >= max then budget = 100 end
-for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, budget - 1)) do
-  local s = redis.call('HGET', ARGV[11] .. id, 'status')
-  if (not s) or s == 'COMPLETED' or s == 'FAILED' then
-    redis.call('ZREM', KEYS[4], id)
-    n = n - 1
-  else
-    redis.call('ZADD', KEYS[4], now, id)
-  end
-end
+n = faas_trim_open(KEYS[4], n, budget, ARGV[11], now)
 if n >= max then return -2 end
-redis.call('HSET', KEYS[2], 'fn', ARGV[2], 'args', ARGV[3], 'status', 'QUEUED', 'attempts', '0', 'created', ARGV[4], 'timeout', ARGV[5], 'tenant', ARGV[8])
-redis.call('XADD', KEYS[3], '*', 't', ARGV[1])
-redis.call('ZADD', KEYS[4], now, ARGV[1])
+faas_new_task(KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[8], now)
 if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[7]) end
 return 1
 `;
@@ -161,4 +179,55 @@ for i = 1, n do
 end
 if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ') .. '\\n' .. cjson.encode(states)) end
 return written
+`;
+
+/**
+ * Create a batch of QUEUED tasks, all or none, with the per-task writes of CREATE_TASK (`faas_new_task`): every
+ * function must exist and be the caller's tenant's (or the caller admin), the request must not be past its
+ * deadline (Redis's clock), and the tenant must have room for the whole batch under maxQueued (its unfinished set
+ * trimmed as in CREATE_TASK: 2 members per task checked, at most 1,000, and 100 more when short of room). The batch record (a hash:
+ * tenant, created, ids space-separated in order) expires after batchTtlMs. A create re-sent for a batch id that
+ * exists changes nothing.
+ * KEYS: queue, tenant's open set, batch, idempotency (ignored unless ARGV[8] is "1"), then nf function keys, then
+ * one task key per task. ARGV: created (epoch ms), deadline (epoch ms on the Redis clock), idempotencyTtlMs, tenant,
+ * admin ("1"/"0"), maxQueued, task key prefix, idempotency ("1"/"0"), batchTtlMs, batchId, nf, then the nf function
+ * ids, then per task: function number (1..nf), taskId, args, timeoutMs|"".
+ * Returns {1} (created), {0, j} (function number j unknown or another tenant's), {-1} (past its deadline),
+ * {-2, n} (the tenant has n unfinished tasks: no room), or {2, batchId} (the idempotency key's earlier batch).
+ */
+export const CREATE_TASKS = `${NEW_TASK_LUA}
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now > tonumber(ARGV[2]) then return { -1 } end
+if ARGV[8] == '1' then
+  local earlier = redis.call('GET', KEYS[4])
+  if earlier then return { 2, earlier } end
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then return { 1 } end
+local nf = tonumber(ARGV[11])
+for j = 1, nf do
+  local f = redis.call('HMGET', KEYS[4 + j], 'code', 'tenant')
+  if not f[1] then return { 0, j } end
+  if ARGV[5] ~= '1' and (f[2] or 'default') ~= ARGV[4] then return { 0, j } end
+end
+local count = #KEYS - 4 - nf
+local max = tonumber(ARGV[6])
+local n = redis.call('ZCARD', KEYS[2])
+local budget = math.min(2 * count, 1000)
+if n + count > max then budget = budget + 100 end
+n = faas_trim_open(KEYS[2], n, budget, ARGV[7], now)
+if n + count > max then return { -2, n } end
+local ids = {}
+local base = 11 + nf
+for i = 1, count do
+  local a = base + 4 * (i - 1)
+  local tid = ARGV[a + 2]
+  ids[i] = tid
+  faas_new_task(KEYS[4 + nf + i], KEYS[1], KEYS[2], tid, ARGV[11 + tonumber(ARGV[a + 1])], ARGV[a + 3], ARGV[1], ARGV[a + 4], ARGV[4], now)
+end
+redis.call('HSET', KEYS[3], 'tenant', ARGV[4], 'created', ARGV[1], 'ids', table.concat(ids, ' '))
+redis.call('PEXPIRE', KEYS[3], ARGV[9])
+if ARGV[8] == '1' then redis.call('SET', KEYS[4], ARGV[10], 'PX', ARGV[3]) end
+return { 1 }
 `;

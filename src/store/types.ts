@@ -1,4 +1,6 @@
 /** Shapes of what the store keeps: functions, tasks and their state machine. */
+import type { BatchRecord, BatchTask } from "./create-batch.ts";
+import type { FinalTask, TaskWatch } from "./task-watch.ts";
 
 /** A task's state. QUEUED → RUNNING → COMPLETED | FAILED; RUNNING may go back to QUEUED on an infrastructure fault. */
 export type TaskStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED";
@@ -78,6 +80,18 @@ export interface ApiStore {
   getTaskState(id: string, access?: Access): Promise<TaskState | null>;
   /** Resolves with the task's state once it is final, or with its current state after `timeoutMs`. Null if unknown. */
   waitForTaskState(id: string, timeoutMs: number, access?: Access): Promise<TaskState | null>;
+  /**
+   * Create a batch of QUEUED tasks of `access.tenant`, all or none, in one round trip; the batch id and the task ids
+   * in order. FUNCTION_NOT_FOUND names the first task (`tasks[i]`) of an unknown or foreign function; QUOTA_EXCEEDED
+   * when the whole batch does not fit under the tenant's limit. With `idempotencyKey`, as for createTask.
+   */
+  createBatch(tasks: BatchTask[], opts: { idempotencyKey?: string }, access?: Access): Promise<{ batchId: string; taskIds: string[] }>;
+  /** A batch's record, or null when unknown, expired or not visible. */
+  getBatch(id: string, access?: Access): Promise<BatchRecord | null>;
+  /** The states of many tasks, in order, in one round trip; null for unknown, expired or not visible ones. */
+  getTaskStates(ids: readonly string[], access?: Access): Promise<(TaskState | null)[]>;
+  /** Watch tasks until final; finishes reach `onFinal` in batches (see task-watch.ts). Close the watch when done. */
+  watchTasks(ids: readonly string[], access: Access, onFinal: (finals: FinalTask[]) => void): Promise<TaskWatch>;
   /** The API key whose SHA-256 (hex) this is, or null; marks it used when its last mark is older than a few seconds. */
   findApiKey(sha256: string): Promise<ApiKeyRecord | null>;
   /** Every API key (admin route). */

@@ -28,6 +28,10 @@ beforeAll(async () => {
       onWait(id);
       return store.waitForTaskState(id, ms);
     },
+    createBatch: (tasks, opts, access) => store.createBatch(tasks, opts, access),
+    getBatch: (id, access) => store.getBatch(id, access),
+    getTaskStates: (ids, access) => store.getTaskStates(ids, access),
+    watchTasks: (ids, access, onFinal) => store.watchTasks(ids, access, onFinal),
     findApiKey: (sha) => store.findApiKey(sha),
     listApiKeys: () => store.listApiKeys(),
     revokeApiKey: (id) => store.revokeApiKey(id),

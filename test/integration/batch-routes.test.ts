@@ -209,7 +209,7 @@ describe("SSE streams", () => {
     expect((await events(`/tasks/${crypto.randomUUID()}/events`)).status).toBe(404);
     const nb = await events(`/batches/${crypto.randomUUID()}/events`);
     expect(nb.status).toBe(404);
-    expect((await nb.json()).error.code).toBe("BATCH_NOT_FOUND");
+    expect(((await nb.json()) as any).error.code).toBe("BATCH_NOT_FOUND");
     expect((await events(`/tasks/${r.body.task_id}/events`, "x")).status).toBe(400);
   });
 });
