@@ -1,5 +1,6 @@
 /** The one place the platform's own task failures are made (timeouts, lost or dead executors, …), as encoded error payloads. */
 import { encodeError } from "../codec/index.ts";
+import { isPythonCode, pythonException } from "../codec/python-payload.ts";
 import { isFrame } from "./internal-frames.ts";
 
 /**
@@ -38,3 +39,19 @@ export function taskFailure(name: TaskFailureName, message: string): string {
 
 /** @deprecated use {@link taskFailure}. */
 export const poolFailure = taskFailure;
+
+/**
+ * The same failure for a Python task: the base64 pickle of a built-in Python exception its client can load with
+ * `dill.loads` — `TimeoutError` for timeouts, `MemoryError` for the memory limit, `RuntimeError` for the rest
+ * (its message starting with the platform's name, e.g. `WorkerExitError: …`).
+ */
+export function pythonTaskFailure(name: TaskFailureName, message: string): string {
+  if (name === "TimeoutError") return pythonException("TimeoutError", message);
+  if (name === "MemoryLimitError") return pythonException("MemoryError", `${name}: ${message}`);
+  return pythonException("RuntimeError", `${name}: ${message}`);
+}
+
+/** The failure payload in the runtime of the function whose carried code is `code` (JavaScript or Python). */
+export function taskFailureFor(code: string, name: TaskFailureName, message: string): string {
+  return isPythonCode(code) ? pythonTaskFailure(name, message) : taskFailure(name, message);
+}

@@ -1,6 +1,9 @@
 /** The options of a `ThreadPool`, each with its default. */
 import type { Log } from "../log.ts";
+import type { ExecutorFactory } from "./executor-handle.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
+import type { PythonRuntime } from "./python-executors.ts";
+import type { TaskFailureName } from "./task-failure.ts";
 import type { ResultLimitOptions } from "./result-limit.ts";
 
 /** Options of a `ThreadPool` (`maxResultBytes`: see `result-limit.ts`). */
@@ -28,4 +31,16 @@ export interface ThreadPoolOptions extends ResultLimitOptions {
    * and replaces it when it dies. Default: none (threads in this process).
    */
   processes?: ProcessExecutorOptions;
+  /**
+   * Run Python functions (jobs whose code `isPythonCode`) on a pool of Python runner processes of their own, sandboxed
+   * like executor processes (`processes`' settings when given, the sandbox defaults otherwise). Default: none — Python
+   * jobs then wait in the pool (they are not failed) until it closes.
+   */
+  python?: PythonRuntime;
+  /** What runs the jobs, instead of threads or `processes` (the Python pool's runners). Default: none. */
+  executors?: ExecutorFactory;
+  /** Slot name in executor labels: `${name}/${slotName}-N`. Default: "thread". */
+  slotName?: string;
+  /** How the pool writes its own failures (timeouts, dead executors). Default: `taskFailure` (JavaScript error payloads). */
+  failure?: (name: TaskFailureName, message: string) => string;
 }

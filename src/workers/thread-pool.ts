@@ -6,7 +6,9 @@ import type { PoolJob, PoolOutcome } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { ProcessExecutors } from "./process-executors.ts";
 import { checkMaxResultBytes, DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
-import { namedError, poolFailure, type PoolFailureName } from "./task-failure.ts";
+import { isPythonCode } from "../codec/python-payload.ts";
+import { PythonExecutors } from "./python-executors.ts";
+import { namedError, poolFailure, pythonTaskFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import type { LogBatch } from "./task-log.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
@@ -72,6 +74,13 @@ export class ThreadPool {
   #whenReady: PromiseWithResolvers<void> | null = null;
   /** Jobs whose executor died under them, waiting to re-run on that slot's fresh executor (blame rule). */
   readonly #pinned = new Map<Slot, Accepted>();
+  /** The pool of Python runners (`options.python`), or null. */
+  readonly #python: ThreadPool | null = null;
+  /** `Python 3.x, dill y` of the Python runners, shown in each Python job's executor label. */
+  readonly #pythonVersions: string = "";
+  /** Python jobs of a pool without Python: they wait here (never failed) until the pool closes. */
+  readonly #noPython: Accepted[] = [];
+  readonly #failure: (name: PoolFailureName, message: string) => string;
 
   constructor(options: ThreadPoolOptions = {}) {
     const threads = options.threads ?? navigator.hardwareConcurrency;
@@ -83,7 +92,8 @@ export class ThreadPool {
     this.#log = options.log ?? silentLog;
     this.#entry = options.entry ?? threadEntryUrl();
     const name = options.name ?? "local";
-    this.#executors = options.processes !== undefined
+    this.#failure = options.failure ?? poolFailure;
+    this.#executors = options.executors !== undefined ? options.executors : options.processes !== undefined
       ? new ProcessExecutors({ ...options.processes, log: options.processes.log ?? this.#log, name })
       : threadExecutors(this.#entry);
     // An executor process never holds a second job while one runs (a hostile job could forge the next one's
@@ -91,9 +101,18 @@ export class ThreadPool {
     this.#perThread = options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
     const maxResultBytes = checkMaxResultBytes(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     for (let i = 1; i <= threads; i++) {
-      this.#slots.push(new ThreadSlot(`${name}/thread-${i}`, this.#executors, this.#events, i, maxResultBytes));
+      this.#slots.push(new ThreadSlot(`${name}/${options.slotName ?? "thread"}-${i}`, this.#executors, this.#events, i, maxResultBytes));
     }
     for (const slot of this.#slots) this.#spawn(slot);
+    if (options.python !== undefined) {
+      const { processes: settings } = options;
+      this.#pythonVersions = options.python.versions;
+      this.#python = new ThreadPool({
+        threads: options.python.processes ?? threads, taskTimeoutMs: timeoutMs, log: this.#log, name, slotName: "python",
+        maxResultBytes, failure: pythonTaskFailure,
+        executors: new PythonExecutors(options.python, { ...settings, log: settings?.log ?? this.#log, name: `${name}-python` }),
+      });
+    }
   }
 
   /** Threads not running a job now (including threads still starting up). */
@@ -128,8 +147,15 @@ export class ThreadPool {
    */
   run(job: PoolJob, control: RunOptions = {}): Promise<PoolOutcome> {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
+    if (this.#python !== null && isPythonCode(job.code)) {
+      return this.#python.run(job, control).then((out) => ({ ...out, executor: `${out.executor} (${this.#pythonVersions})` }));
+    }
     return new Promise<PoolOutcome>((resolve, reject) => {
       const accepted: Accepted = { job, started: control.started, logs: control.logs, resolve, reject };
+      if (isPythonCode(job.code) && !(this.#executors instanceof PythonExecutors)) {
+        this.#noPython.push(accepted);
+        return;
+      }
       const slot = this.#slotFor();
       if (slot !== null) this.#start(slot, accepted);
       else if (control.first) this.#queue.unshift(accepted);
@@ -144,6 +170,13 @@ export class ThreadPool {
    * pool held the task.
    */
   cancel(taskId: string): boolean {
+    if (this.#python?.cancel(taskId)) return true;
+    const waiting = this.#noPython.findIndex((t) => t.job.taskId === taskId);
+    if (waiting >= 0) {
+      const [task] = this.#noPython.splice(waiting, 1);
+      task!.resolve({ status: "FAILED", result: pythonTaskFailure("CancelledError", "the task was cancelled before it started"), executor: "" });
+      return true;
+    }
     const queued = this.#queue.drain();
     let found: Accepted | undefined;
     for (const task of queued) {
@@ -152,7 +185,7 @@ export class ThreadPool {
     }
     if (found !== undefined) {
       this.#log.info("task cancelled before it started", { taskId });
-      found.resolve({ status: "FAILED", result: poolFailure("CancelledError", "the task was cancelled before it started"), executor: "" });
+      found.resolve({ status: "FAILED", result: this.#failure("CancelledError", "the task was cancelled before it started"), executor: "" });
       return true;
     }
     for (const [slot, task] of this.#pinned) {
@@ -187,7 +220,11 @@ export class ThreadPool {
    */
   withdrawQueued(): number {
     const error = new PoolClosedError("job withdrawn before it started");
-    let n = 0;
+    let n = this.#python?.withdrawQueued() ?? 0;
+    for (const task of this.#noPython.splice(0)) {
+      task.reject(error);
+      n++;
+    }
     for (const task of this.#queue.drain()) {
       task.reject(error);
       n++;
@@ -213,8 +250,9 @@ export class ThreadPool {
     for (const task of this.#pinned.values()) task.reject(error);
     this.#pinned.clear();
     this.#checkReady();
+    for (const task of this.#noPython.splice(0)) task.reject(error);
     for (const tasks of await Promise.all(stopping)) for (const task of tasks) task.reject(error);
-    await this.#executors.close();
+    await Promise.all([this.#executors.close(), this.#python?.close()]);
   }
 
   /** `thread` or `process`: what runs the jobs. */
@@ -355,6 +393,6 @@ export class ThreadPool {
   }
 
   #fail(slot: Slot, task: Accepted, name: PoolFailureName, message: string): void {
-    task.resolve({ status: "FAILED", result: poolFailure(name, message), executor: slot.label });
+    task.resolve({ status: "FAILED", result: this.#failure(name, message), executor: slot.label });
   }
 }

@@ -1,0 +1,189 @@
+# The bunfaas Python runner: runs dill-serialized functions, one job at a time, for a ThreadPool slot.
+#
+# Channel: fd 3, a socket its parent made, carrying frames of a 4-byte big-endian length and UTF-8 JSON.
+# stdin is /dev/null; what the function prints (sys.stdout, sys.stderr) becomes the task's log lines; fds 1 and 2
+# stay the process's own (read and logged by the parent at debug level): printing can never reach the channel.
+# argv after -c: directories to put first on sys.path (--python-path), then the sandbox's own flags (ignored).
+import base64, builtins, codecs, io, json, os, pickle, platform, socket, struct, sys, threading, time, traceback, types
+
+CHANNEL = socket.socket(fileno=3)
+LOG_BYTES = 64 * 1024
+MAX_LINE = 8 * 1024
+CACHE_MAX = 200
+
+try:
+    import dill
+    import dill._dill as dill_internals
+except Exception as err:  # reported by the parent's probe; a runner without dill cannot serve
+    sys.stderr.write("dill is not importable: %s\n" % err)
+    sys.exit(3)
+
+PYTHON_VERSION = platform.python_version()
+DILL_VERSION = getattr(dill, "__version__", "unknown")
+VERSIONS = "Python %s, dill %s" % (PYTHON_VERSION, DILL_VERSION)
+
+
+def send(message):
+    body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    CHANNEL.sendall(struct.pack(">I", len(body)) + body)
+
+
+def read_exact(n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = CHANNEL.recv(n - len(buf))
+        if not chunk:
+            sys.exit(0)  # the parent closed the channel
+        buf += chunk
+    return bytes(buf)
+
+
+def receive():
+    (length,) = struct.unpack(">I", read_exact(4))
+    return json.loads(read_exact(length).decode("utf-8"))
+
+
+def b64(data):
+    return codecs.encode(data, "base64").decode("ascii")
+
+
+def fallback(exc_class, message):
+    """A payload of a built-in exception, pickled by the standard pickler (always loadable)."""
+    return b64(pickle.dumps(exc_class(message), protocol=2))
+
+
+class Capture(io.TextIOBase):
+    """sys.stdout / sys.stderr of one job: complete lines become log lines, capped in lines and bytes."""
+
+    def __init__(self, log, stream):
+        self.log, self.stream, self.partial = log, stream, ""
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        self.partial += text
+        while "\n" in self.partial:
+            line, self.partial = self.partial.split("\n", 1)
+            self.log.add(self.stream, line)
+        if len(self.partial) > MAX_LINE:
+            self.log.add(self.stream, self.partial)
+            self.partial = ""
+        return len(text)
+
+    def finish(self):
+        if self.partial:
+            self.log.add(self.stream, self.partial)
+            self.partial = ""
+
+
+class Log:
+    def __init__(self, max_lines):
+        self.lines, self.max_lines, self.bytes, self.truncated = [], max_lines, 0, False
+
+    def add(self, stream, text):
+        if len(text) > MAX_LINE:
+            text, self.truncated = text[:MAX_LINE], True
+        if len(self.lines) >= self.max_lines or self.bytes + len(text) > LOG_BYTES:
+            self.truncated = True
+            return
+        self.bytes += len(text)
+        self.lines.append({"ts": int(time.time() * 1000), "stream": stream, "text": text})
+
+
+def fresh_main():
+    """A new, empty __main__ for one job: functions dill pickled by value get it as their globals."""
+    main = types.ModuleType("__main__")
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    dill_internals._main_module = main
+    return main
+
+
+def loads(data, main):
+    unpickler = dill.Unpickler(io.BytesIO(data))
+    unpickler._main = main
+    return unpickler.load()
+
+
+def run(job, fn_bytes):
+    """One job → (status, result payload), with the job's output in its log."""
+    main = fresh_main()
+    try:
+        fn = loads(fn_bytes, main)
+    except BaseException as err:
+        return "FAILED", fallback(RuntimeError, "the function could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err))
+    if not callable(fn):
+        return "FAILED", fallback(TypeError, "the payload is a %s, not a function" % type(fn).__name__)
+    try:
+        call = loads(base64.b64decode(job["args"]), main)
+    except BaseException as err:
+        return "FAILED", fallback(RuntimeError, "the arguments could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err))
+    if not (isinstance(call, tuple) and len(call) == 2 and isinstance(call[0], (tuple, list)) and isinstance(call[1], dict)):
+        return "FAILED", fallback(TypeError, "the arguments must be the pickle of ((args, ...), {kwargs: ...})")
+    args, kwargs = call
+    try:
+        value = fn(*args, **kwargs)
+    except BaseException as err:  # SystemExit and KeyboardInterrupt too: the task fails, the runner serves on
+        sys.stderr.write(traceback.format_exc())
+        try:
+            return "FAILED", b64(dill.dumps(err))
+        except BaseException as inner:
+            return "FAILED", fallback(RuntimeError, "%s: %s (the exception itself could not be pickled: %s)" % (type(err).__name__, err, inner))
+    try:
+        return "COMPLETED", b64(dill.dumps(value))
+    except BaseException as err:
+        return "FAILED", fallback(pickle.PicklingError, "the function's result could not be pickled: %s: %s" % (type(err).__name__, err))
+
+
+def main():
+    sys.stdin = open(os.devnull, "r")
+    for path in reversed([a for a in sys.argv[1:] if not a.startswith("--")]):
+        sys.path.insert(0, path)
+    real_out, real_err = sys.stdout, sys.stderr
+    cache = {}
+    send({"kind": "ready", "python": PYTHON_VERSION, "dill": DILL_VERSION})
+    while True:
+        job = receive()
+        seq, fid = job["seq"], job["functionId"]
+        if "code" in job:
+            if len(cache) >= CACHE_MAX:
+                cache.clear()
+            cache[fid] = base64.b64decode(job["code"])
+        fn_bytes = cache.get(fid)
+        if fn_bytes is None:
+            send({"kind": "need-code", "seq": seq})
+            continue
+        log = Log(job.get("maxLogLines", 1000))
+        out, err = Capture(log, "stdout"), Capture(log, "stderr")
+        sys.stdout, sys.stderr = out, err
+        try:
+            status, result = run(job, fn_bytes)
+        finally:
+            sys.stdout, sys.stderr = real_out, real_err
+            out.finish()
+            err.finish()
+        limit = job.get("maxResultBytes") or 10 * 1024 * 1024
+        if len(result) > limit:
+            what = "result" if status == "COMPLETED" else "error"
+            status, result = "FAILED", fallback(RuntimeError, "ResultTooLargeError: the function's %s is %d bytes, over the limit of %d bytes (maxResultBytes)" % (what, len(result), limit))
+        if log.lines or log.truncated:
+            send({"kind": "logs", "seq": seq, "lines": log.lines, "truncated": log.truncated})
+        done = {"kind": "done", "seq": seq, "status": status, "result": result}
+        if threading.active_count() > 1:
+            done["dirty"] = "the function left threads running"
+        send(done)
+        if "dirty" in done:
+            os._exit(0)
+
+
+main()

@@ -1,0 +1,140 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { pythonCode } from "../../src/codec/python-payload.ts";
+import type { PoolJob } from "../../src/workers/outcome.ts";
+import { probePython } from "../../src/workers/python-executors.ts";
+import type { LogLine } from "../../src/workers/task-log.ts";
+import { ThreadPool } from "../../src/workers/thread-pool.ts";
+import { dillLoads, dillPayloads } from "../support/python-client.ts";
+
+const runtime = probePython();
+if (typeof runtime === "string") throw new Error(`these tests need python3 with dill (./scripts/setup.sh): ${runtime}`);
+
+// Functions defined in the client's __main__ are pickled by value; their globals are not (dill's default), so
+// what they use they import themselves, as the users' functions do.
+const PRELUDE = `
+def add(x, y=10):
+    return x + y
+def fail():
+    raise ValueError("bad value")
+def shout(n):
+    import sys
+    print("hello from python", n)
+    print("to stderr", file=sys.stderr)
+    return n
+def sleepy():
+    import time
+    time.sleep(30)
+def hog():
+    blocks = []
+    while True:
+        blocks.append(bytearray(16 * 1024 * 1024))
+def die():
+    import os
+    os._exit(7)
+def leave():
+    import sys
+    sys.exit(3)
+def gen():
+    return (i for i in range(3))
+def main_is_fresh():
+    import __main__
+    before = sorted(k for k in vars(__main__) if not k.startswith("__"))
+    __main__.leftover = 1
+    return before
+`;
+
+const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh"] as const;
+const payloads = dillPayloads(PRELUDE, [...fns, "((1,), {'y': 2})", "((), {})", "((5,), {})", "(('a',), {'y': 'b'})"]);
+const code = Object.fromEntries(fns.map((name, i) => [name, pythonCode(payloads[i]!)])) as Record<(typeof fns)[number], string>;
+const [argsKw, noArgs, five, strings] = payloads.slice(fns.length) as [string, string, string, string];
+
+// JavaScript runs in `faas executor` processes here, never started: this pool only gets Python jobs, whose
+// runners take the sandbox settings (here a 96 MB memory limit) from `processes`.
+const pool = new ThreadPool({ threads: 1, taskTimeoutMs: 5000, python: { ...runtime, processes: 2 }, processes: { command: ["false"], memoryMb: 96 } });
+afterAll(() => pool.close());
+
+let n = 0;
+function job(fn: keyof typeof code, args: string, extra: Partial<PoolJob> = {}): PoolJob {
+  return { taskId: `t-${++n}`, functionId: `fn-${fn}`, code: code[fn], args, ...extra };
+}
+
+describe("Python functions on a ThreadPool's Python runners", () => {
+  test("values and kwargs round trip; the executor names Python's and dill's versions", async () => {
+    const [a, b] = await Promise.all([pool.run(job("add", argsKw)), pool.run(job("add", strings))]);
+    expect(a.status).toBe("COMPLETED");
+    expect(a.executor).toMatch(/^local\/python-\d \(Python 3\.\d+\.\d+, dill [\d.]+\)$/);
+    expect(dillLoads([a.result, b.result]).map((l) => l.value)).toEqual([3, "ab"]);
+  });
+
+  test("a raised exception loads as its class", async () => {
+    const out = await pool.run(job("fail", noArgs));
+    expect(out.status).toBe("FAILED");
+    const [e] = dillLoads([out.result]);
+    expect(e).toMatchObject({ type: "ValueError", exception: true, repr: "ValueError('bad value')" });
+    expect(e!.isinstance!.ValueError).toBe(true);
+  });
+
+  test("print() becomes the task's log lines", async () => {
+    const lines: LogLine[] = [];
+    const out = await pool.run(job("shout", five), { logs: (batch) => lines.push(...batch.lines) });
+    expect(dillLoads([out.result])[0]!.value).toBe(5);
+    expect(lines.map((l) => [l.stream, l.text])).toEqual([["stdout", "hello from python 5"], ["stderr", "to stderr"]]);
+  });
+
+  test("every job gets a fresh, empty __main__", async () => {
+    const first = await pool.run(job("main_is_fresh", noArgs));
+    const second = await pool.run(job("main_is_fresh", noArgs));
+    expect(dillLoads([first.result, second.result]).map((l) => l.value)).toEqual([[], []]);
+  });
+
+  const failures: Array<[string, keyof typeof code, Partial<PoolJob>, string, RegExp]> = [
+    ["a timeout", "sleepy", { timeoutMs: 500 }, "TimeoutError", /500 ms timeout/],
+    ["the memory limit", "hog", {}, "MemoryError", /memory/i],
+    ["os._exit", "die", {}, "RuntimeError", /WorkerExitError: .*exited with code 7/],
+    ["SystemExit", "leave", {}, "SystemExit", /SystemExit\(3\)/],
+    ["an unpicklable result", "gen", {}, "PicklingError", /could not be pickled/],
+  ];
+  for (const [what, fn, extra, type, repr] of failures) {
+    test(`${what}: FAILED with a loadable ${type}, and the pool still serves`, async () => {
+      const out = await pool.run(job(fn, noArgs, extra));
+      expect(out.status).toBe("FAILED");
+      const [e] = dillLoads([out.result]);
+      expect(e!.exception).toBe(true);
+      expect(e!.type).toBe(type);
+      expect(e!.repr).toMatch(repr);
+      const after = await pool.run(job("add", argsKw));
+      expect(dillLoads([after.result])[0]!.value).toBe(3);
+    }, 30_000);
+  }
+
+  test("a payload this dill cannot load: FAILED, naming Python's and dill's versions", async () => {
+    // A well-formed pickle of a global that does not exist.
+    const bogus = pythonCode(Buffer.from("\x80\x02cno_such_module\nthing\n.", "latin1").toString("base64") + "\n");
+    const out = await pool.run({ taskId: "bogus", functionId: "fn-bogus", code: bogus, args: noArgs });
+    const [e] = dillLoads([out.result]);
+    expect(e!.type).toBe("RuntimeError");
+    expect(e!.repr).toContain(runtime.versions);
+  });
+
+  test("JavaScript jobs still run on the threads beside them", async () => {
+    const mixed = new ThreadPool({ threads: 1, python: { ...runtime, processes: 1 } });
+    const [py, out] = await Promise.all([mixed.run(job("add", argsKw)), mixed.run({ taskId: "js", functionId: "js-1", code: "(x) => x * 2", args: "[21]" })]);
+    await mixed.close();
+    expect(out).toMatchObject({ status: "COMPLETED", result: "42", executor: "local/thread-1" });
+    expect(py.executor).toStartWith("local/python-1 (Python");
+  });
+});
+
+describe("a pool without Python", () => {
+  test("Python jobs wait (not failed) until the pool closes; then they are handed back", async () => {
+    const plain = new ThreadPool({ threads: 1 });
+    let settled = "";
+    const running = plain.run(job("add", argsKw)).then(() => (settled = "resolved"), () => (settled = "rejected"));
+    const js = await plain.run({ taskId: "js", functionId: "js-1", code: "() => 1", args: "[]" });
+    expect(js.status).toBe("COMPLETED");
+    expect(settled).toBe("");
+    await plain.close();
+    await running;
+    expect(settled).toBe("rejected");
+  });
+});
