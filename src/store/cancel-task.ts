@@ -9,7 +9,8 @@ import type { Access, TaskStatus } from "./types.ts";
  * End a task CANCELLED if it exists, is the caller's tenant's (or the caller is admin) and is not final: status,
  * result (the encoded CancelledError), finished; the result TTL; out of its tenant's open set; moved in the listing
  * indexes; announced on the done channel exactly as a finish is (long-polls wake), and its id published on the
- * cancel channel (dispatchers stop its executor if one holds it). A queued task's entry stays in the stream:
+ * cancel channel (dispatchers stop its executor if one holds it), and counted in the stats hash
+ * (`finished:CANCELLED`, as task-stats.ts counts finishes). A queued task's entry stays in the stream:
  * LOAD_TASKS acknowledges and skips it, SETTLE_TASKS ignores any later start or finish of it.
  * KEYS: task. ARGV: taskId, tenant, admin ("1"/"0"), result, now (ms), ttlMs, done channel, cancel channel, root.
  * Returns { 0 } (no such task, or another tenant's), { -1, status } (final already), { 1, status before }.

@@ -253,7 +253,9 @@ describe("POST /tasks/{task_id}/cancel", () => {
     const fn = await register(key.b!, "() => 1", "adm");
     const id = await execute(key.b!, fn);
     expect(await store.redis.zscore(store.keys.tenantOpenTasks("bravo"), id)).not.toBeNull();
+    const counted = Number((await store.redis.hget(store.keys.root + "stats", "finished:CANCELLED")) ?? 0);
     expect((await call(key.root, "POST", `/tasks/${id}/cancel`)).status).toBe(200);
+    expect(Number(await store.redis.hget(store.keys.root + "stats", "finished:CANCELLED"))).toBe(counted + 1);
     expect(await store.redis.zscore(store.keys.tenantOpenTasks("bravo"), id)).toBeNull();
     expect(await store.redis.pttl(store.keys.task(id))).toBeGreaterThan(0);
   });
