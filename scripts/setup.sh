@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Shared set-up for up.sh and test.sh: installs what is missing (bun via npm, redis-server via apt-get),
-# installs the locked dependencies and builds dist/faas. Safe to run again.
+# Shared set-up for up.sh and test.sh: installs what is missing (bun via npm, redis-server via apt-get; with --test
+# also prometheus and chromium, which only tests use), installs the locked dependencies and builds dist/faas.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,17 @@ bun --version >/dev/null
 if ! command -v redis-server >/dev/null 2>&1; then
   echo "setup: installing redis-server (apt-get)"
   apt_install redis-server
+fi
+
+# The Prometheus scrape test and the dashboard's browser test use Debian's packages (no browser download).
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+  command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]} (apt-get, for the tests)"
+    apt_install --no-install-recommends "${missing[@]}"
+  fi
 fi
 
 bun install --frozen-lockfile --silent

@@ -2,7 +2,7 @@
 # Set up what is missing, build, then run the whole test suite; ends with one line "N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh || { echo "setup failed"; exit 1; }
+./scripts/setup.sh --test || { echo "setup failed"; exit 1; }
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

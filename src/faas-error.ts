@@ -13,6 +13,7 @@ export type FaasErrorCode =
   | "HOST_NOT_ALLOWED"
   | "PAYLOAD_TOO_LARGE"
   | "STORE_UNAVAILABLE"
+  | "NOT_READY"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
   | "RATE_LIMITED"
@@ -65,6 +66,7 @@ export function statusOf(code: FaasErrorCode): number {
     case "QUOTA_EXCEEDED":
       return 429;
     case "STORE_UNAVAILABLE":
+    case "NOT_READY":
       return 503;
     case "INTERNAL":
       return 500;

@@ -6,6 +6,7 @@ import { authenticate, type AuthOptions } from "./auth-middleware.ts";
 import { assumeJsonContentType, limitBody } from "./body-middleware.ts";
 import { corsFor } from "./cors.ts";
 import { DEFAULT_DISCARD_BYTES, discardUnreadBody } from "./discard-body.ts";
+import { ApiMetrics } from "./api-metrics.ts";
 import { createErrorHandler, validationHook } from "./error-handler.ts";
 import { guardStore } from "./guard-store.ts";
 import { createNotFoundHandler } from "./not-found.ts";
@@ -14,9 +15,12 @@ import { addDocsRoutes } from "./routes/docs-routes.ts";
 import { addEventRoutes } from "./routes/events-routes.ts";
 import { addFunctionRoutes } from "./routes/functions-routes.ts";
 import { addHealthRoutes } from "./routes/health-routes.ts";
+import { addMetricsRoutes } from "./routes/metrics-routes.ts";
+import { addUiRoutes } from "./routes/ui-routes.ts";
 import { addKeyRoutes } from "./routes/keys-routes.ts";
 import { addTaskRoutes } from "./routes/tasks-routes.ts";
 import { BEARER_SCHEME } from "./schemas.ts";
+import { timeRequests } from "./time-requests.ts";
 
 /** Default request-body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -43,6 +47,8 @@ export interface ApiDeps {
 export function createApp(deps: ApiDeps): OpenAPIHono {
   const store = guardStore(deps.store);
   const app = new OpenAPIHono({ defaultHook: validationHook });
+  const metrics = new ApiMetrics(() => store.clusterStats());
+  app.use("*", timeRequests(metrics));
   const corsMiddleware = corsFor(deps.corsOrigins);
   if (corsMiddleware) app.use("*", corsMiddleware);
   const discardBytes = deps.discardBytes ?? DEFAULT_DISCARD_BYTES;
@@ -56,6 +62,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   addBatchRoutes(app, store);
   addEventRoutes(app, store);
   addHealthRoutes(app, store);
+  addMetricsRoutes(app, store, metrics);
+  addUiRoutes(app);
   addKeyRoutes(app, store);
   addDocsRoutes(app, { title: "bunfaas", version: deps.version ?? "0.1.0" });
   app.onError(createErrorHandler(deps.log));

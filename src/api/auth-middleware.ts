@@ -4,13 +4,14 @@ import { FaasError } from "../faas-error.ts";
 import { hashApiKey } from "../store/api-keys.ts";
 import { DEFAULT_ACCESS, type Access, type ApiKeyRecord, type ApiStore } from "../store/types.ts";
 import { KeyCache } from "./key-cache.ts";
+import { UI_PATHS } from "./routes/ui-routes.ts";
 import { TokenBuckets } from "./token-buckets.ts";
 
 /** `required`: every request but the open paths needs a valid key; `off`: keys are ignored, all is tenant "default". */
 export type AuthMode = "required" | "off";
 
-/** Paths answered without a key: the health check and the API's documentation. */
-export const OPEN_PATHS: ReadonlySet<string> = new Set(["/health", "/openapi.json", "/docs"]);
+/** Paths answered without a key: the health and readiness checks, the API's documentation, the dashboard page (not its data). */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(["/health", "/ready", "/openapi.json", "/docs", ...UI_PATHS]);
 
 /** Default per-key request rate (`--rate-limit`), in requests per second. */
 export const DEFAULT_RATE_LIMIT = 1000;

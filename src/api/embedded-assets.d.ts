@@ -7,3 +7,15 @@ declare module "swagger-ui-dist/swagger-ui-bundle.js" {
   const text: string;
   export default text;
 }
+declare module "echarts/dist/echarts.common.min.js" {
+  const text: string;
+  export default text;
+}
+declare module "*/ui/dashboard.js" {
+  const text: string;
+  export default text;
+}
+declare module "*/ui/dashboard.css" {
+  const text: string;
+  export default text;
+}

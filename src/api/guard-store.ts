@@ -18,6 +18,7 @@ export function guardStore(store: ApiStore): ApiStore {
     listApiKeys: () => guarded(() => store.listApiKeys()),
     revokeApiKey: (id) => guarded(() => store.revokeApiKey(id)),
     ping: () => guarded(() => store.ping()),
+    clusterStats: () => guarded(() => store.clusterStats()),
   };
 }
 

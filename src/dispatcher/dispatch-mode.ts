@@ -38,6 +38,16 @@ export type JobOutcome =
   | { status: "COMPLETED" | "FAILED"; result: string; executor: string }
   | { status: "LOST"; reason: string };
 
+/** One worker of a mode as the metrics and the dashboard show it: its task slots and how many of them are taken. */
+export interface WorkerLoad {
+  /** The worker's id (remote modes), or the mode's name for the local pool. */
+  id: string;
+  /** Task slots (threads, lanes or registered capacity). */
+  slots: number;
+  /** Slots running or holding a task now. */
+  busy: number;
+}
+
 /** A dispatch mode. The core never gives it more jobs than `capacity()` allows. */
 export interface DispatchMode {
   /** Short name used in executor labels and logs ("local", "pull", "push"). */
@@ -46,6 +56,8 @@ export interface DispatchMode {
   capacity(): number;
   /** Register a listener called whenever capacity may have grown (e.g. a worker joined). */
   onCapacity(listener: () => void): void;
+  /** The workers connected now (local: its own pool, one worker), published with the dispatcher's heartbeat. */
+  workerLoads?(): WorkerLoad[];
   /** Run one job; resolves with its outcome, never rejects. */
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome>;
   /**

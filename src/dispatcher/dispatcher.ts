@@ -2,6 +2,7 @@
 import { hostname } from "node:os";
 import type { Log } from "../log.ts";
 import type { DispatchQueue, QueueEntry, QueueReading } from "../store/dispatch-queue.ts";
+import type { DispatcherFigures } from "../store/dispatcher-figures.ts";
 import type { DispatchMode } from "./dispatch-mode.ts";
 import { FunctionCache } from "./function-cache.ts";
 import { OutcomeWriter } from "./outcome-writer.ts";
@@ -87,13 +88,21 @@ export class Dispatcher {
     return this.writer.backlog;
   }
 
+  /** What this dispatcher publishes with each heartbeat (read by the API's `/metrics`, `/ready` and `/stats`). */
+  figures(): DispatcherFigures {
+    return {
+      consumer: this.consumer, mode: this.mode.name, at: Date.now(), held: this.runs.inFlight,
+      capacity: this.running ? this.mode.capacity() : 0, workers: this.mode.workerLoads?.() ?? [],
+    };
+  }
+
   /** Start consuming. Resolves once the dispatcher is registered as alive. */
   async start(): Promise<void> {
     if (this.running || this.stopped) return;
     this.running = true;
     this.reader = this.queue.reader();
     await this.queue.ensureGroup();
-    await this.queue.heartbeat(this.consumer, this.aliveTtlMs);
+    await this.queue.heartbeat(this.consumer, this.aliveTtlMs, this.figures());
     this.heartbeatTimer = setInterval(() => void this.tick(), this.heartbeatMs);
     this.loopDone = this.loop();
     void this.tick();
@@ -200,7 +209,7 @@ export class Dispatcher {
    */
   private async tick(): Promise<void> {
     try {
-      await this.queue.heartbeat(this.consumer, this.aliveTtlMs);
+      await this.queue.heartbeat(this.consumer, this.aliveTtlMs, this.figures());
       if (!this.running) return;
       const recovered = await this.queue.claimOrphans(this.consumer, Math.min(this.heartbeatMs, this.aliveTtlMs));
       if (Date.now() - this.lastStrayCheck >= this.strayMs) {

@@ -1,4 +1,5 @@
 /** The dispatcher's view of the durable queue: the interface the Redis queue and the in-memory queue implement. */
+import type { DispatcherFigures } from "./dispatcher-figures.ts";
 
 /** Which stream an entry sits in: the main queue, or the retry stream of tasks handed back (read first). */
 export type Lane = "main" | "retry";
@@ -84,8 +85,8 @@ export interface DispatchQueue {
   settle(batch: Settlement[]): Promise<number>;
   /** The JavaScript code of each function id (null for unknown ids), in one round trip. */
   functionCode(ids: string[]): Promise<(string | null)[]>;
-  /** Mark `consumer` alive for `ttlMs`. */
-  heartbeat(consumer: string, ttlMs: number): Promise<void>;
+  /** Mark `consumer` alive for `ttlMs`, publishing its `figures` (see dispatcher-figures.ts) until then. */
+  heartbeat(consumer: string, ttlMs: number, figures?: DispatcherFigures): Promise<void>;
   /** Take over the entries of dead consumers, idle at least `minIdleMs`; returns them, now `consumer`'s. */
   claimOrphans(consumer: string, minIdleMs: number): Promise<QueueEntry[]>;
   /**

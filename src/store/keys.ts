@@ -12,8 +12,12 @@ export interface Keys {
   group: string;
   /** Pub/sub channel announcing finished task ids. */
   done: string;
-  /** Liveness key of a dispatcher (expires when it stops refreshing it). */
+  /** Liveness key of a dispatcher (expires when it stops refreshing it); its value is its figures (dispatcher-figures.ts). */
   alive(consumer: string): string;
+  /** The dispatchers that sent a heartbeat in the last hour (a sorted set; score: last heartbeat, epoch ms). */
+  dispatchers: string;
+  /** Cluster-wide task figures the dispatcher's scripts count (a hash; see task-stats.ts). */
+  stats: string;
   /** The task an `Idempotency-Key` of a tenant created (a string with TTL: the task id). */
   idempotency(key: string, tenant?: string): string;
   /** A batch of `POST /execute_batch` (a hash: tenant, created, ids — its task ids in order, space-separated). */
@@ -40,6 +44,8 @@ export function keysFor(prefix = "faas"): Keys {
     group: `${prefix}:dispatchers`,
     done: `${prefix}:done`,
     alive: (c) => `${prefix}:alive:${c}`,
+    dispatchers: `${prefix}:dispatchers:seen`,
+    stats: `${prefix}:stats`,
     // The default tenant's keys keep their original name; another tenant's live apart (`idem@` never meets `idem:`).
     idempotency: (key, tenant = "default") => (tenant === "default" ? `${prefix}:idem:${key}` : `${prefix}:idem@${tenant}:${key}`),
     batch: (id) => `${prefix}:batch:${id}`,

@@ -2,6 +2,7 @@
 import type Redis from "ioredis";
 import { FaasError } from "../faas-error.ts";
 import { silentLog, type Log } from "../log.ts";
+import { readClusterStats, type ClusterStats } from "./cluster-stats.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
 import { defineApiKeyLookup, listApiKeys, lookupApiKey, revokeApiKey } from "./api-keys.ts";
@@ -222,6 +223,10 @@ export class RedisStore implements ApiStore {
   /** A `TIME` round trip (it also refreshes the clock estimate), bounded by the ping timeout. */
   async ping(): Promise<void> {
     await withinDeadline(this.clock.sample(), this.opts.pingTimeoutMs);
+  }
+
+  async clusterStats(): Promise<ClusterStats> {
+    return this.answered(readClusterStats(this.redis, this.keys));
   }
 
   /** Close every connection this store opened. */

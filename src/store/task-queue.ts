@@ -2,6 +2,7 @@
 import type Redis from "ioredis";
 import type { Log } from "../log.ts";
 import type { DispatchQueue, FinishedTask, Lane, LoadedTask, QueueEntry, Settlement } from "./dispatch-queue.ts";
+import { publishHeartbeat, type DispatcherFigures } from "./dispatcher-figures.ts";
 import type { Keys } from "./keys.ts";
 import { QueueReader, toEntries } from "./queue-reader.ts";
 import { LOAD_TASKS, SETTLE_TASKS } from "./scripts.ts";
@@ -108,8 +109,8 @@ export class TaskQueue implements DispatchQueue {
     return res.map(([err, v]) => (err ? null : (v as string | null)));
   }
 
-  async heartbeat(consumer: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keys.alive(consumer), String(Date.now()), "PX", ttlMs);
+  heartbeat(consumer: string, ttlMs: number, figures?: DispatcherFigures): Promise<void> {
+    return publishHeartbeat(this.redis, this.keys, consumer, ttlMs, figures);
   }
 
   /**
@@ -172,6 +173,7 @@ export class TaskQueue implements DispatchQueue {
 
   async leave(consumer: string): Promise<void> {
     await this.redis.del(this.keys.alive(consumer));
+    await this.redis.zrem(this.keys.dispatchers, consumer);
     for (const stream of [this.keys.queue, this.keys.retry]) {
       const pending = (await this.redis.xpending(stream, this.keys.group, "-", "+", 1, consumer)) as unknown[];
       if (pending.length === 0) await this.redis.xgroup("DELCONSUMER", stream, this.keys.group, consumer);

@@ -1,6 +1,7 @@
 /** Shapes of what the store keeps: functions, tasks and their state machine. */
 import type { BatchRecord, BatchTask } from "./create-batch.ts";
 import type { FinalTask, TaskWatch } from "./task-watch.ts";
+import type { ClusterStats } from "./cluster-stats.ts";
 
 /** A task's state. QUEUED → RUNNING → COMPLETED | FAILED; RUNNING may go back to QUEUED on an infrastructure fault. */
 export type TaskStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED";
@@ -100,4 +101,6 @@ export interface ApiStore {
   revokeApiKey(id: string): Promise<boolean>;
   /** Round trip to Redis; throws when it is unreachable. */
   ping(): Promise<void>;
+  /** The cluster-wide figures (task totals, queued and running tasks, live dispatchers), the same from any API process. */
+  clusterStats(): Promise<ClusterStats>;
 }

@@ -36,6 +36,7 @@ beforeAll(async () => {
     listApiKeys: () => store.listApiKeys(),
     revokeApiKey: (id) => store.revokeApiKey(id),
     ping: () => store.ping(),
+    clusterStats: () => store.clusterStats(),
   };
   server = serveApi({ app: createApp({ store: spied, log: silentLog }), port: 0 });
 });

@@ -2,7 +2,7 @@
 import type { Log } from "../../log.ts";
 import type { ProcessExecutorOptions } from "../../workers/process-executor-options.ts";
 import { ThreadPool } from "../../workers/thread-pool.ts";
-import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
+import type { DispatchJob, DispatchMode, JobOutcome, RunControl, WorkerLoad } from "../dispatch-mode.ts";
 
 /** Options of {@link LocalMode}. */
 export interface LocalModeOptions {
@@ -37,6 +37,10 @@ export class LocalMode implements DispatchMode {
 
   capacity(): number {
     return this.closing ? 0 : this.limit;
+  }
+
+  workerLoads(): WorkerLoad[] {
+    return [{ id: this.name, slots: this.pool.size, busy: Math.max(0, this.pool.size - this.pool.idle) }];
   }
 
   onCapacity(): void {

@@ -2,6 +2,7 @@
 import {
   decodePullNotice, decodePullRequest, encodeDispatcherMessage, type ForeignVersion, type PullRequest,
 } from "../../protocol/index.ts";
+import type { WorkerLoad } from "../dispatch-mode.ts";
 import { RemoteMode } from "./remote-mode.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 import type { Assignment } from "./remote-tasks.ts";
@@ -46,6 +47,17 @@ export class PullMode extends RemoteMode {
   capacity(): number {
     if (this.closing) return 0;
     return this.assigned + this.idle.size + this.opts.prefetch * this.lanes.size;
+  }
+
+  workerLoads(): WorkerLoad[] {
+    const byWorker = new Map<string, WorkerLoad>();
+    for (const lane of this.lanes.values()) {
+      const w = byWorker.get(lane.workerId) ?? { id: lane.workerId, slots: 0, busy: 0 };
+      w.slots++;
+      if (lane.task !== null) w.busy++;
+      byWorker.set(lane.workerId, w);
+    }
+    return [...byWorker.values()];
   }
 
   /** Answer held requests with waiting jobs, oldest request first. */

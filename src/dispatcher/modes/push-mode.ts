@@ -1,5 +1,6 @@
 /** Push mode: workers register their capacity over DEALER sockets; the dispatcher's ROUTER pushes each task to the least-loaded one. */
 import { decodePushMessage, encodeDispatcherMessage, type ForeignVersion, type PushMessage } from "../../protocol/index.ts";
+import type { WorkerLoad } from "../dispatch-mode.ts";
 import { RemoteMode } from "./remote-mode.ts";
 import type { RemoteModeOptions } from "./remote-mode-options.ts";
 
@@ -43,6 +44,10 @@ export class PushMode extends RemoteMode {
   capacity(): number {
     if (this.closing) return 0;
     return this.registered * (1 + this.opts.prefetch);
+  }
+
+  workerLoads(): WorkerLoad[] {
+    return [...this.workers.values()].map((w) => ({ id: w.workerId, slots: w.capacity, busy: Math.min(w.capacity, this.countOf(w.workerId) + w.phantom) }));
   }
 
   /** Place waiting jobs, each on the worker with the lowest load ratio that has a free slot. */
