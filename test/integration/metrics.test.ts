@@ -157,6 +157,28 @@ describe("/metrics", () => {
     }
   });
 
+  test("tasks a stopping dispatcher hands back count in faas_tasks_requeued_total", async () => {
+    const m0 = await scrape();
+    const slow = await client.register(async () => { await Bun.sleep(400); });
+    const d = localDispatcher(1);
+    await d.start();
+    const ids = await Promise.all(Array.from({ length: 4 }, () => client.execute(slow, [])));
+    // The first runs, the other three wait behind it in this dispatcher; a stop hands the waiting ones back.
+    await eventually(async () => (await store.getTaskStatus(ids[0]!)) === "RUNNING", 10_000, "the first task running");
+    await eventually(async () => d.inFlight === 4, 10_000, "all four held");
+    await d.stop(0);
+    const m1 = await scrape();
+    expect(sample(m1, "faas_tasks_requeued_total") - sample(m0, "faas_tasks_requeued_total")).toBeGreaterThanOrEqual(3);
+    expect(sample(m1, "faas_queue_depth")).toBeGreaterThanOrEqual(3);
+    const again = localDispatcher(2);
+    await again.start();
+    try {
+      for (const id of ids) expect((await client.result(id, { wait: 20 })).status).toBe("COMPLETED");
+    } finally {
+      await again.stop(0);
+    }
+  });
+
   test("request durations are labelled by route pattern and status, not by raw path", async () => {
     const id = crypto.randomUUID();
     expect((await fetch(`${api.url}/status/${id}`)).status).toBe(404);
