@@ -81,6 +81,8 @@ export class ThreadPool {
   /** Python jobs of a pool without Python: they wait here (never failed) until the pool closes. */
   readonly #noPython: Accepted[] = [];
   readonly #failure: (name: PoolFailureName, message: string) => string;
+  /** The executor label of a job cancelled before any executor took it (`${name}/queue`: a valid id on the wire). */
+  readonly #queueLabel: string;
 
   constructor(options: ThreadPoolOptions = {}) {
     const threads = options.threads ?? navigator.hardwareConcurrency;
@@ -92,6 +94,7 @@ export class ThreadPool {
     this.#log = options.log ?? silentLog;
     this.#entry = options.entry ?? threadEntryUrl();
     const name = options.name ?? "local";
+    this.#queueLabel = `${name}/queue`;
     this.#failure = options.failure ?? poolFailure;
     this.#executors = options.executors !== undefined ? options.executors : options.processes !== undefined
       ? new ProcessExecutors({ ...options.processes, log: options.processes.log ?? this.#log, name })
@@ -174,7 +177,7 @@ export class ThreadPool {
     const waiting = this.#noPython.findIndex((t) => t.job.taskId === taskId);
     if (waiting >= 0) {
       const [task] = this.#noPython.splice(waiting, 1);
-      task!.resolve({ status: "FAILED", result: pythonTaskFailure("CancelledError", "the task was cancelled before it started"), executor: "" });
+      task!.resolve({ status: "FAILED", result: pythonTaskFailure("CancelledError", "the task was cancelled before it started"), executor: this.#queueLabel });
       return true;
     }
     const queued = this.#queue.drain();
@@ -185,7 +188,7 @@ export class ThreadPool {
     }
     if (found !== undefined) {
       this.#log.info("task cancelled before it started", { taskId });
-      found.resolve({ status: "FAILED", result: this.#failure("CancelledError", "the task was cancelled before it started"), executor: "" });
+      found.resolve({ status: "FAILED", result: this.#failure("CancelledError", "the task was cancelled before it started"), executor: this.#queueLabel });
       return true;
     }
     for (const [slot, task] of this.#pinned) {

@@ -104,7 +104,9 @@ for (const isolation of ["thread", "process"] as const) {
       const waiting = job(`never-${isolation}`, "() => { throw new Error('ran') }");
       const p = pool.run(waiting);
       expect(pool.cancel(waiting.taskId)).toBe(true);
-      expect(failure(await p).name).toBe("CancelledError");
+      const out = await p;
+      expect(failure(out).name).toBe("CancelledError");
+      expect(out.executor).toBe("local/queue"); // a valid label: remote workers send it in their RESULT
       expect((await Promise.all(blockers)).map((o) => value(o))).toEqual(["b", "b"]);
     }, 30_000);
 
