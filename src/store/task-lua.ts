@@ -14,7 +14,10 @@
  * - `idx_new(taskKey, openKey, tid, fn, created, tenant)`: a new task joins its tenant's `:tasks`,
  *   `:status:QUEUED` and `:fn:{fn}:tasks` (score: created) and the tenant joins `{root}tenants`. The index keys
  *   are derived from the tenant's open set (`{root}tenant:{t}:open`) and the root from the task key
- *   (`{root}task:{tid}`), so the create scripts need no more arguments.
+ *   (`{root}task:{tid}`), so the create scripts need no more arguments;
+ * - `idx_new_many(taskKey, openKey, tid, tids, fns, created, tenant)`: idx_new for a batch (CREATE_TASKS), each
+ *   index written with one ZADD per 1,000 tasks; `taskKey` and `tid` are any one task's (for the root). Keep the two
+ *   in step: a test compares the keys a task made alone and one made in a batch leave.
  * Reads that meet a member whose task hash is gone (expired) drop it (LIST_TASKS).
  */
 export const TASK_INDEX_LUA = `
@@ -46,6 +49,28 @@ local function idx_new(taskKey, openKey, tid, fn, created, tenant)
   redis.call('ZADD', base .. ':tasks', created, tid)
   redis.call('ZADD', base .. ':status:QUEUED', created, tid)
   redis.call('ZADD', base .. ':fn:' .. fn .. ':tasks', created, tid)
+  redis.call('SADD', string.sub(taskKey, 1, #taskKey - #tid - 5) .. 'tenants', tenant)
+end
+local function idx_zadd_all(key, args)
+  for i = 1, #args, 2000 do redis.call('ZADD', key, unpack(args, i, math.min(i + 1999, #args))) end
+end
+local function idx_new_many(taskKey, openKey, tid, tids, fns, created, tenant)
+  local base = string.sub(openKey, 1, -6)
+  local all, byFn = {}, {}
+  for i, t in ipairs(tids) do
+    all[#all + 1] = created
+    all[#all + 1] = t
+    local f = byFn[fns[i]]
+    if not f then
+      f = {}
+      byFn[fns[i]] = f
+    end
+    f[#f + 1] = created
+    f[#f + 1] = t
+  end
+  idx_zadd_all(base .. ':tasks', all)
+  idx_zadd_all(base .. ':status:QUEUED', all)
+  for fn, args in pairs(byFn) do idx_zadd_all(base .. ':fn:' .. fn .. ':tasks', args) end
   redis.call('SADD', string.sub(taskKey, 1, #taskKey - #tid - 5) .. 'tenants', tenant)
 end
 `;

@@ -100,6 +100,36 @@ describe("POST /execute_batch", () => {
     }
   });
 
+  test("a task made in a batch leaves the same records, queue entry, indexes and accounting as one made alone", async () => {
+    const same = await createRedisStore({ url: redis.url, keyPrefix: "same" });
+    try {
+      const fnId = await same.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+      const alone = await same.createTask({ functionId: fnId, args: "[1]", timeoutMs: 5000 });
+      const { taskIds: [batched] } = await same.createBatch([{ functionId: fnId, args: "[1]", timeoutMs: 5000 }], {});
+      const r = same.redis;
+      const where = async (id: string) => {
+        const found: string[] = [];
+        for (const key of (await r.keys("same:*")).sort()) {
+          const type = await r.type(key);
+          if (type === "zset" && (await r.zscore(key, id)) !== null) found.push(key);
+          if (type === "set" && (await r.sismember(key, id)) === 1) found.push(key);
+          if (type === "stream" && (await r.xrange(key, "-", "+")).some(([, f]) => f.includes(id))) found.push(key);
+          if (type === "hash" && key.endsWith(id)) found.push(key.replace(id, "ID"));
+        }
+        return found;
+      };
+      expect(await where(batched!)).toEqual(await where(alone));
+      const fields = async (id: string) => {
+        const { created: _c, ...rest } = await r.hgetall(`same:task:${id}`);
+        return rest;
+      };
+      expect(await fields(batched!)).toEqual(await fields(alone));
+      expect(await r.smembers("same:tenants")).toEqual(["default"]);
+    } finally {
+      await same.close();
+    }
+  });
+
   test("all or nothing: an invalid task refuses the batch, naming its index, and creates none", async () => {
     const before = await taskCount();
     const ok = { function_id: double, payload: "[1]" };
