@@ -1,4 +1,5 @@
 /** Command-line and environment configuration: the only module that reads process.env. */
+import { resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { FaasError } from "./faas-error.ts";
 import type { LogLevel } from "./log.ts";
@@ -36,6 +37,8 @@ export interface IsolationConfig {
   runAs: string;
   /** The executors' whole environment: PATH and LANG from ours, HOME=/tmp, nothing else. */
   executorEnv: Record<string, string>;
+  /** `--python-path DIR` (repeatable): directories put first on the Python runners' `sys.path`. Default: none. */
+  pythonPath: string[];
 }
 
 /** API keys and per-tenant limits of the API (`faas api`, `faas up`). */
@@ -198,7 +201,7 @@ const COMMON = { redis: s, "log-level": s, "result-ttl": s, secret: s, help: { t
 const list = { type: "string", multiple: true } as const;
 const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s, "allowed-hosts": list, "cors-origin": list } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
-const ISOLATE = { isolation: s, "task-memory": s, "run-as": s } as const;
+const ISOLATE = { isolation: s, "task-memory": s, "run-as": s, "python-path": list } as const;
 const AUTH = { auth: s, insecure: { type: "boolean" }, "rate-limit": s, "max-queued": s, "max-functions": s } as const;
 const OPTIONS = {
   api: { ...COMMON, ...SERVE, ...AUTH },
@@ -265,6 +268,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     return {
       isolation, runAs, taskMemoryMb: int(str("task-memory"), 512, "--task-memory", role, 32, 1 << 20),
       executorEnv: { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: env.LANG || "C.UTF-8" },
+      pythonPath: pythonPaths(values["python-path"], role),
     };
   };
   const secretFile = () => {
@@ -370,6 +374,13 @@ function listOf(v: unknown, flag: string, pattern: RegExp, what: string, role: R
   const entries = given.flatMap((x) => x.split(",")).map((x) => x.trim().toLowerCase()).filter((x) => x !== "");
   for (const e of entries) if (!pattern.test(e)) throw usage(`${flag} takes a comma-separated list, each a ${what} (got "${e}")`, role);
   return entries;
+}
+
+/** `--python-path` values: absolute directories (resolved from the working directory), each given once or more. */
+function pythonPaths(v: unknown, role: Role): string[] {
+  const given = Array.isArray(v) ? (v as string[]) : typeof v === "string" ? [v] : [];
+  for (const dir of given) if (dir.trim() === "") throw usage("--python-path needs a directory", role);
+  return given.map((dir) => resolvePath(dir));
 }
 
 /** True for a loopback listen address: 127.0.0.0/8, ::1, localhost. */

@@ -1,4 +1,5 @@
-/** Validating a function payload: exactly one JavaScript or TypeScript function expression, never evaluated. */
+/** Validating a function payload: a Python function (base64 of a pickle, walked) or exactly one JavaScript or TypeScript function expression, never evaluated. */
+import { checkPythonPayload, pythonCode } from "../codec/python-payload.ts";
 import { FaasError } from "../faas-error.ts";
 import { FUNCTION_HINT, findDefaultExportFunction, findFunction } from "./find-function.ts";
 import { transpileTypeScript } from "./transpile-typescript.ts";
@@ -7,6 +8,23 @@ import { transpileTypeScript } from "./transpile-typescript.ts";
 export interface CheckedFunction {
   /** The JavaScript text of the function expression (what workers evaluate). */
   code: string;
+}
+
+/** A function payload that passed the check, with the runtime that runs it. */
+export interface CheckedPayload extends CheckedFunction {
+  runtime: "js" | "python";
+}
+
+/**
+ * Tell the runtime of a function payload without running anything: strict base64 of a well-formed pickle (a
+ * structural walk of its opcodes, never unpickled) is a Python function, whose carried code is `pythonCode(payload)`;
+ * anything else must pass {@link checkFunctionSource}.
+ *
+ * @throws FaasError `INVALID_FUNCTION` with a message saying what is wrong.
+ */
+export function checkFunctionPayload(payload: string): CheckedPayload {
+  if (checkPythonPayload(payload).ok) return { code: pythonCode(payload), runtime: "python" };
+  return { ...checkFunctionSource(payload), runtime: "js" };
 }
 
 /**

@@ -7,7 +7,7 @@ import { PullMode } from "../dispatcher/modes/pull-mode.ts";
 import { PushMode } from "../dispatcher/modes/push-mode.ts";
 import type { Log } from "../log.ts";
 import { createRedisStore } from "../store/redis-store.ts";
-import { executorOptions } from "./executor-options.ts";
+import { executorOptions, pythonRuntime } from "./executor-options.ts";
 import { readAuthorizedKeys, readKeyPairFile } from "./curve-key-files.ts";
 import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
@@ -38,7 +38,7 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
 async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<{ mode: DispatchMode; ready: string }> {
   if (cfg.mode === "local") {
     const processes = executorOptions(cfg, log);
-    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes }), ready: `local ${cfg.threads}` };
+    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, python: pythonRuntime(cfg, log) }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
   // CURVE replaces the shared secret (config refuses both): the key pair and the list of worker keys, read once.

@@ -4,7 +4,7 @@ import type { Log } from "../log.ts";
 import { startPullWorker } from "../workers/pull-worker.ts";
 import { startPushWorker } from "../workers/push-worker.ts";
 import type { RemoteWorker } from "../workers/remote-worker.ts";
-import { executorOptions } from "./executor-options.ts";
+import { executorOptions, pythonRuntime } from "./executor-options.ts";
 import { readKeyPairFile } from "./curve-key-files.ts";
 import { readSecretFile } from "./read-secret-file.ts";
 import type { Running } from "./running.ts";
@@ -17,7 +17,7 @@ export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & 
   const secret = curve !== undefined ? undefined : cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
   const worker = await start({
     endpoint: cfg.endpoint, threads: cfg.threads, secret, curve, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log,
-    processes: executorOptions(cfg, log),
+    processes: executorOptions(cfg, log), python: pythonRuntime(cfg, log),
   });
   log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint, isolation: cfg.isolation, mechanism: curve ? "CURVE" : "NULL" });
   return worker;

@@ -41,9 +41,9 @@ export async function deleteFunction(redis: Redis, keys: Keys, id: string, acces
 
 /** The function `id` with its source (one read, its tenant checked in it), or null when unknown or not visible. */
 export async function readFunction(redis: Redis, keys: Keys, id: string, access: Access): Promise<FunctionRecord | null> {
-  const [name, source, code, created, tenant] = await redis.hmget(keys.fn(id), "name", "source", "code", "created", "tenant");
+  const [name, source, code, created, tenant, runtime] = await redis.hmget(keys.fn(id), "name", "source", "code", "created", "tenant", "runtime");
   if (code == null || !(access.admin || (tenant || "default") === access.tenant)) return null;
-  return { id, name: name ?? "", source: source ?? "", code, createdAt: Number(created ?? 0) };
+  return { id, name: name ?? "", source: source ?? "", code, createdAt: Number(created ?? 0), runtime: runtime === "python" ? "python" : "js" };
 }
 
 /** A page of the functions `access` may see (its tenant's; every tenant's for an admin), newest first. */

@@ -87,7 +87,7 @@ export class RedisStore implements ApiStore {
   async getFunction(id: string): Promise<FunctionRecord | null> {
     const h = await this.redis.hgetall(this.keys.fn(id));
     if (h.code === undefined) return null;
-    return { id, name: h.name ?? "", source: h.source ?? "", code: h.code, createdAt: Number(h.created ?? 0) };
+    return { id, name: h.name ?? "", source: h.source ?? "", code: h.code, createdAt: Number(h.created ?? 0), runtime: h.runtime === "python" ? "python" : "js" };
   }
 
   /** True when a function with this id exists. */

@@ -6,7 +6,8 @@ import type { Keys } from "./keys.ts";
 
 /**
  * KEYS: fn, the tenant's function set, its function list (sorted set by created), its digests (hash). ARGV: fnId,
- * name, source, code, created, tenant, maxFunctions, digest (SHA-256 of name and source), fn key prefix, tenants set.
+ * name, source, code, created, tenant, maxFunctions, digest (SHA-256 of name and source), fn key prefix, tenants set,
+ * runtime (js or python).
  * Returns 1 (stored), 0 (the tenant has maxFunctions functions), or the id of the tenant's function registered
  * earlier with the same name and source (nothing is stored).
  */
@@ -14,7 +15,7 @@ const REGISTER_FUNCTION = `
 local earlier = redis.call('HGET', KEYS[4], ARGV[8])
 if earlier and redis.call('EXISTS', ARGV[9] .. earlier) == 1 then return earlier end
 if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[7]) then return 0 end
-redis.call('HSET', KEYS[1], 'name', ARGV[2], 'source', ARGV[3], 'code', ARGV[4], 'created', ARGV[5], 'tenant', ARGV[6], 'digest', ARGV[8])
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'source', ARGV[3], 'code', ARGV[4], 'created', ARGV[5], 'tenant', ARGV[6], 'digest', ARGV[8], 'runtime', ARGV[11])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 redis.call('HSET', KEYS[4], ARGV[8], ARGV[1])
@@ -39,6 +40,8 @@ export interface RegisterCall {
   code: string;
   tenant: string;
   maxFunctions: number;
+  /** What runs it. Default: "js". */
+  runtime?: "js" | "python";
 }
 
 /** The SHA-256 (hex) that names a function's name and source within its tenant: the same pair registers once. */
@@ -54,7 +57,7 @@ export async function sendRegisterFunction(redis: Redis, keys: Keys, call: Regis
   const stored = await (redis as unknown as RegisterCommand).faasRegisterFunction(
     keys.fn(call.id), keys.tenantFunctions(call.tenant), keys.tenantFunctionList(call.tenant), keys.tenantFunctionDigests(call.tenant),
     call.id, call.name, call.source, call.code, String(Date.now()), call.tenant, String(call.maxFunctions),
-    functionDigest(call.name, call.source), keys.fn(""), keys.tenants,
+    functionDigest(call.name, call.source), keys.fn(""), keys.tenants, call.runtime ?? "js",
   );
   if (typeof stored === "string") return stored;
   if (stored !== 1) {

@@ -16,7 +16,12 @@ export interface FunctionRecord {
   source: string;
   code: string;
   createdAt: number;
+  /** What runs it: `js` (JavaScript or TypeScript) or `python` (a dill pickle). Records without one are `js`. */
+  runtime: FunctionRuntime;
 }
+
+/** The runtimes a function can be for. */
+export type FunctionRuntime = "js" | "python";
 
 /** A task as stored. Times are epoch milliseconds; `result` is codec text (value or encoded error) once final. */
 export interface TaskRecord {
@@ -67,7 +72,7 @@ export interface ApiKeyRecord {
 /** What the API needs from the store. Reads with an `access` answer null for another tenant's task (unless admin). */
 export interface ApiStore {
   /** Store a function of `access.tenant`; returns its new id (uuid). QUOTA_EXCEEDED past the tenant's function limit. */
-  registerFunction(fn: { name: string; source: string; code: string }, access?: Access): Promise<string>;
+  registerFunction(fn: { name: string; source: string; code: string; runtime?: FunctionRuntime }, access?: Access): Promise<string>;
   /**
    * Atomically create a QUEUED task of `access.tenant` and enqueue it. Returns the task id (uuid). With
    * `idempotencyKey`, a key that already named a task of the tenant (within its TTL) returns that task's id and

@@ -10,6 +10,7 @@ import { logHandshakeFailures } from "./handshake-failures.ts";
 import { LruCache } from "./lru-cache.ts";
 import type { PoolJob } from "./outcome.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
+import type { PythonRuntime } from "./python-executors.ts";
 import { DEFAULT_TASK_LOG_LINES, TaskLog, type LogBatch } from "./task-log.ts";
 import { ThreadPool } from "./thread-pool.ts";
 
@@ -50,6 +51,8 @@ export interface RemoteWorkerOptions {
   taskLogLines?: number;
   /** Largest result a task may return, in UTF-8 bytes (`ResultTooLargeError` above). Default: 10 MiB. */
   maxResultBytes?: number;
+  /** Python runners beside the threads (`probePython`); the worker then advertises the `python` runtime. Default: none. */
+  python?: PythonRuntime;
 }
 
 /** The log of one task's run on a remote worker: lines kept as they stream in (printed at debug level), sent with its RESULT. */
@@ -142,7 +145,7 @@ export class WorkerBase {
     this.codes = new LruCache<string>(opts.codeCacheSize ?? 1000);
     // A queued task is posted to its thread at once: the thread starts it without a turn through this process.
     this.pool = new ThreadPool({ threads: opts.threads, taskTimeoutMs: opts.taskTimeoutMs ?? 300_000, log: opts.log, name: this.id, postAhead: queue > 0,
-      processes: opts.processes, maxResultBytes: opts.maxResultBytes,
+      processes: opts.processes, maxResultBytes: opts.maxResultBytes, python: opts.python,
     });
     const { promise, resolve } = Promise.withResolvers<FaasError | null>();
     this.exited = promise;

@@ -1,10 +1,10 @@
 /** Batch routes: `POST /execute_batch` (many tasks, one Redis round trip, all or none) and `POST /results` (many results, optional wait). */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { decodeArgs } from "../../codec/index.ts";
 import { FaasError } from "../../faas-error.ts";
 import type { BatchTask } from "../../store/create-batch.ts";
 import { FINAL_STATUSES, type ApiStore, type TaskState } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
+import { argumentsProblem } from "../check-args.ts";
 import { ExecuteBatchRequest, ExecuteBatchResponse, MAX_BATCH_TASKS, ResultsRequest, ResultsResponse } from "../batch-schemas.ts";
 import { BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, isUuid, jsonContent, MAX_WAIT_SECONDS } from "../schemas.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
@@ -66,10 +66,8 @@ export function addBatchRoutes(app: OpenAPIHono, store: ApiStore): void {
       if (!isUuid(t.function_id)) {
         throw new FaasError("FUNCTION_NOT_FOUND", `tasks[${i}]: no function with id ${quote(t.function_id)} (function ids are uuids); no task was created`);
       }
-      try {
-        decodeArgs(t.payload);
-      } catch (err) {
-        const why = err instanceof Error ? err.message : String(err);
+      const why = argumentsProblem(t.payload);
+      if (why !== null) {
         throw new FaasError("INVALID_ARGUMENTS", `tasks[${i}]: field "payload" must be the JSON text of an array of arguments: ${why}; no task was created`);
       }
       const s = t.timeout_seconds;

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { FaasError } from "../../faas-error.ts";
 import type { ApiStore, FunctionInfo } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
-import { checkFunctionSource } from "../check-function.ts";
+import { checkFunctionPayload } from "../check-function.ts";
 import { FunctionIdParams, FunctionListQuery, FunctionListResponse, FunctionRecordResponse, pageLimit } from "../record-schemas.ts";
 import { BEARER_SECURITY, errorContent, isUuid, jsonContent, RegisterFunctionRequest, RegisterFunctionResponse } from "../schemas.ts";
 
@@ -21,7 +21,9 @@ export const registerFunctionRoute = createRoute({
   tags: ["functions"],
   summary: "Register a function",
   description:
-    "Stores the source of one JavaScript or TypeScript function expression. The code is checked (parsed), never run here. " +
+    "Stores the source of one JavaScript or TypeScript function expression, or a Python function serialized with dill " +
+    "(`codecs.encode(dill.dumps(fn), \"base64\")`: base64 of a pickle, told apart by a walk of its opcodes). " +
+    "The code is checked (parsed, or walked), never run or unpickled here. " +
     "The same name and source registered again by the same tenant answers the same function_id (nothing new is stored); " +
     "a new source under an existing name is a new function.",
   security: BEARER_SECURITY,
@@ -113,8 +115,8 @@ export function addFunctionRoutes(app: OpenAPIHono, store: ApiStore): void {
 
   app.openapi(registerFunctionRoute, async (c) => {
     const { name, payload } = c.req.valid("json");
-    const { code } = checkFunctionSource(payload);
-    const functionId = await store.registerFunction({ name, source: payload, code }, accessOf(c));
+    const { code, runtime } = checkFunctionPayload(payload);
+    const functionId = await store.registerFunction({ name, source: payload, code, runtime }, accessOf(c));
     return c.json({ function_id: functionId }, 201);
   });
 }

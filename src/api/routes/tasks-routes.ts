@@ -1,9 +1,9 @@
 /** Task routes: `POST /execute_function`, `GET /status/{task_id}`, `GET /result/{task_id}` (long-poll), each for the caller's tenant. */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { decodeArgs } from "../../codec/index.ts";
 import { FaasError } from "../../faas-error.ts";
 import { FINAL_STATUSES, type ApiStore } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
+import { argumentsProblem } from "../check-args.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
   BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
@@ -124,11 +124,9 @@ function taskNotFound(id: string): FaasError {
 }
 
 function checkArgs(payload: string): void {
-  try {
-    decodeArgs(payload);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new FaasError("INVALID_ARGUMENTS", `field "payload" must be the JSON text of an array of arguments, e.g. "[1, 2]": ${why}`);
+  const why = argumentsProblem(payload);
+  if (why !== null) {
+    throw new FaasError("INVALID_ARGUMENTS", `field "payload" must be the JSON text of an array of arguments, e.g. "[1, 2]" (or, for a Python function, base64 of a pickle): ${why}`);
   }
 }
 

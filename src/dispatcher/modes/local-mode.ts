@@ -1,6 +1,7 @@
 /** Local mode: the dispatcher runs tasks on its own pool of Bun Worker threads. */
 import type { Log } from "../../log.ts";
 import type { ProcessExecutorOptions } from "../../workers/process-executor-options.ts";
+import type { PythonRuntime } from "../../workers/python-executors.ts";
 import { ThreadPool } from "../../workers/thread-pool.ts";
 import type { DispatchJob, DispatchMode, JobOutcome, RunControl, WorkerLoad } from "../dispatch-mode.ts";
 
@@ -15,6 +16,8 @@ export interface LocalModeOptions {
   log: Log;
   /** Run each thread in an executor process of its own (process isolation). Default: none (threads in this process). */
   processes?: ProcessExecutorOptions;
+  /** Python runners beside the threads, for Python functions (without, their tasks wait). Default: none. */
+  python?: PythonRuntime;
 }
 
 /** Runs jobs on a {@link ThreadPool}; holds at most threads × prefetch jobs. */
@@ -31,6 +34,7 @@ export class LocalMode implements DispatchMode {
       log: opts.log,
       name: "local",
       processes: opts.processes,
+      python: opts.python,
     });
     this.limit = this.pool.size * (opts.prefetch ?? 32);
   }
