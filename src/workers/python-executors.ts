@@ -25,21 +25,29 @@ export interface PythonRuntime {
 const MAX_FRAME = 64 * 1024 * 1024;
 
 /**
- * Find `python3` with dill where executors would run it (the executor environment's PATH): its path and versions,
- * or a string saying why there is none. Never throws; costs one short `python3` run.
+ * Find `python3` with dill where executors would run it: the first `python3` on the executor environment's PATH
+ * that imports dill (a version manager's shim without it is passed over), with its versions; or a string saying
+ * why there is none. Never throws; costs a short `python3` run per candidate.
  */
 export function probePython(env: Record<string, string> = DEFAULT_EXECUTOR_ENV, command = "python3"): PythonRuntime | string {
-  const executable = command.includes("/") ? command : Bun.which(command, { PATH: env.PATH ?? DEFAULT_EXECUTOR_ENV.PATH! });
-  if (executable === null) return `no ${command} on PATH (${env.PATH ?? ""})`;
-  try {
-    const run = Bun.spawnSync([executable, "-I", "-c", "import platform, dill; print('Python %s, dill %s' % (platform.python_version(), dill.__version__))"], {
-      env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 10_000,
-    });
-    if (run.exitCode !== 0) return `${executable} cannot import dill (install python3-dill)`;
-    return { executable, versions: run.stdout.toString().trim() };
-  } catch (err) {
-    return `${executable} could not run: ${(err as Error).message}`;
+  const candidates = command.includes("/") ? [command] : (env.PATH ?? DEFAULT_EXECUTOR_ENV.PATH!).split(":").filter((dir) => dir.startsWith("/"))
+    .map((dir) => Bun.which(command, { PATH: dir })).filter((path): path is string => path !== null);
+  const seen = new Set<string>();
+  const why: string[] = [];
+  for (const executable of candidates) {
+    if (seen.has(executable)) continue;
+    seen.add(executable);
+    try {
+      const run = Bun.spawnSync([executable, "-I", "-c", "import platform, dill; print('Python %s, dill %s' % (platform.python_version(), dill.__version__))"], {
+        env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 10_000,
+      });
+      if (run.exitCode === 0) return { executable, versions: run.stdout.toString().trim() };
+      why.push(`${executable} cannot import dill`);
+    } catch (err) {
+      why.push(`${executable} could not run: ${(err as Error).message}`);
+    }
   }
+  return why.length > 0 ? `${why.join("; ")} (install python3-dill)` : `no ${command} on PATH (${env.PATH ?? ""})`;
 }
 
 /**
