@@ -18,6 +18,23 @@ let page: Page;
 /** Requests the page made to any other host than the API (must stay empty). */
 const foreign: string[] = [];
 
+/**
+ * A function returning `expr`, JavaScript for the page: Playwright sends a function's source to run as a function
+ * (a string would be evaluated, which the page's Content-Security-Policy forbids, as it should).
+ */
+const inPage = (expr: string) => new Function(`return (${expr});`) as () => unknown;
+
+/** Wait until `expr`, evaluated in the page, is truthy (or fail after `ms`). */
+function until(p: Page, expr: string, ms = 10_000) {
+  return p.waitForFunction(inPage(expr), undefined, { timeout: ms });
+}
+
+/** In-page expression: the text of the element with this id. */
+const text = (id: string) => `document.getElementById(${JSON.stringify(id)})?.textContent`;
+
+/** In-page expression: the task ids of the rows the task list shows. */
+const ROW_IDS = `[...document.querySelectorAll("#tasks tr[data-task-id]")].map((r) => r.getAttribute("data-task-id"))`;
+
 async function post(path: string, body?: unknown): Promise<any> {
   const r = await fetch(url + path, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await r.json();
@@ -60,44 +77,38 @@ test("the page lists submitted tasks, opens one with its logs, and cancels a run
   await page.goto(`${url}/ui`);
   // Every task shows in the list (it refreshes on its own every few seconds).
   for (const id of [...done, long]) await page.waitForSelector(`#tasks tr[data-task-id="${id}"]`, { timeout: 20_000 });
-  await page.waitForFunction(() => Number(document.getElementById("stat-created")?.textContent) >= 4, undefined, { timeout: 20_000 });
+  await until(page, `Number(${text("stat-created")}) >= 4`, 20_000);
   await page.waitForSelector("#workers tr[data-worker-id]", { timeout: 20_000 });
 
   // One finished task: its record and what it printed.
   await page.waitForSelector(`#tasks tr[data-task-id="${done[1]}"][data-status="COMPLETED"]`, { timeout: 20_000 });
   await page.click(`#tasks tr[data-task-id="${done[1]}"]`);
-  await page.waitForFunction((id) => document.getElementById("detail-id")?.textContent === id, done[1], { timeout: 10_000 });
-  await page.waitForFunction(() => document.getElementById("detail-status")?.textContent === "COMPLETED", undefined, { timeout: 10_000 });
-  await page.waitForFunction(() => document.getElementById("detail-logs")?.textContent?.includes("hello from 2"), undefined, { timeout: 10_000 });
+  await until(page, `${text("detail-id")} === ${JSON.stringify(done[1])}`);
+  await until(page, `${text("detail-status")} === "COMPLETED"`);
+  await until(page, `${text("detail-logs")}?.includes("hello from 2")`);
   expect(await page.textContent("#detail-result")).toContain("4");
   expect(await page.isDisabled("#cancel")).toBe(true);
 
   // The long one: running, then cancelled from the page.
   await page.waitForSelector(`#tasks tr[data-task-id="${long}"][data-status="RUNNING"]`, { timeout: 20_000 });
   await page.click(`#tasks tr[data-task-id="${long}"]`);
-  await page.waitForFunction(() => document.getElementById("detail-status")?.textContent === "RUNNING", undefined, { timeout: 10_000 });
+  await until(page, `${text("detail-status")} === "RUNNING"`);
   await page.click("#cancel");
-  await page.waitForFunction(() => document.getElementById("detail-status")?.textContent === "CANCELLED", undefined, { timeout: 10_000 });
+  await until(page, `${text("detail-status")} === "CANCELLED"`);
   const record = (await (await fetch(`${url}/tasks/${long}`)).json()) as { status: string };
   expect(record.status).toBe("CANCELLED");
 
   // Filters: by status, then by function.
   await page.selectOption("#filter-status", "CANCELLED");
-  await page.waitForFunction((id) => {
-    const rows = [...document.querySelectorAll("#tasks tr[data-task-id]")];
-    return rows.length === 1 && rows[0]!.getAttribute("data-task-id") === id;
-  }, long, { timeout: 10_000 });
+  await until(page, `${ROW_IDS}.join(" ") === ${JSON.stringify(long)}`);
   await page.selectOption("#filter-status", "");
   await page.fill("#filter-function", fast);
   await page.dispatchEvent("#filter-function", "change");
-  await page.waitForFunction((ids) => {
-    const rows = [...document.querySelectorAll("#tasks tr[data-task-id]")].map((r) => r.getAttribute("data-task-id"));
-    return rows.length === ids.length && ids.every((id) => rows.includes(id));
-  }, done, { timeout: 10_000 });
+  await until(page, `${ROW_IDS}.sort().join(" ") === ${JSON.stringify([...done].sort().join(" "))}`);
   await page.fill("#filter-function", "");
   await page.dispatchEvent("#filter-function", "change");
   await page.click(`#tasks tr[data-task-id="${done[1]}"]`);
-  await page.waitForFunction(() => document.getElementById("detail-status")?.textContent === "COMPLETED", undefined, { timeout: 10_000 });
+  await until(page, `${text("detail-status")} === "COMPLETED"`);
 
   expect(await page.isHidden("#error")).toBe(true);
   expect(foreign).toEqual([]);
@@ -105,11 +116,10 @@ test("the page lists submitted tasks, opens one with its logs, and cancels a run
     // A backlog that drains, so the chart has something to show.
     const nap = (await post("/register_function", { name: "nap", payload: "async (ms) => { await new Promise((r) => setTimeout(r, ms)); return ms; }" })).function_id;
     for (let i = 0; i < 60; i++) await post("/execute_function", { function_id: nap, payload: JSON.stringify([300]) });
-    await page.waitForFunction(() => Number(document.getElementById("stat-completed")?.textContent) >= 63, undefined, { timeout: 60_000 });
-    await page.waitForFunction(() => document.getElementById("stat-queued")?.textContent === "0" && document.getElementById("stat-running")?.textContent === "0",
-      undefined, { timeout: 60_000 });
+    await until(page, `Number(${text("stat-completed")}) >= 63`, 60_000);
+    await until(page, `${text("stat-queued")} === "0" && ${text("stat-running")} === "0"`, 60_000);
     await page.click("#refresh");
-    await page.waitForFunction(() => !document.querySelector('#tasks tr[data-status="QUEUED"], #tasks tr[data-status="RUNNING"]'), undefined, { timeout: 10_000 });
+    await until(page, `!document.querySelector('#tasks tr[data-status="QUEUED"], #tasks tr[data-status="RUNNING"]')`);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   }
@@ -127,11 +137,11 @@ test("with --auth required the page asks for a key, keeps it in the tab's sessio
     const p = await browser.newPage();
     try {
       await p.goto(`${base}/ui`);
-      await p.waitForFunction(() => document.getElementById("error")?.textContent?.includes("UNAUTHORIZED"), undefined, { timeout: 10_000 });
+      await until(p, `${text("error")}?.includes("UNAUTHORIZED")`);
       await p.fill("#api-key", key!);
       await p.click("#save-key");
-      await p.waitForFunction(() => document.getElementById("stat-dispatchers")?.textContent === "1", undefined, { timeout: 10_000 });
-      expect(await p.evaluate(() => sessionStorage.getItem("bunfaas.apiKey"))).toBe(key!);
+      await until(p, `${text("stat-dispatchers")} === "1"`);
+      expect(await p.evaluate(inPage(`sessionStorage.getItem("bunfaas.apiKey")`))).toBe(key!);
     } finally {
       await p.close();
     }
