@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "../../src/api/app.ts";
 import { serveApi, type ApiServer } from "../../src/api/serve-api.ts";
-import { readSse, type SseEvent } from "../../src/client/index.ts";
+import { FaasClient, readSse, type SseEvent } from "../../src/client/index.ts";
 import { encode } from "../../src/codec/index.ts";
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
 import { LocalMode } from "../../src/dispatcher/modes/local-mode.ts";
@@ -241,5 +241,48 @@ describe("SSE streams", () => {
     expect(nb.status).toBe(404);
     expect(((await nb.json()) as any).error.code).toBe("BATCH_NOT_FOUND");
     expect((await events(`/tasks/${r.body.task_id}/events`, "x")).status).toBe(400);
+  });
+
+  test("the client's events(): a stream that breaks is resumed from its last id, each task delivered once", async () => {
+    const tasks = Array.from({ length: 6 }, (_, i) => ({ function_id: sleepy, payload: JSON.stringify([(6 - i) * 30, i]) }));
+    const r = await call("POST", "/execute_batch", { tasks });
+    let connections = 0;
+    const resumedWith: (string | null)[] = [];
+    // The first response's body breaks after its second event: the client must reconnect with Last-Event-ID.
+    const breaking: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      connections++;
+      resumedWith.push(new Headers(init?.headers).get("last-event-id"));
+      if (connections > 1 || !res.body) return res;
+      let events = 0;
+      const cut = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, out) {
+          out.enqueue(chunk);
+          events += new TextDecoder().decode(chunk).split("\n\n").length - 1;
+          if (events >= 2) out.error(new Error("connection reset"));
+        },
+      }));
+      return new Response(cut, { status: res.status, headers: res.headers });
+    };
+    const client = new FaasClient({ baseUrl: server.url, fetch: breaking as typeof fetch, timeoutMs: 20_000 });
+    const got: number[] = [];
+    for await (const e of client.events(r.body.batch_id)) got.push(e.index);
+    expect(got.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(connections).toBe(2);
+    expect(resumedWith[0]).toBeNull();
+    expect(resumedWith[1]).toMatch(/^\d+$/);
+  });
+
+  test("the client's waiting calls end at their deadline or on abort", async () => {
+    const client = new FaasClient({ baseUrl: server.url, timeoutMs: 600 });
+    const r = await call("POST", "/execute_function", { function_id: sleepy, payload: "[5000, 1]" });
+    const started = Date.now();
+    await expect(client.wait(r.body.task_id)).rejects.toMatchObject({ code: "TIMEOUT" });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    await expect(client.results([r.body.task_id], { wait: 30, signal: ac.signal, timeoutMs: 10_000 })).rejects.toMatchObject({ code: "ABORTED" });
+    const events = client.events(crypto.randomUUID());
+    await expect(events.next()).rejects.toMatchObject({ code: "BATCH_NOT_FOUND", status: 404 });
   });
 });
