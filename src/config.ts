@@ -37,6 +37,10 @@ export interface IsolationConfig {
   runAs: string;
   /** The executors' whole environment: PATH and LANG from ours, HOME=/tmp, nothing else. */
   executorEnv: Record<string, string>;
+  /** `--task-log-lines N`: most log lines kept per task (64 KiB at most too). Default: 1000. */
+  taskLogLines: number;
+  /** `--max-result BYTES`: largest result a task may return (UTF-8 bytes of its payload). Default: 10 MiB. */
+  maxResultBytes: number;
   /** `--python-path DIR` (repeatable): directories put first on the Python runners' `sys.path`. Default: none. */
   pythonPath: string[];
 }
@@ -201,7 +205,7 @@ const COMMON = { redis: s, "log-level": s, "result-ttl": s, secret: s, help: { t
 const list = { type: "string", multiple: true } as const;
 const SERVE = { host: s, port: { ...s, short: "p" }, "max-body": s, "allowed-hosts": list, "cors-origin": list } as const;
 const RUN = { threads: { ...s, short: "w" }, "task-timeout": s, "max-attempts": s, mode: { ...s, short: "m" } } as const;
-const ISOLATE = { isolation: s, "task-memory": s, "run-as": s, "python-path": list } as const;
+const ISOLATE = { isolation: s, "task-memory": s, "run-as": s, "task-log-lines": s, "max-result": s, "python-path": list } as const;
 const AUTH = { auth: s, insecure: { type: "boolean" }, "rate-limit": s, "max-queued": s, "max-functions": s } as const;
 const OPTIONS = {
   api: { ...COMMON, ...SERVE, ...AUTH },
@@ -268,6 +272,8 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     return {
       isolation, runAs, taskMemoryMb: int(str("task-memory"), 512, "--task-memory", role, 32, 1 << 20),
       executorEnv: { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: env.LANG || "C.UTF-8" },
+      taskLogLines: int(str("task-log-lines"), 1000, "--task-log-lines", role, 0, 100_000),
+      maxResultBytes: int(str("max-result"), 10 << 20, "--max-result", role, 1, 1 << 30),
       pythonPath: pythonPaths(values["python-path"], role),
     };
   };

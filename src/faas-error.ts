@@ -7,6 +7,7 @@ export type FaasErrorCode =
   | "INVALID_ARGUMENTS"
   | "FUNCTION_NOT_FOUND"
   | "TASK_NOT_FOUND"
+  | "TASK_FINAL"
   | "BATCH_NOT_FOUND"
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
@@ -54,6 +55,8 @@ export function statusOf(code: FaasErrorCode): number {
       return 404;
     case "METHOD_NOT_ALLOWED":
       return 405;
+    case "TASK_FINAL":
+      return 409;
     case "HOST_NOT_ALLOWED":
       return 403;
     case "UNAUTHORIZED":

@@ -10,7 +10,10 @@ const RUN = `  --task-timeout S     default per-task timeout in seconds (default
 const ISOLATE = `  --isolation I        process (default): each executor thread in a process of its own, sandboxed when run as root
                        (own PID namespace, --run-as user, memory limit); thread: threads in this process (trusted code only)
   --task-memory MB     memory limit of each executor process, runtime included (default 512): MemoryLimitError above it
-  --run-as USER        the account executor processes run as when started by root (default nobody)`;
+  --run-as USER        the account executor processes run as when started by root (default nobody)
+  --max-result BYTES   largest result a task may return (default 10485760): ResultTooLargeError above it
+  --task-log-lines N   log lines kept per task (default 1000; 64 KiB at most): GET /tasks/{id}/logs, and printed
+                       with the task id at --log-level debug`;
 const AUTH = `  --auth MODE          required: every call but /health and the docs needs Authorization: Bearer <key> (faas keys);
                        off: no keys, everything is tenant "default" (default: required unless --host is loopback)
   --insecure           allow --auth off on a non-loopback --host
@@ -94,6 +97,28 @@ Options:
   --data-dir DIR       the data dir of a running faas up (default ./.faas)
   --redis URL          any Redis instead (default $REDIS_URL)
   -h, --help           show this help`,
+  fn: `Usage: faas fn deploy FILE --name NAME | faas fn list | faas fn rm ID
+
+deploy registers the function expression in FILE (JavaScript or TypeScript, e.g. "(x: number) => x * 2") under
+NAME and prints its id; list prints the functions (ID, NAME, CREATED); rm deletes one.
+
+Options:
+  --name NAME          deploy: the function's name
+${CLIENT}`,
+  call: `Usage: faas call NAME_OR_ID [ARGS_JSON] [--wait S]
+
+Runs the function (by id, or the newest function of that name) with ARGS_JSON (a JSON array, default [])
+and prints its result: JSON for plain values, else inspected. A task that FAILED prints its error and exits 1.
+
+Options:
+  --wait S             longest wait for the result in seconds (default 300); then exit 1
+${CLIENT}`,
+  task: `Usage: faas task ID
+
+Prints the task's record as JSON (GET /tasks/{id}): status, attempts, executor, times and its result.
+
+Options:
+${CLIENT}`,
   dispatcher: `Usage: faas dispatcher -m local|pull|push [options]
 
 Options:
@@ -131,28 +156,6 @@ ${SECRET}; visible in process listings
   --dispatcher-key Z85 with --curve-key: the dispatcher's public key (40 characters; its key file's .pub)
   --log-level L        debug | info | warn | error | silent (default info)
   -h, --help           show this help`,
-  fn: `Usage: faas fn deploy FILE --name NAME | faas fn list | faas fn rm ID
-
-deploy registers the function expression in FILE (JavaScript or TypeScript, e.g. "(x: number) => x * 2") under
-NAME and prints its id; list prints the functions (ID, NAME, CREATED); rm deletes one.
-
-Options:
-  --name NAME          deploy: the function's name
-${CLIENT}`,
-  call: `Usage: faas call NAME_OR_ID [ARGS_JSON] [--wait S]
-
-Runs the function (by id, or the newest function of that name) with ARGS_JSON (a JSON array, default [])
-and prints its result: JSON for plain values, else inspected. A task that FAILED prints its error and exits 1.
-
-Options:
-  --wait S             longest wait for the result in seconds (default 300); then exit 1
-${CLIENT}`,
-  task: `Usage: faas task ID
-
-Prints the task's record as JSON (GET /tasks/{id}): status, attempts, executor, times and its result.
-
-Options:
-${CLIENT}`,
   keygen: `Usage: faas keygen [--out FILE]
 
 Makes a CURVE key pair (Curve25519, Z85 text) for the worker link. Without --out it prints the key pair file:

@@ -18,7 +18,9 @@ import { addHealthRoutes } from "./routes/health-routes.ts";
 import { addMetricsRoutes } from "./routes/metrics-routes.ts";
 import { addUiRoutes } from "./routes/ui-routes.ts";
 import { addKeyRoutes } from "./routes/keys-routes.ts";
+import { addTaskRecordRoutes } from "./routes/task-records-routes.ts";
 import { addTaskRoutes } from "./routes/tasks-routes.ts";
+import { addTaskLogRoutes } from "./routes/task-logs-routes.ts";
 import { BEARER_SCHEME } from "./schemas.ts";
 import { timeRequests } from "./time-requests.ts";
 
@@ -59,6 +61,8 @@ export function createApp(deps: ApiDeps): OpenAPIHono {
   app.openAPIRegistry.registerComponent("securitySchemes", BEARER_SCHEME, { type: "http", scheme: "bearer", description: "An API key from `faas keys create`" });
   addFunctionRoutes(app, store);
   addTaskRoutes(app, store);
+  addTaskLogRoutes(app, store);
+  addTaskRecordRoutes(app, store);
   addBatchRoutes(app, store);
   addEventRoutes(app, store);
   addHealthRoutes(app, store);

@@ -13,7 +13,8 @@ export function isUuid(s: string): boolean {
   return UUID_RE.test(s);
 }
 
-const TASK_STATUSES = ["QUEUED", "RUNNING", "COMPLETED", "FAILED"] as const;
+/** Every task status; CANCELLED only for tasks someone cancelled (`POST /tasks/{task_id}/cancel`). */
+export const TASK_STATUSES = ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const;
 
 /** Every error response: `{"error": {"code", "message"}}`. */
 export const ErrorResponse = z
@@ -117,7 +118,8 @@ export const ResultResponse = z
     task_id: z.string().openapi({ format: "uuid" }),
     status: z.enum(TASK_STATUSES),
     result: z.string().nullable().openapi({
-      description: "Null until the task ends; then the codec JSON text of the value (COMPLETED) or of the error (FAILED).",
+      description:
+        "Null until the task ends; then the codec JSON text of the value (COMPLETED) or of the error (FAILED; CANCELLED: a CancelledError).",
     }),
   })
   .openapi("TaskResult");

@@ -1,4 +1,5 @@
 /** The strategy seam of the dispatcher: a mode (local, pull, push) runs jobs; the core feeds it from the queue. */
+import type { LogBatch } from "../workers/task-log.ts";
 
 /** A task ready to run: everything an executor needs, function code included. */
 export interface DispatchJob {
@@ -16,6 +17,8 @@ export interface DispatchJob {
   attempts: number;
   /** Memory limit in MB for this task's executor process (process isolation), or null/absent for the default. */
   memoryMb?: number | null;
+  /** Most log lines its executor keeps (`--task-log-lines`; remote workers apply their own). Default: 1000. */
+  maxLogLines?: number;
 }
 
 /** How the core hands a job to a mode: what it wants to hear back besides the outcome. */
@@ -27,6 +30,11 @@ export interface RunControl {
   started(): void;
   /** Place this job before every job the mode holds that has not started (a task whose executor was lost). */
   first?: boolean;
+  /**
+   * Call with each batch of lines the job wrote (`console.*`, `process.stdout|stderr`), as they come: while it runs
+   * (local executors stream them), or with its result (remote workers). Default: none.
+   */
+  logs?(batch: LogBatch): void;
 }
 
 /**
@@ -60,6 +68,13 @@ export interface DispatchMode {
   workerLoads?(): WorkerLoad[];
   /** Run one job; resolves with its outcome, never rejects. */
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome>;
+  /**
+   * The task was cancelled (it is final `CANCELLED` in the store): if the mode holds its job, stop it — unstarted,
+   * it never runs; running, its executor is stopped within a second (a thread terminated and replaced, an executor
+   * process killed with its process group, a remote worker told to do the same) and the run settles soon after
+   * (its outcome is refused by the store: a final task never changes). Other jobs are not touched. Unknown ids: nothing.
+   */
+  cancel(taskId: string): void;
   /**
    * Graceful stop, first step: start nothing new from now on, and settle every held job that no executor has
    * started as LOST at once (the core hands those back to the queue uncharged). Jobs already started go on.

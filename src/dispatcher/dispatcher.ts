@@ -8,6 +8,7 @@ import { FunctionCache } from "./function-cache.ts";
 import { OutcomeWriter } from "./outcome-writer.ts";
 import { TaskRuns } from "./task-runs.ts";
 import { taskFailure } from "../workers/task-failure.ts";
+import { DEFAULT_TASK_LOG_LINES } from "../workers/task-log.ts";
 
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -27,6 +28,8 @@ export interface DispatcherOptions {
    * entry up again (a delivery whose reply was lost), in ms; checked about as often. Default: 10000.
    */
   strayMs?: number;
+  /** Most log lines kept per task (`--task-log-lines`; 64 KiB at most too). Default: 1000. */
+  taskLogLines?: number;
 }
 
 /**
@@ -43,6 +46,7 @@ export class Dispatcher {
   private wake: (() => void) | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private reader: QueueReading | null = null;
+  private cancelListening: { close(): void } | null = null;
   private readonly dispatching = new Set<Promise<void>>();
   private readonly writer: OutcomeWriter;
   private readonly runs: TaskRuns;
@@ -54,6 +58,8 @@ export class Dispatcher {
   private readonly strayMs: number;
   private lastStrayCheck = Date.now();
   private readonly lostError: string;
+  /** The result of a queued task whose function was deleted (LOAD_TASKS fails it). */
+  private readonly deletedError = taskFailure("FunctionNotFoundError", "the task's function was deleted (DELETE /functions/{id}) before the task ran");
   private readonly queue: DispatchQueue;
   private readonly mode: DispatchMode;
   private readonly log: Log;
@@ -74,6 +80,7 @@ export class Dispatcher {
     this.runs = new TaskRuns({
       mode: this.mode, writer: this.writer, log: this.log, consumer: this.consumer, maxAttempts: this.maxAttempts,
       lostError: this.lostError, running: () => this.running, freed: () => this.poke(),
+      taskLogLines: opts.taskLogLines ?? DEFAULT_TASK_LOG_LINES,
     });
     this.mode.onCapacity(() => this.poke());
   }
@@ -103,6 +110,7 @@ export class Dispatcher {
     this.reader = this.queue.reader();
     await this.queue.ensureGroup();
     await this.queue.heartbeat(this.consumer, this.aliveTtlMs, this.figures());
+    this.cancelListening = (await this.queue.cancels?.((taskId) => this.cancel(taskId))) ?? null;
     this.heartbeatTimer = setInterval(() => void this.tick(), this.heartbeatMs);
     this.loopDone = this.loop();
     void this.tick();
@@ -132,8 +140,18 @@ export class Dispatcher {
     // Redis has them (pending under our name) and another dispatcher recovers them once our liveness key expires.
     await Promise.race([this.writer.drained, Bun.sleep(Math.max(1000, deadline - Date.now()))]);
     this.writer.stop();
+    this.cancelListening?.close();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await Promise.race([this.queue.leave(this.consumer).catch(() => {}), Bun.sleep(1000)]);
+  }
+
+  /**
+   * A task was cancelled (on the cancel channel, heard by every dispatcher): stop it if this dispatcher runs it. A task
+   * loaded but not yet handed to the mode is caught there (TaskRuns skips it).
+   */
+  private cancel(taskId: string): void {
+    this.runs.cancelled(taskId);
+    this.mode.cancel(taskId);
   }
 
   private poke(): void {
@@ -177,7 +195,7 @@ export class Dispatcher {
   private async dispatch(taken: QueueEntry[], first: boolean): Promise<void> {
     const entries = this.runs.take(taken);
     if (entries.length === 0) return;
-    const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError }));
+    const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError, deletedError: this.deletedError }));
     if (loaded === null) return this.runs.handBack(entries);
     if (loaded.length < entries.length) this.runs.dropAllBut(entries, loaded);
     const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));
@@ -185,7 +203,7 @@ export class Dispatcher {
     for (const task of loaded) {
       const code = codes.get(task.functionId);
       if (code == null) {
-        this.runs.finish(task, { status: "FAILED", executor: this.mode.name, result: taskFailure("FunctionNotFoundError", `function ${task.functionId} no longer exists`) });
+        this.runs.finish(task, { status: "FAILED", executor: this.mode.name, result: taskFailure("FunctionNotFoundError", `function ${task.functionId} was deleted before the task ran`) });
       } else this.runs.run(task, code, first);
     }
   }

@@ -6,3 +6,4 @@ export { encodePushMessage, decodePushMessage } from "./push-messages.ts";
 export { MAX_ID_BYTES, MAX_SECRET_BYTES } from "./frame-reader.ts";
 export { startedFrame, readStarted } from "./started-ids.ts";
 export { AUTH_PROPERTY, MAX_AUTH_PROPERTY_BYTES, encodeHandshakeAuth, decodeHandshakeAuth } from "./handshake-auth.ts";
+export { RUNTIMES_PROPERTY, encodeRuntimes, decodeRuntimes, type Runtime } from "./handshake-runtimes.ts";

@@ -22,7 +22,7 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
     await mode.close();
     throw err;
   }
-  const dispatcher = new Dispatcher({ queue: store.queue, mode, log: log.child("dispatcher"), maxAttempts: cfg.maxAttempts });
+  const dispatcher = new Dispatcher({ queue: store.queue, mode, log: log.child("dispatcher"), maxAttempts: cfg.maxAttempts, taskLogLines: cfg.taskLogLines });
   await dispatcher.start();
   log.info("dispatcher running", { mode: cfg.mode, at: ready, consumer: dispatcher.consumer });
   return {
@@ -38,7 +38,7 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
 async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<{ mode: DispatchMode; ready: string }> {
   if (cfg.mode === "local") {
     const processes = executorOptions(cfg, log);
-    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, python: pythonRuntime(cfg, log) }), ready: `local ${cfg.threads}` };
+    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, maxResultBytes: cfg.maxResultBytes, python: pythonRuntime(cfg, log) }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
   // CURVE replaces the shared secret (config refuses both): the key pair and the list of worker keys, read once.

@@ -58,7 +58,7 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     const dispatcherLink = keys ? ["--curve-key", keys.dispatcherKeyFile, "--authorized-workers", keys.authorizedFile] : secretArgs;
     const workerLink = keys ? ["--curve-key", keys.workerKeyFile, "--dispatcher-key", keys.dispatcher.publicKey] : secretArgs;
     const timeout = ["--task-timeout", String(cfg.taskTimeoutMs / 1000)];
-    const isolation = ["--isolation", cfg.isolation, "--task-memory", String(cfg.taskMemoryMb), "--run-as", cfg.runAs,
+    const isolation = ["--isolation", cfg.isolation, "--task-memory", String(cfg.taskMemoryMb), "--run-as", cfg.runAs, "--task-log-lines", String(cfg.taskLogLines), "--max-result", String(cfg.maxResultBytes),
       ...cfg.pythonPath.flatMap((dir) => ["--python-path", dir])];
 
     const workerNames = remote ? Array.from({ length: cfg.workers }, (_, i) => `worker-${i + 1}`) : [];

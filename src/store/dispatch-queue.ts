@@ -54,12 +54,14 @@ export interface TaskStart {
  * - `requeue`: attempt `attempts` lost its executor: QUEUED again (only if that attempt is still the latest and
  *   RUNNING); the entry stays with this dispatcher, which runs it again;
  * - `handback`: give the entry back to every dispatcher: QUEUED, entry moved to the retry stream (read first).
- * None of them touches a task that is final or gone.
+ * None of them touches a task that is final or gone. `logs` (finish, requeue): the task's log as `encodeLog` text,
+ * written to its logs key with the task's TTL; it replaces what the key held (a finish also writes it for a task
+ * that was CANCELLED meanwhile: the lines up to the cancel).
  */
 export type Settlement =
   | ({ kind: "start"; taskId: string; executor: string } & TaskStart)
-  | ({ kind: "finish"; started?: TaskStart } & FinishedTask)
-  | { kind: "requeue"; taskId: string; attempts: number }
+  | ({ kind: "finish"; started?: TaskStart; logs?: string } & FinishedTask)
+  | { kind: "requeue"; taskId: string; attempts: number; logs?: string }
   | { kind: "handback"; entry: QueueEntry };
 
 /** Blocking reads of new entries for one dispatcher. */
@@ -77,10 +79,11 @@ export interface DispatchQueue {
   /** A blocking reader of its own (a connection of its own for Redis). */
   reader(): QueueReading;
   /**
-   * Load delivered entries: tasks gone or final are acknowledged and left out; tasks that used `maxAttempts` starts
-   * are FAILED with `lostError` and left out; the rest are returned, their state unchanged.
+   * Load delivered entries: tasks gone or final (CANCELLED too) are acknowledged and left out; tasks that used
+   * `maxAttempts` starts are FAILED with `lostError`, and with `deletedError` (when given) tasks whose function was
+   * deleted, both left out; the rest are returned, their state unchanged.
    */
-  loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string }): Promise<LoadedTask[]>;
+  loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]>;
   /** Apply state changes in order, in one round trip; resolves with how many `finish` ones were written. */
   settle(batch: Settlement[]): Promise<number>;
   /** The JavaScript code of each function id (null for unknown ids), in one round trip. */
@@ -95,6 +98,11 @@ export interface DispatchQueue {
    * delivering them, a connection dropped mid-reply) would otherwise stay pending under a live consumer forever.
    */
   reclaimOwn(consumer: string, minIdleMs: number): Promise<QueueEntry[]>;
+  /**
+   * Listen for cancelled tasks (the cancel channel): `cancelled` gets each task id a cancel names, on any
+   * dispatcher. Resolves once listening; absent where the queue has no channel (then nothing is ever cancelled).
+   */
+  cancels?(cancelled: (taskId: string) => void): Promise<{ close(): void }>;
   /** Forget `consumer` (its liveness; the consumer itself once it holds nothing). */
   leave(consumer: string): Promise<void>;
 }

@@ -4,6 +4,8 @@
 export interface Keys {
   fn(id: string): string;
   task(id: string): string;
+  /** A task's log lines (a string, `encodeLog` text; `task(id)` + `:logs`, which SETTLE_TASKS derives), with the task's TTL. */
+  taskLogs(id: string): string;
   /** The durable task queue (a Redis Stream, entries `{ t: taskId }`). */
   queue: string;
   /** The retry stream: tasks handed back by a dispatcher (graceful stop, lost executor); read before `queue`. */
@@ -32,13 +34,36 @@ export interface Keys {
   tenantFunctions(tenant: string): string;
   /** A tenant's task ids not known to be finished (a sorted set, trimmed lazily; `--max-queued` counts it). */
   tenantOpenTasks(tenant: string): string;
+  /**
+   * The key prefix with its colon (`faas:`): scripts build the index keys below from it and a task's tenant (see
+   * task-lua.ts; keep both in step).
+   */
+  root: string;
+  /** A tenant's task ids of the last `--result-ttl` (a sorted set scored by created time, ms; `GET /tasks`). */
+  tenantTasks(tenant: string): string;
+  /** A tenant's task ids now in `status` (a sorted set scored by created time; `GET /tasks?status=`). */
+  tenantStatusTasks(tenant: string, status: string): string;
+  /** A tenant's task ids of one function (a sorted set scored by created time; `GET /tasks?function_id=`). */
+  tenantFunctionTasks(tenant: string, functionId: string): string;
+  /** Every tenant that created a task (a set: an admin's `GET /tasks` reads each one's indexes). */
+  tenants: string;
+  /** A tenant's function ids (a sorted set scored by created time, ms; `GET /functions`). */
+  tenantFunctionList(tenant: string): string;
+  /** A tenant's functions by the SHA-256 of name and source (a hash: digest → function id), for registering once. */
+  tenantFunctionDigests(tenant: string): string;
+  /** Pub/sub channel naming each cancelled task (`PUBLISH {prefix}:cancel <task_id>`): dispatchers stop it. */
+  cancel: string;
 }
+
+/** The cancel channel of the default prefix (`faas:cancel`); with another prefix use `keysFor(prefix).cancel`. */
+export const CANCEL_CHANNEL = "faas:cancel";
 
 /** Build the key layout for `prefix`. */
 export function keysFor(prefix = "faas"): Keys {
   return {
     fn: (id) => `${prefix}:fn:${id}`,
     task: (id) => `${prefix}:task:${id}`,
+    taskLogs: (id) => `${prefix}:task:${id}:logs`,
     queue: `${prefix}:queue`,
     retry: `${prefix}:queue:retry`,
     group: `${prefix}:dispatchers`,
@@ -54,5 +79,13 @@ export function keysFor(prefix = "faas"): Keys {
     apiKeys: `${prefix}:apikeys`,
     tenantFunctions: (t) => `${prefix}:tenant:${t}:fns`,
     tenantOpenTasks: (t) => `${prefix}:tenant:${t}:open`,
+    root: `${prefix}:`,
+    tenantTasks: (t) => `${prefix}:tenant:${t}:tasks`,
+    tenantStatusTasks: (t, s) => `${prefix}:tenant:${t}:status:${s}`,
+    tenantFunctionTasks: (t, fn) => `${prefix}:tenant:${t}:fn:${fn}:tasks`,
+    tenants: `${prefix}:tenants`,
+    tenantFunctionList: (t) => `${prefix}:tenant:${t}:functions`,
+    tenantFunctionDigests: (t) => `${prefix}:tenant:${t}:fn-digests`,
+    cancel: `${prefix}:cancel`,
   };
 }

@@ -73,8 +73,17 @@ export class MemoryQueue implements DispatchQueue {
     const t = this.tasks.get(id);
     if (t === undefined || isFinal(t.status)) return false;
     Object.assign(t, { status: "CANCELLED", result, finishedAt: Date.now() });
+    for (const listener of this.cancelListeners) listener(id);
     return true;
   }
+
+  /** The cancel channel: `cancelTask` calls every listener with the task id, as CANCEL_TASK's PUBLISH does. */
+  async cancels(cancelled: (taskId: string) => void): Promise<{ close(): void }> {
+    this.cancelListeners.add(cancelled);
+    return { close: () => void this.cancelListeners.delete(cancelled) };
+  }
+
+  private readonly cancelListeners = new Set<(taskId: string) => void>();
 
   /** A task's state, or undefined. */
   task(id: string): MemoryTask | undefined {

@@ -6,17 +6,22 @@ import { readClusterStats, type ClusterStats } from "./cluster-stats.ts";
 import { connectRedis } from "./connect-redis.ts";
 import { DoneWaiters, type Waiter } from "./done-waiters.ts";
 import { defineApiKeyLookup, listApiKeys, lookupApiKey, revokeApiKey } from "./api-keys.ts";
+import { cancelTask, defineCancelTask, type CancelOutcome } from "./cancel-task.ts";
+import { defineDeleteFunction, deleteFunction, listFunctions, readFunction } from "./function-records.ts";
+import { defineListIndex } from "./list-index.ts";
+import { listTasks, readTaskInfo, type TaskListQuery } from "./task-records.ts";
 import { defineCreateTasks, readBatch, sendCreateBatch, type BatchRecord, type BatchTask } from "./create-batch.ts";
 import { createdTaskId, defineCreateTask, sendCreateTask, type CreateReply } from "./create-task.ts";
 import { keysFor, type Keys } from "./keys.ts";
 import { RedisClock } from "./redis-clock.ts";
 import { defineRegisterFunction, sendRegisterFunction } from "./register-function.ts";
 import { withinDeadline } from "./reply-deadline.ts";
+import { parseTaskLogs } from "./task-logs.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
 import { readTaskStates, watchTasks, type FinalTask, type TaskWatch } from "./task-watch.ts";
 import {
-  DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type FunctionRecord, type TaskRecord, type TaskState, type TaskStatus,
+  DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type FunctionInfo, type FunctionRecord, type Page, type TaskInfo, type TaskLogs, type TaskRecord, type TaskState, type TaskStatus,
 } from "./types.ts";
 
 /** Options of {@link createRedisStore}. */
@@ -75,13 +80,41 @@ export class RedisStore implements ApiStore {
     defineCreateTasks(redis);
     defineRegisterFunction(redis);
     defineApiKeyLookup(redis);
+    defineListIndex(redis);
+    defineCancelTask(redis);
+    defineDeleteFunction(redis);
   }
 
   async registerFunction(fn: { name: string; source: string; code: string }, access: Access = DEFAULT_ACCESS): Promise<string> {
     const id = crypto.randomUUID();
     const call = { id, ...fn, tenant: access.tenant, maxFunctions: this.opts.maxFunctionsPerTenant };
-    await this.answered(sendRegisterFunction(this.redis, this.keys, call));
-    return id;
+    return this.answered(sendRegisterFunction(this.redis, this.keys, call));
+  }
+
+  async getFunctionRecord(id: string, access: Access = DEFAULT_ACCESS): Promise<FunctionRecord | null> {
+    return this.answered(readFunction(this.redis, this.keys, id, access));
+  }
+
+  async listFunctions(q: { limit: number; cursor?: string }, access: Access = DEFAULT_ACCESS): Promise<Page<FunctionInfo>> {
+    const { functions, nextCursor } = await this.answered(listFunctions(this.redis, this.keys, q, access));
+    return { items: functions, nextCursor };
+  }
+
+  async deleteFunction(id: string, access: Access = DEFAULT_ACCESS): Promise<boolean> {
+    return this.answered(deleteFunction(this.redis, this.keys, id, access));
+  }
+
+  async getTaskInfo(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskInfo | null> {
+    return this.answered(readTaskInfo(this.redis, this.keys, id, access));
+  }
+
+  async listTasks(q: TaskListQuery, access: Access = DEFAULT_ACCESS): Promise<Page<TaskInfo>> {
+    const { tasks, nextCursor } = await this.answered(listTasks(this.redis, this.keys, q, access));
+    return { items: tasks, nextCursor };
+  }
+
+  async cancelTask(id: string, result: string, access: Access = DEFAULT_ACCESS): Promise<CancelOutcome> {
+    return this.answered(cancelTask(this.redis, this.keys, id, result, this.opts.ttlSeconds * 1000, access));
   }
 
   async getFunction(id: string): Promise<FunctionRecord | null> {
@@ -175,6 +208,16 @@ export class RedisStore implements ApiStore {
   async getTaskStatus(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskStatus | null> {
     const [status, tenant] = await this.answered(this.redis.hmget(this.keys.task(id), "status", "tenant"));
     return isTaskStatus(status) && visible(access, tenant) ? status : null;
+  }
+
+  async getTaskLogs(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskLogs | null> {
+    const rows = (await this.answered(
+      this.redis.multi().hmget(this.keys.task(id), "status", "tenant").get(this.keys.taskLogs(id)).exec(),
+    )) ?? [];
+    const [status, tenant] = (rows[0]?.[1] ?? [null, null]) as (string | null)[];
+    const logs = (rows[1]?.[1] ?? null) as string | null;
+    if (status === null || !visible(access, tenant)) return null;
+    return (logs === null ? null : parseTaskLogs(logs)) ?? { lines: [], truncated: false };
   }
 
   async getTaskState(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskState | null> {

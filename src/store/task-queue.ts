@@ -4,6 +4,7 @@ import type { Log } from "../log.ts";
 import type { DispatchQueue, FinishedTask, Lane, LoadedTask, QueueEntry, Settlement } from "./dispatch-queue.ts";
 import { publishHeartbeat, type DispatcherFigures } from "./dispatcher-figures.ts";
 import type { Keys } from "./keys.ts";
+import { listenForCancels } from "./cancel-listener.ts";
 import { QueueReader, toEntries } from "./queue-reader.ts";
 import { LOAD_TASKS, SETTLE_TASKS } from "./scripts.ts";
 
@@ -52,10 +53,13 @@ export class TaskQueue implements DispatchQueue {
     return r;
   }
 
-  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string }): Promise<LoadedTask[]> {
+  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]> {
     if (entries.length === 0) return [];
     const keys = entries.map((e) => this.keys.task(e.taskId));
-    const args = [this.keys.group, String(Date.now()), String(opts.maxAttempts), String(this.opts.ttlMs), opts.lostError, this.keys.done];
+    const args = [
+      this.keys.group, String(Date.now()), String(opts.maxAttempts), String(this.opts.ttlMs), opts.lostError, this.keys.done, this.keys.root,
+      opts.deletedError ?? "",
+    ];
     for (const e of entries) args.push(laneCode(e.lane), e.streamId, e.taskId);
     const rows = await this.scripts.faasLoadTasks(keys.length + 2, this.keys.queue, this.keys.retry, ...keys, ...args);
     const loaded: LoadedTask[] = [];
@@ -71,29 +75,36 @@ export class TaskQueue implements DispatchQueue {
   async settle(batch: Settlement[]): Promise<number> {
     if (batch.length === 0) return 0;
     const keys: string[] = [];
-    const args = [this.keys.group, String(Date.now()), String(this.opts.ttlMs), this.keys.done];
+    const args = [this.keys.group, String(Date.now()), String(this.opts.ttlMs), this.keys.done, this.keys.root];
     for (const s of batch) {
       switch (s.kind) {
         case "start":
           keys.push(this.keys.task(s.taskId));
-          args.push("s", "q", "", s.taskId, String(s.attempts), s.executor, String(s.at), "", "");
+          args.push("s", "q", "", s.taskId, String(s.attempts), s.executor, String(s.at), "", "", "");
           break;
         case "finish":
           keys.push(this.keys.task(s.taskId));
           args.push("f", laneCode(s.lane), s.streamId, s.taskId, s.status, s.result, s.executor,
-            s.started ? String(s.started.attempts) : "", s.started ? String(s.started.at) : "");
+            s.started ? String(s.started.attempts) : "", s.started ? String(s.started.at) : "", s.logs ?? "");
           break;
         case "requeue":
           keys.push(this.keys.task(s.taskId));
-          args.push("r", "q", "", s.taskId, String(s.attempts), "", "", "", "");
+          args.push("r", "q", "", s.taskId, String(s.attempts), "", "", "", "", s.logs ?? "");
           break;
         case "handback":
           keys.push(this.keys.task(s.entry.taskId));
-          args.push("h", laneCode(s.entry.lane), s.entry.streamId, s.entry.taskId, "", "", "", "", "");
+          args.push("h", laneCode(s.entry.lane), s.entry.streamId, s.entry.taskId, "", "", "", "", "", "");
           break;
       }
     }
     return this.scripts.faasSettleTasks(keys.length + 2, this.keys.queue, this.keys.retry, ...keys, ...args);
+  }
+
+  /** Cancelled task ids from the cancel channel, on a subscriber connection of its own. */
+  async cancels(cancelled: (taskId: string) => void): Promise<{ close(): void }> {
+    const listening = listenForCancels(this.opts.url, this.keys.cancel, this.opts.log, cancelled);
+    await listening.ready;
+    return listening;
   }
 
   /** Write final outcomes (a `finish` settlement each); resolves with how many were written. */

@@ -1,13 +1,20 @@
 /** Shapes of what the store keeps: functions, tasks and their state machine. */
 import type { BatchRecord, BatchTask } from "./create-batch.ts";
 import type { FinalTask, TaskWatch } from "./task-watch.ts";
+import type { CancelOutcome } from "./cancel-task.ts";
 import type { ClusterStats } from "./cluster-stats.ts";
 
-/** A task's state. QUEUED → RUNNING → COMPLETED | FAILED; RUNNING may go back to QUEUED on an infrastructure fault. */
-export type TaskStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED";
+/**
+ * A task's state. QUEUED → RUNNING → COMPLETED | FAILED; RUNNING may go back to QUEUED on an infrastructure fault;
+ * QUEUED or RUNNING → CANCELLED when someone cancels it (`POST /tasks/{id}/cancel`).
+ */
+export type TaskStatus = "QUEUED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
+
+/** Every task status, in the order of the state machine. */
+export const TASK_STATUSES = ["QUEUED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"] as const satisfies readonly TaskStatus[];
 
 /** Final states: once written, a task never leaves them. */
-export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["COMPLETED", "FAILED"]);
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 
 /** A registered function. `source` is what the user sent; `code` is the JavaScript the workers evaluate. */
 export interface FunctionRecord {
@@ -37,6 +44,23 @@ export interface TaskRecord {
   finishedAt: number | null;
   /** Per-task timeout override in milliseconds, if the caller gave one. */
   timeoutMs: number | null;
+}
+
+/** A task as its owner reads it (`GET /tasks/{id}`, `GET /tasks`): the record without its arguments, with its tenant. */
+export type TaskInfo = Omit<TaskRecord, "args"> & { tenant: string };
+
+/** A function as a listing shows it (no source, no code). */
+export interface FunctionInfo {
+  id: string;
+  name: string;
+  createdAt: number;
+  tenant: string;
+}
+
+/** A page of a listing: its rows, and the cursor of the next page (null: this was the last). */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 /** What the API shows of a task: its status and, once it is final, its result (codec text; null before). */
@@ -71,7 +95,10 @@ export interface ApiKeyRecord {
 
 /** What the API needs from the store. Reads with an `access` answer null for another tenant's task (unless admin). */
 export interface ApiStore {
-  /** Store a function of `access.tenant`; returns its new id (uuid). QUOTA_EXCEEDED past the tenant's function limit. */
+  /**
+   * Store a function of `access.tenant`; returns its new id (uuid), or the id of the tenant's function with the same
+   * name and source (registered once). QUOTA_EXCEEDED past the tenant's function limit.
+   */
   registerFunction(fn: { name: string; source: string; code: string; runtime?: FunctionRuntime }, access?: Access): Promise<string>;
   /**
    * Atomically create a QUEUED task of `access.tenant` and enqueue it. Returns the task id (uuid). With
@@ -98,6 +125,27 @@ export interface ApiStore {
   getTaskStates(ids: readonly string[], access?: Access): Promise<(TaskState | null)[]>;
   /** Watch tasks until final; finishes reach `onFinal` in batches (see task-watch.ts). Close the watch when done. */
   watchTasks(ids: readonly string[], access: Access, onFinal: (finals: FinalTask[]) => void): Promise<TaskWatch>;
+  /** The task's record (its arguments aside), its tenant checked in the same read; null when unknown, expired or not visible. */
+  getTaskInfo(id: string, access?: Access): Promise<TaskInfo | null>;
+  /**
+   * What the task wrote (`console.*`, `process.stdout|stderr`), as its dispatcher stored it with its outcome (or a
+   * requeue); no lines until then. The task's tenant checked in the same round trip; null when unknown, expired or
+   * not visible.
+   */
+  getTaskLogs(id: string, access?: Access): Promise<TaskLogs | null>;
+  /** A page of the tasks `access` sees (its tenant's; every tenant's for an admin), newest first, of the last result TTL. */
+  listTasks(q: { status?: TaskStatus; functionId?: string; limit: number; cursor?: string }, access?: Access): Promise<Page<TaskInfo>>;
+  /**
+   * End a task that is not final CANCELLED with `result` (an encoded CancelledError), announce it as a finish and
+   * on the cancel channel. Null when unknown, expired or not visible; `cancelled: false` with its status when final.
+   */
+  cancelTask(id: string, result: string, access?: Access): Promise<CancelOutcome>;
+  /** A page of the functions `access` sees (its tenant's; every tenant's for an admin), newest first. */
+  listFunctions(q: { limit: number; cursor?: string }, access?: Access): Promise<Page<FunctionInfo>>;
+  /** The function with its source, or null when unknown or not visible. */
+  getFunctionRecord(id: string, access?: Access): Promise<FunctionRecord | null>;
+  /** Delete the function; false when unknown or not visible. Its queued tasks end FAILED when a dispatcher reaches them. */
+  deleteFunction(id: string, access?: Access): Promise<boolean>;
   /** The API key whose SHA-256 (hex) this is, or null; marks it used when its last mark is older than a few seconds. */
   findApiKey(sha256: string): Promise<ApiKeyRecord | null>;
   /** Every API key (admin route). */
@@ -108,4 +156,10 @@ export interface ApiStore {
   ping(): Promise<void>;
   /** The cluster-wide figures (task totals, queued and running tasks, live dispatchers), the same from any API process. */
   clusterStats(): Promise<ClusterStats>;
+}
+
+/** A task's log: its lines in the order written (`ts`: epoch ms) and whether some were dropped over the cap. */
+export interface TaskLogs {
+  lines: { ts: number; stream: "stdout" | "stderr"; text: string }[];
+  truncated: boolean;
 }

@@ -99,7 +99,7 @@ class PullLane {
       let outcome;
       const log = base.runLog(msg.taskId);
       try {
-        outcome = await base.pool.run(job, { started: () => this.w.starts.add(msg.taskId), logs: log.logs });
+        outcome = await base.run(job, { started: () => this.w.starts.add(msg.taskId), logs: log.logs });
       } catch (err) {
         if (err instanceof PoolClosedError) return; // closing: the dispatcher sees us leave and re-queues it
         throw err;
@@ -161,7 +161,7 @@ class PullWorker extends WorkerHandle {
   private async receiveControl(): Promise<void> {
     for await (const frames of this.control) {
       const msg = decodeDispatcherMessage(frames);
-      if (msg?.type === "CANCEL") this.base.pool.cancel(msg.taskId);
+      if (msg?.type === "CANCEL") this.base.cancel(msg.taskId);
       else this.base.log.warn("unexpected message on the control connection; ignored", { frames: frames.length });
     }
   }

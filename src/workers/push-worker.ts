@@ -84,7 +84,7 @@ class PushWorker extends WorkerHandle {
           break;
         case "CANCEL":
           // The task was cancelled: its executor is stopped and replaced; its RESULT (CancelledError) follows.
-          if (this.running.has(msg.taskId)) this.base.pool.cancel(msg.taskId);
+          if (this.running.has(msg.taskId)) this.base.cancel(msg.taskId);
           break;
         case "BYE":
           this.byeAcked = true;
@@ -114,7 +114,7 @@ class PushWorker extends WorkerHandle {
 
   private runJob(t: TaskMessage, job: PoolJob): void {
     const log = this.base.runLog(t.taskId);
-    this.base.pool.run(job, { started: () => this.starts.add(t.taskId), logs: log.logs }).then(
+    this.base.run(job, { started: () => this.starts.add(t.taskId), logs: log.logs }).then(
       (out) => {
         this.base.stats.tasks++;
         const logs = log.text();

@@ -3,16 +3,20 @@ import { hostname } from "node:os";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
 import {
-  AUTH_PROPERTY, encodeHandshakeAuth, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, type TaskMessage, type WorkerAuth,
+  AUTH_PROPERTY, encodeHandshakeAuth, encodeRuntimes, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, RUNTIMES_PROPERTY, type TaskMessage,
+  type WorkerAuth,
 } from "../protocol/index.ts";
 import type { SocketEvents, SocketOptions } from "../zmtp/index.ts";
 import { logHandshakeFailures } from "./handshake-failures.ts";
 import { LruCache } from "./lru-cache.ts";
-import type { PoolJob } from "./outcome.ts";
+import type { PoolJob, PoolOutcome } from "./outcome.ts";
 import type { ProcessExecutorOptions } from "./process-executor-options.ts";
 import type { PythonRuntime } from "./python-executors.ts";
 import { DEFAULT_TASK_LOG_LINES, TaskLog, type LogBatch } from "./task-log.ts";
-import { ThreadPool } from "./thread-pool.ts";
+import { ThreadPool, type RunOptions } from "./thread-pool.ts";
+
+/** Most cancels remembered for tasks not yet handed to the pool. */
+const LATE_CANCELS = 1000;
 
 /** Options of `startPullWorker` and `startPushWorker`. */
 export interface RemoteWorkerOptions {
@@ -159,7 +163,7 @@ export class WorkerBase {
   socketOptions(): SocketOptions {
     const hb = this.opts.heartbeatMs ?? 500;
     return {
-      metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth) },
+      metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth), [RUNTIMES_PROPERTY]: encodeRuntimes(this.opts.python ? ["js", "python"] : ["js"]) },
       ...(this.opts.curve !== undefined ? { curveSecretKey: this.opts.curve.secretKey, curveServerKey: this.opts.curve.serverKey } : {}),
       heartbeatInterval: hb,
       heartbeatTimeout: hb * 4,
@@ -188,6 +192,26 @@ export class WorkerBase {
     }
     return { taskId: t.taskId, functionId: t.functionId, code, args: t.args, timeoutMs: t.timeoutMs, maxLogLines: this.opts.taskLogLines ?? DEFAULT_TASK_LOG_LINES };
   }
+
+  /**
+   * Cancel task `taskId` (the dispatcher sent CANCEL): in the pool, or, for a task the worker holds but has not
+   * handed to the pool yet (it waits a turn behind a start report), as soon as it is.
+   */
+  cancel(taskId: string): void {
+    if (this.pool.cancel(taskId)) return;
+    if (this.lateCancels.size >= LATE_CANCELS) this.lateCancels.clear();
+    this.lateCancels.add(taskId);
+  }
+
+  /** Run a job on the pool; one whose CANCEL came before it reached the pool is cancelled at once. */
+  run(job: PoolJob, control: RunOptions): Promise<PoolOutcome> {
+    const outcome = this.pool.run(job, control);
+    if (this.lateCancels.delete(job.taskId)) this.pool.cancel(job.taskId);
+    return outcome;
+  }
+
+  /** Task ids cancelled before they reached the pool (a CANCEL for a task that already ended stays until cleared). */
+  private readonly lateCancels = new Set<string>();
 
   /** A fresh log for a run of task `taskId`. */
   runLog(taskId: string): RunLog {

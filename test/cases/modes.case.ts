@@ -1,5 +1,8 @@
 /** What every dispatch mode (local, pull, push) must do the same way: one suite, run against each mode. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { decode, encode } from "../../src/codec/index.ts";
 import { Dispatcher } from "../../src/dispatcher/dispatcher.ts";
 import type { DispatchMode } from "../../src/dispatcher/dispatch-mode.ts";
@@ -12,6 +15,7 @@ import type { TaskRecord } from "../../src/store/types.ts";
 import { startPullWorker } from "../../src/workers/pull-worker.ts";
 import { startPushWorker } from "../../src/workers/push-worker.ts";
 import type { RemoteWorker } from "../../src/workers/remote-worker.ts";
+import { taskFailure } from "../../src/workers/task-failure.ts";
 import { eventually } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
@@ -158,6 +162,69 @@ export function modeCases(name: ModeName): void {
       expect(most).toBeGreaterThan(0);
       expect(most).toBeLessThanOrEqual(THREADS);
       for (const id of ids) expect((await store.getTask(id))!.attempts).toBe(1);
+    });
+
+    test("what a task writes is stored with its outcome, in order with its streams; also when its executor dies", async () => {
+      const chatty = await fn("async (me) => { console.log('hello', me); await Bun.sleep(5); console.error('oops', me); process.stdout.write('end\\n'); return me }");
+      const ids = await Promise.all(["a", "b", "c"].map((me) => submit(chatty, [me])));
+      for (const [k, id] of ids.entries()) {
+        const me = "abc"[k];
+        expect(await final(id)).toMatchObject({ status: "COMPLETED" });
+        const logs = await eventually(async () => {
+          const l = await store.getTaskLogs(id);
+          return l !== null && l.lines.length === 3 && l;
+        }, 5000, `task ${id} logs`);
+        expect(logs.lines.map((l) => [l.stream, l.text])).toEqual([["stdout", `hello ${me}`], ["stderr", `oops ${me}`], ["stdout", "end"]]);
+        expect(logs.truncated).toBe(false);
+        expect(await store.redis.pttl(store.keys.taskLogs(id))).toBeGreaterThan(0);
+      }
+      const dies = await fn("() => { console.log('last words'); process.exit(3) }");
+      const dead = await final(await submit(dies, []));
+      expect(dead.status).toBe("FAILED");
+      const deadLogs = await store.getTaskLogs(dead.id);
+      expect(deadLogs!.lines[0]).toMatchObject({ stream: "stdout", text: "last words" });
+      const quiet = await final(await submit(await fn("() => 1"), []));
+      expect(await store.getTaskLogs(quiet.id)).toEqual({ lines: [], truncated: false });
+    });
+
+    test("cancel of running tasks: CANCELLED at once, their executors stopped within 1 s, the next tasks complete", async () => {
+      // Each hang writes a line, lets a turn pass (its line leaves the thread then), and says so in a marker file.
+      const dir = mkdtempSync(join(tmpdir(), "faas-cancel-"));
+      const hang = await fn(`async (i, dir) => {
+        console.log("hanging", i);
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+        process.getBuiltinModule("node:fs").writeFileSync(dir + "/" + i, "");
+        await new Promise(() => {});
+      }`);
+      const ids = await Promise.all(Array.from({ length: THREADS }, (_, i) => submit(hang, [i, dir])));
+      // Usually one hang per thread; one may wait behind another on a thread that was busy starting (a remote worker
+      // posts a thread's next task ahead), and is cancelled there before it starts.
+      await eventually(async () => ids.some((_, i) => existsSync(join(dir, String(i)))), 10_000, "a hang wrote its line");
+      const wrote = ids.filter((_, i) => existsSync(join(dir, String(i))));
+      rmSync(dir, { recursive: true, force: true });
+      const quick = await fn("(x) => x + 1");
+      // Queued behind the hangs (remote workers may hold it behind one on a thread): it runs once a thread is free.
+      const waiting = await submit(quick, [1]);
+      const t0 = Date.now();
+      for (const id of ids) expect(await store.cancelTask(id, taskFailure("CancelledError", "cancelled by the test"))).toMatchObject({ cancelled: true });
+      expect(await statuses(ids)).toEqual(ids.map(() => "CANCELLED"));
+      const next = await Promise.all([waiting, ...(await Promise.all([2, 3, 4].map((x) => submit(quick, [x]))))].map((id) => final(id)));
+      // Well before the 3 s timeout would have freed the threads.
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(next.map((t) => t.result)).toEqual(["2", "3", "4", "5"]);
+      for (const t of next) expect(t).toMatchObject({ status: "COMPLETED", attempts: 1 });
+      // The executors' own outcome (CancelledError) changes nothing: the tasks stay CANCELLED, with the cancel's result.
+      for (const id of ids) {
+        const t = await store.getTask(id);
+        expect(t).toMatchObject({ status: "CANCELLED" });
+        expect(JSON.parse(t!.result!).value.message).toBe("cancelled by the test");
+      }
+      // A hang that wrote its line before the cancel has it stored (the cancel refuses the outcome, not its lines).
+      for (const id of wrote) {
+        const logs = await eventually(async () => (await store.getTaskLogs(id))?.lines.length === 1 && store.getTaskLogs(id), 3000, "the lines up to the cancel");
+        expect(logs!.lines[0]!.text).toMatch(/^hanging \d$/);
+      }
     });
 
     test("graceful stop: nothing is left RUNNING or charged for a start it never had; a new dispatcher finishes the rest", async () => {

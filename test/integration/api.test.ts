@@ -32,6 +32,13 @@ beforeAll(async () => {
     getBatch: (id, access) => store.getBatch(id, access),
     getTaskStates: (ids, access) => store.getTaskStates(ids, access),
     watchTasks: (ids, access, onFinal) => store.watchTasks(ids, access, onFinal),
+    getTaskInfo: (id, access) => store.getTaskInfo(id, access),
+    getTaskLogs: (id, access) => store.getTaskLogs(id, access),
+    listTasks: (q, access) => store.listTasks(q, access),
+    cancelTask: (id, result, access) => store.cancelTask(id, result, access),
+    listFunctions: (q, access) => store.listFunctions(q, access),
+    getFunctionRecord: (id, access) => store.getFunctionRecord(id, access),
+    deleteFunction: (id, access) => store.deleteFunction(id, access),
     findApiKey: (sha) => store.findApiKey(sha),
     listApiKeys: () => store.listApiKeys(),
     revokeApiKey: (id) => store.revokeApiKey(id),
@@ -322,9 +329,10 @@ describe("health, docs and routing", () => {
     const a = await call("GET", "/openapi.json");
     expect(a.status).toBe(200);
     expect(a.body.openapi).toBe("3.1.0");
-    expect(Object.keys(a.body.paths).sort()).toEqual(
-      ["/execute_function", "/health", "/keys", "/keys/{key_id}", "/register_function", "/result/{task_id}", "/status/{task_id}"],
-    );
+    expect(Object.keys(a.body.paths).sort()).toEqual(expect.arrayContaining([
+      "/execute_function", "/health", "/keys", "/keys/{key_id}", "/register_function", "/result/{task_id}", "/status/{task_id}",
+      "/functions", "/functions/{function_id}", "/tasks", "/tasks/{task_id}", "/tasks/{task_id}/cancel",
+    ]));
     expect(a.body.paths["/register_function"].post.responses["201"]).toBeDefined();
     expect(a.body.components.schemas.ExecuteFunctionRequest.properties).toHaveProperty("timeout_seconds");
     expect(a.body.components.schemas.RegisterFunctionRequest.required).toEqual(["name", "payload"]);

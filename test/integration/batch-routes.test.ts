@@ -249,7 +249,7 @@ describe("SSE streams", () => {
     let connections = 0;
     const resumedWith: (string | null)[] = [];
     // The first response's body breaks after its second event: the client must reconnect with Last-Event-ID.
-    const breaking: typeof fetch = async (input, init) => {
+    const breaking = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const res = await fetch(input, init);
       connections++;
       resumedWith.push(new Headers(init?.headers).get("last-event-id"));
@@ -264,7 +264,7 @@ describe("SSE streams", () => {
       }));
       return new Response(cut, { status: res.status, headers: res.headers });
     };
-    const client = new FaasClient({ baseUrl: server.url, fetch: breaking as typeof fetch, timeoutMs: 20_000 });
+    const client = new FaasClient({ baseUrl: server.url, fetch: breaking as unknown as typeof fetch, timeoutMs: 20_000 });
     const got: number[] = [];
     for await (const e of client.events(r.body.batch_id)) got.push(e.index);
     expect(got.sort()).toEqual([0, 1, 2, 3, 4, 5]);

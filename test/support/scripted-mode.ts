@@ -13,6 +13,8 @@ export interface HeldJob {
 export class ScriptedMode implements DispatchMode {
   readonly name = "scripted";
   readonly held: HeldJob[] = [];
+  /** Task ids `cancel` was called with, in order. */
+  readonly cancelled: string[] = [];
   private listeners: (() => void)[] = [];
   private stopping = false;
 
@@ -35,6 +37,13 @@ export class ScriptedMode implements DispatchMode {
         this.held.splice(i < 0 ? this.held.length : i, 0, h);
       } else this.held.push(h);
     });
+  }
+
+  /** Records the cancel; a held job settles FAILED as a mode's would after stopping its executor. */
+  cancel(taskId: string): void {
+    this.cancelled.push(taskId);
+    const h = this.held.find((x) => x.job.taskId === taskId);
+    if (h !== undefined) this.settle(h, { status: "FAILED", result: "cancelled", executor: "scripted" });
   }
 
   stopStarting(): void {

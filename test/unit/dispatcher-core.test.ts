@@ -196,4 +196,27 @@ describe("dispatcher core", () => {
     await eventually(async () => checks >= 2, 3000, "two stray checks");
     expect(mode.ids().filter((x) => x === other)).toHaveLength(1);
   });
+
+  test("a cancel reaches the mode holding the task; its later outcome leaves it CANCELLED; the other tasks go on", async () => {
+    const { queue, mode, dispatcher, ids } = setup({ tasks: 3 });
+    await dispatcher.start();
+    await eventually(async () => mode.held.length === 3, 2000, "3 jobs held");
+    mode.start(ids[0]!);
+    mode.start(ids[1]!);
+    mode.get(ids[0]!).control.logs?.({ lines: [{ ts: 1, stream: "stdout", text: "until the cancel" }], truncated: false });
+    expect(queue.cancelTask(ids[0]!, "cancelled")).toBe(true);
+    await eventually(async () => mode.cancelled.includes(ids[0]!), 2000, "the mode told");
+    expect(mode.cancelled).toEqual([ids[0]!]);
+    await eventually(async () => queue.history.some((s) => s.kind === "finish" && s.taskId === ids[0]), 2000, "its outcome written");
+    expect(queue.task(ids[0]!)).toMatchObject({ status: "CANCELLED", result: "cancelled" });
+    // The lines it wrote go with its outcome (the store keeps them for a CANCELLED task).
+    const finish = queue.history.find((s) => s.kind === "finish" && s.taskId === ids[0]) as { logs?: string };
+    expect(JSON.parse(finish.logs!)).toEqual({ lines: [[1, "o", "until the cancel"]], truncated: false });
+    mode.end(ids[1]!, done("2"));
+    mode.start(ids[2]!);
+    mode.end(ids[2]!, done("3"));
+    await eventually(async () => queue.task(ids[2]!)!.status === "COMPLETED", 2000);
+    expect(queue.task(ids[1]!)).toMatchObject({ status: "COMPLETED", result: "2", attempts: 1 });
+    expect(queue.task(ids[2]!)).toMatchObject({ status: "COMPLETED", result: "3", attempts: 1 });
+  });
 });

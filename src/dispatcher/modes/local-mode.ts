@@ -16,6 +16,8 @@ export interface LocalModeOptions {
   log: Log;
   /** Run each thread in an executor process of its own (process isolation). Default: none (threads in this process). */
   processes?: ProcessExecutorOptions;
+  /** Largest result a task may return, in UTF-8 bytes (`ResultTooLargeError` above). Default: 10 MiB. */
+  maxResultBytes?: number;
   /** Python runners beside the threads, for Python functions (without, their tasks wait). Default: none. */
   python?: PythonRuntime;
 }
@@ -34,6 +36,7 @@ export class LocalMode implements DispatchMode {
       log: opts.log,
       name: "local",
       processes: opts.processes,
+      maxResultBytes: opts.maxResultBytes,
       python: opts.python,
     });
     this.limit = this.pool.size * (opts.prefetch ?? 32);
@@ -60,12 +63,17 @@ export class LocalMode implements DispatchMode {
         args: job.args,
         timeoutMs: job.timeoutMs ?? undefined,
         memoryMb: job.memoryMb ?? undefined,
-      }, { started: control.started, first: control.first });
+        maxLogLines: job.maxLogLines,
+      }, { started: control.started, first: control.first, logs: control.logs });
       return { status: out.status, result: out.result, executor: out.executor };
     } catch (err) {
       // Only PoolClosedError: the job was withdrawn before it started, or cut short by close(); it goes back.
       return { status: "LOST", reason: (err as Error).message };
     }
+  }
+
+  cancel(taskId: string): void {
+    this.pool.cancel(taskId);
   }
 
   stopStarting(): void {

@@ -62,10 +62,14 @@ export class PullMode extends RemoteMode {
 
   /** Answer held requests with waiting jobs, oldest request first. */
   protected place(): void {
-    while (this.waiting > 0 && this.idle.size > 0) {
-      const lane = this.idle.values().next().value as PullLane;
+    // Oldest request first; a lane whose worker has no runtime for any waiting job stays held (Python tasks wait
+    // for a lane of a worker with Python).
+    for (const lane of [...this.idle]) {
+      if (this.waiting === 0) return;
+      const task = this.sendNext(lane.workerId, lane.key, [lane.rid, EMPTY]);
+      if (task === null) continue;
       this.idle.delete(lane);
-      lane.task = this.sendNext(lane.workerId, lane.key, [lane.rid, EMPTY]);
+      lane.task = task;
     }
   }
 

@@ -52,11 +52,13 @@ export class PushMode extends RemoteMode {
 
   /** Place waiting jobs, each on the worker with the lowest load ratio that has a free slot. */
   protected place(): void {
+    /** Workers with room that have no runtime for any waiting job (a JavaScript-only one while Python tasks wait). */
+    const cannot = new Set<PushWorker>();
     while (this.waiting > 0) {
       let best: PushWorker | null = null;
       let bestLoad = 1;
       for (const w of this.workers.values()) {
-        if (w.bye) continue;
+        if (w.bye || cannot.has(w)) continue;
         const load = (this.countOf(w.workerId) + w.phantom) / w.capacity;
         if (load < bestLoad) {
           best = w;
@@ -64,7 +66,7 @@ export class PushMode extends RemoteMode {
         }
       }
       if (best === null) return;
-      this.sendNext(best.workerId, best.workerId, [best.rid]);
+      if (this.sendNext(best.workerId, best.workerId, [best.rid]) === null) cannot.add(best);
     }
   }
 

@@ -1,5 +1,9 @@
 /** What pull and push modes share: the ROUTER and its events, sent tasks and who may answer them, waiting jobs, code-once sending, auth. */
-import { encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
+import { AUTH_PROPERTY, decodeHandshakeAuth, encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
+import { decodeLog } from "../../workers/task-log.ts";
+import { taskFailure } from "../../workers/task-failure.ts";
+import { decodeRuntimes, RUNTIMES_PROPERTY, type Runtime } from "../../protocol/index.ts";
+import { isPythonCode } from "../../codec/python-payload.ts";
 import type { Router } from "../../zmtp/index.ts";
 import type { DispatchJob, DispatchMode, JobOutcome, RunControl } from "../dispatch-mode.ts";
 import { throttledWarn } from "../throttled-warn.ts";
@@ -25,9 +29,18 @@ export abstract class RemoteMode implements DispatchMode {
   readonly #waiting = new WaitingJobs();
   /** Keys of handshaken connections. */
   readonly #live = new Set<string>();
+  /**
+   * Each worker's DEALER connections (push: its one socket; pull: its control connection) by worker id, routing ids
+   * by connection key, newest last: where a CANCEL goes.
+   */
+  readonly #dealers = new Map<string, Map<string, Buffer>>();
+  /** Worker id of each DEALER connection key in `#dealers`. */
+  readonly #dealerOf = new Map<string, string>();
   readonly #capacityListeners: (() => void)[] = [];
   readonly #sent = new SentFunctions();
   readonly #credentials: WorkerCredentials;
+  /** The runtimes each worker advertised in its handshake (`X-Faas-Runtimes`), by worker id; unknown = `js` only. */
+  readonly #runtimes = new Map<string, ReadonlySet<Runtime>>();
   #closing = false;
   #loop: Promise<void> | null = null;
   /** Logs a warning about worker input, a few lines per second at most. */
@@ -52,12 +65,32 @@ export abstract class RemoteMode implements DispatchMode {
       const key = peer.routingId.toString("latin1");
       this.#live.add(key);
       this.#credentials.joined(key, peer);
+      if (peer.authenticated) {
+        const auth = decodeHandshakeAuth(peer.metadata.get(AUTH_PROPERTY.toLowerCase()));
+        if (auth !== null) this.#runtimes.set(auth.workerId, decodeRuntimes(peer.metadata.get(RUNTIMES_PROPERTY.toLowerCase())));
+      }
+      if (peer.socketType === "DEALER" && peer.authenticated) {
+        const auth = decodeHandshakeAuth(peer.metadata.get(AUTH_PROPERTY.toLowerCase()));
+        if (auth !== null) {
+          let conns = this.#dealers.get(auth.workerId);
+          if (conns === undefined) this.#dealers.set(auth.workerId, (conns = new Map()));
+          conns.set(key, peer.routingId);
+          this.#dealerOf.set(key, auth.workerId);
+        }
+      }
     });
     r.events.on("disconnect", ({ peer, reason, handshaken }) => {
       if (!handshaken || peer.routingId === null) return;
       const key = peer.routingId.toString("latin1");
       if (!this.#live.delete(key)) return;
       this.#credentials.left(key);
+      const dealerOf = this.#dealerOf.get(key);
+      if (dealerOf !== undefined) {
+        this.#dealerOf.delete(key);
+        const conns = this.#dealers.get(dealerOf);
+        conns?.delete(key);
+        if (conns?.size === 0) this.#dealers.delete(dealerOf);
+      }
       this.onDisconnect(key, reason);
       this.place();
       this.capacityChanged();
@@ -90,6 +123,29 @@ export abstract class RemoteMode implements DispatchMode {
       this.#waiting.add({ job, control, resolve });
       this.place();
     });
+  }
+
+  /**
+   * Cancel task `taskId`: waiting here, it settles at once (it never runs); out on a worker, the worker is sent CANCEL
+   * on its newest DEALER connection (it stops the task's executor and still sends the RESULT, which settles it; a
+   * worker that predates CANCEL runs it to its end). Nothing else is touched.
+   */
+  cancel(taskId: string): void {
+    const waiting = this.#waiting.remove(taskId);
+    if (waiting !== undefined) {
+      waiting.resolve({ status: "FAILED", executor: this.name, result: taskFailure("CancelledError", "the task was cancelled before it was sent to a worker") });
+      return;
+    }
+    const a = this.#tasks.get(taskId);
+    if (a === undefined) return;
+    const conns = this.#dealers.get(a.workerId);
+    const rid = conns === undefined ? undefined : [...conns.values()].at(-1);
+    if (rid === undefined) {
+      this.warn("cancel of a task whose worker has no DEALER connection; it runs to its end", { task: taskId, worker: a.workerId });
+      return;
+    }
+    this.opts.log.info("cancelling a task on its worker", { task: taskId, worker: a.workerId });
+    this.send([rid, ...encodeDispatcherMessage({ type: "CANCEL", taskId })]);
   }
 
   stopStarting(): void {
@@ -139,7 +195,9 @@ export abstract class RemoteMode implements DispatchMode {
 
   /** Send the first waiting job as a TASK through `envelope` (routing frames) to `workerId`, held by `holder`. */
   protected sendNext(workerId: string, holder: string, envelope: Buffer[]): Assignment | null {
-    const p = this.#waiting.shift();
+    // Only jobs the worker has the runtime for: a Python task waits for a worker with Python (never failed by one without).
+    const python = this.#runtimes.get(workerId)?.has("python") === true;
+    const p = this.#waiting.shift(python ? undefined : (job) => !isPythonCode(job.code));
     if (p === undefined) return null;
     const { job } = p;
     const a = this.#tasks.add(job, p.control, workerId, holder, job.timeoutMs ?? this.opts.taskTimeoutMs, p.resolve);
@@ -170,6 +228,11 @@ export abstract class RemoteMode implements DispatchMode {
       return null;
     }
     this.#tasks.start(a); // a result implies a start, reported or not
+    if (r.logs !== undefined) {
+      const batch = decodeLog(r.logs);
+      if (batch === null) this.warn("malformed logs in a result; dropped", { task: r.taskId, from: workerId });
+      else a.control.logs?.(batch);
+    }
     this.#tasks.settle(a, { status: r.status, result: r.result, executor: r.executor });
     return a;
   }

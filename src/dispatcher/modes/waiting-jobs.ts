@@ -34,15 +34,41 @@ export class WaitingJobs {
     else this.first.push(p);
   }
 
-  /** The next job to send, first ones before the backlog. */
-  shift(): PendingJob | undefined {
-    return this.first.shift() ?? this.pending.shift();
+  /**
+   * The next job to send, first ones before the backlog; with `accept`, the first job it accepts (the others keep
+   * their places: a Python task waits for a worker with Python while JavaScript ones go past it).
+   */
+  shift(accept?: (job: DispatchJob) => boolean): PendingJob | undefined {
+    if (accept === undefined) return this.first.shift() ?? this.pending.shift();
+    for (const fifo of [this.first, this.pending]) {
+      if (fifo.length === 0) continue;
+      const all = fifo.drain();
+      const at = all.findIndex((p) => accept(p.job));
+      const found = at < 0 ? undefined : all.splice(at, 1)[0];
+      for (const p of all) fifo.push(p);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Task `taskId` was lost after it started: when the core runs it again, it goes to the very front. */
   lostAfterStart(taskId: string): void {
     if (this.lostStarted.size >= MAX_LOST_STARTED) this.lostStarted.clear();
     this.lostStarted.add(taskId);
+  }
+
+  /** Take the waiting job of task `taskId` out (it was cancelled), if one waits. */
+  remove(taskId: string): PendingJob | undefined {
+    for (const fifo of [this.first, this.pending]) {
+      const all = fifo.drain();
+      let found: PendingJob | undefined;
+      for (const p of all) {
+        if (found === undefined && p.job.taskId === taskId) found = p;
+        else fifo.push(p);
+      }
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Take every waiting job (stopping). */
