@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { copyBinary, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
+import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Where the README's screenshot lives; the test writes it only when asked (FAAS_UPDATE_SCREENSHOT=1). */
@@ -73,6 +73,10 @@ test("the page lists submitted tasks, opens one with its logs, and cancels a run
   const done: string[] = [];
   for (let i = 1; i <= 3; i++) done.push((await post("/execute_function", { function_id: fast, payload: JSON.stringify([i]) })).task_id);
   const long = (await post("/execute_function", { function_id: slow, payload: "[]" })).task_id;
+
+  // The binary's API answers /ready and /metrics from what its dispatcher publishes.
+  await eventually(async () => (await fetch(`${url}/ready`)).status === 200, 20_000, "faas up ready");
+  expect(await (await fetch(`${url}/metrics`)).text()).toContain('faas_workers_connected{mode="local"} 1');
 
   await page.goto(`${url}/ui`);
   // Every task shows in the list (it refreshes on its own every few seconds).
