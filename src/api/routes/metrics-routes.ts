@@ -82,6 +82,7 @@ export function notReadyReason(stats: ClusterStats): string | null {
   const able = stats.dispatchers.filter((d) => d.capacity > 0 && d.workers.length > 0);
   if (able.length > 0) return null;
   const modes = [...new Set(stats.dispatchers.map((d) => d.mode))].join(", ");
+  if (stats.dispatchers.every((d) => d.workers.length > 0)) return `the live dispatchers (${stats.dispatchers.length}) are stopping`;
   return `no worker connected to the live dispatchers (${stats.dispatchers.length}, mode ${modes}): start \`faas worker\``;
 }
 
