@@ -134,6 +134,17 @@ function hostileSuite(name: string, args: string[], remote: boolean): void {
         expect(await (await fetch(`${stack.url}/health`)).json()).toEqual({ status: "ok" });
       }, 90_000);
 
+      test("a result over --max-result fails ResultTooLargeError in the executor; the link stays up and later tasks complete", async () => {
+        const limit = args.includes("--max-result") ? Number(args[args.indexOf("--max-result") + 1]) : 10 * 1024 * 1024;
+        const innocent = await stack.submit(await stack.fn("async (x) => { await new Promise((r) => setTimeout(r, 300)); return x }"), [5]);
+        const huge = await stack.run("() => 'x'.repeat(20e6)");
+        expect(huge.status).toBe("FAILED");
+        expect(JSON.parse(huge.result).value).toMatchObject({ name: "ResultTooLargeError", message: expect.stringContaining(`limit of ${limit} bytes`) });
+        expect(await stack.run("() => 'y'.repeat(100)")).toMatchObject({ status: "COMPLETED" });
+        expect(await stack.result(innocent)).toMatchObject({ status: "COMPLETED", result: "5" });
+        expect(stack.platformPids()).toEqual(before);
+      }, 60_000);
+
       test("processes a task spawned die with it: on a timeout, and when it crashes", async () => {
         for (const [end, extra] of [["hang", { timeout_seconds: 1.5 }], ["abort", {}]] as const) {
           const arg = `123.${Math.floor(Math.random() * 1e6)}`;
@@ -208,4 +219,4 @@ function hostileSuite(name: string, args: string[], remote: boolean): void {
 }
 
 hostileSuite("local mode (faas up defaults)", [], false);
-hostileSuite("push mode, one worker process", ["-m", "push", "--workers", "1", "--secret", SECRET], true);
+hostileSuite("push mode, one worker process", ["-m", "push", "--workers", "1", "--secret", SECRET, "--max-result", "4000000"], true);
