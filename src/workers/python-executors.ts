@@ -21,6 +21,16 @@ export interface PythonRuntime {
   processes?: number;
 }
 
+/**
+ * The versions as they end a Python task's executor label, e.g. `python-3.11.2/dill-0.3.6` for
+ * `Python 3.11.2, dill 0.3.6` (executor labels travel as protocol ids: printable ASCII, no spaces).
+ */
+export function versionsLabel(versions: string): string {
+  const m = /^Python (\S+), dill (\S+)$/.exec(versions);
+  const label = m ? `python-${m[1]}/dill-${m[2]}` : versions;
+  return label.replace(/[^\x21-\x7e]/g, "_").slice(0, 64);
+}
+
 /** Largest frame accepted from a runner (a result is at most `maxResultBytes`, 10 MiB by default, plus its log). */
 const MAX_FRAME = 64 * 1024 * 1024;
 

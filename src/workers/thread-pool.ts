@@ -7,7 +7,7 @@ import { PoolClosedError } from "./pool-closed-error.ts";
 import { ProcessExecutors } from "./process-executors.ts";
 import { checkMaxResultBytes, DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
 import { isPythonCode } from "../codec/python-payload.ts";
-import { PythonExecutors } from "./python-executors.ts";
+import { PythonExecutors, versionsLabel } from "./python-executors.ts";
 import { namedError, poolFailure, pythonTaskFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import type { LogBatch } from "./task-log.ts";
@@ -76,7 +76,7 @@ export class ThreadPool {
   readonly #pinned = new Map<Slot, Accepted>();
   /** The pool of Python runners (`options.python`), or null. */
   readonly #python: ThreadPool | null = null;
-  /** `Python 3.x, dill y` of the Python runners, shown in each Python job's executor label. */
+  /** `python-3.x/dill-y` of the Python runners, ending each Python job's executor label. */
   readonly #pythonVersions: string = "";
   /** Python jobs of a pool without Python: they wait here (never failed) until the pool closes. */
   readonly #noPython: Accepted[] = [];
@@ -109,7 +109,7 @@ export class ThreadPool {
     for (const slot of this.#slots) this.#spawn(slot);
     if (options.python !== undefined) {
       const { processes: settings } = options;
-      this.#pythonVersions = options.python.versions;
+      this.#pythonVersions = versionsLabel(options.python.versions);
       this.#python = new ThreadPool({
         threads: options.python.processes ?? threads, taskTimeoutMs: timeoutMs, log: this.#log, name, slotName: "python",
         maxResultBytes, failure: pythonTaskFailure,
@@ -151,7 +151,7 @@ export class ThreadPool {
   run(job: PoolJob, control: RunOptions = {}): Promise<PoolOutcome> {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
     if (this.#python !== null && isPythonCode(job.code)) {
-      return this.#python.run(job, control).then((out) => ({ ...out, executor: `${out.executor} (${this.#pythonVersions})` }));
+      return this.#python.run(job, control).then((out) => ({ ...out, executor: `${out.executor}/${this.#pythonVersions}` }));
     }
     return new Promise<PoolOutcome>((resolve, reject) => {
       const accepted: Accepted = { job, started: control.started, logs: control.logs, resolve, reject };

@@ -43,7 +43,7 @@ describe("faas up (local mode) with the users' Python client", () => {
     expect(out.timeout[2]).toBe(true);
     expect(out.after_timeout).toEqual({ value: 5 });
     const record = await (await fetch(`${url}/tasks/${out.shout_task}`)).json() as { executor?: string };
-    expect(record.executor).toMatch(/python-\d \(Python 3\.\d+\.\d+, dill [\d.]+\)/);
+    expect(record.executor).toMatch(/python-\d\/python-3\.\d+\.\d+\/dill-[\d.]+$/);
     const logs = await (await fetch(`${url}/tasks/${out.shout_task}/logs`)).text();
     expect(logs).toContain("printed by python");
   }, 60_000);
