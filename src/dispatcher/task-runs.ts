@@ -2,7 +2,8 @@
 import type { Log } from "../log.ts";
 import type { LoadedTask, QueueEntry } from "../store/dispatch-queue.ts";
 import type { DispatchJob, DispatchMode, JobOutcome } from "./dispatch-mode.ts";
-import { taskFailure } from "../workers/task-failure.ts";
+import { isPythonCode } from "../codec/python-payload.ts";
+import { pythonTaskFailure, taskFailureFor } from "../workers/task-failure.ts";
 import { TaskLog, type LogBatch } from "../workers/task-log.ts";
 import type { OutcomeWriter } from "./outcome-writer.ts";
 
@@ -109,7 +110,7 @@ export class TaskRuns {
   run(task: LoadedTask, code: string, first: boolean): void {
     if (this.recentCancels.has(task.taskId)) {
       // Cancelled while it was loaded: the store refuses this outcome (the task is final), the entry is acknowledged.
-      return this.finish(task, { status: "FAILED", executor: this.d.mode.name, result: taskFailure("CancelledError", "the task was cancelled before it started") });
+      return this.finish(task, { status: "FAILED", executor: this.d.mode.name, result: taskFailureFor(code, "CancelledError", "the task was cancelled before it started") });
     }
     const log = new TaskLog(this.d.taskLogLines);
     this.runJob(task, { ...task, code, attempts: task.attempts + 1, maxLogLines: this.d.taskLogLines }, first, 0, log);
@@ -141,7 +142,10 @@ export class TaskRuns {
     if (!started) return this.runJob(entry, job, true, unstartedReturns + 1, log);
     if (job.attempts >= this.d.maxAttempts) {
       this.d.log.warn("task lost too many times; failing it", { task: entry.taskId, attempts: job.attempts, reason: outcome.reason });
-      return this.finish(entry, { status: "FAILED", executor: this.d.mode.name, result: this.d.lostError }, log);
+      const result = isPythonCode(job.code)
+        ? pythonTaskFailure("TaskLostError", `task lost ${job.attempts} times (its executor died or went silent each time)`)
+        : this.d.lostError;
+      return this.finish(entry, { status: "FAILED", executor: this.d.mode.name, result }, log);
     }
     this.d.log.warn("task lost; running it again first", { task: entry.taskId, attempt: job.attempts, reason: outcome.reason });
     const logs = log.empty ? undefined : log.toJSON();

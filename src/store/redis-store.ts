@@ -85,7 +85,7 @@ export class RedisStore implements ApiStore {
     defineDeleteFunction(redis);
   }
 
-  async registerFunction(fn: { name: string; source: string; code: string }, access: Access = DEFAULT_ACCESS): Promise<string> {
+  async registerFunction(fn: { name: string; source: string; code: string; runtime?: FunctionRecord["runtime"] }, access: Access = DEFAULT_ACCESS): Promise<string> {
     const id = crypto.randomUUID();
     const call = { id, ...fn, tenant: access.tenant, maxFunctions: this.opts.maxFunctionsPerTenant };
     return this.answered(sendRegisterFunction(this.redis, this.keys, call));

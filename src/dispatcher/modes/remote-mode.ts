@@ -1,7 +1,7 @@
 /** What pull and push modes share: the ROUTER and its events, sent tasks and who may answer them, waiting jobs, code-once sending, auth. */
 import { AUTH_PROPERTY, decodeHandshakeAuth, encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
 import { decodeLog } from "../../workers/task-log.ts";
-import { taskFailure } from "../../workers/task-failure.ts";
+import { taskFailureFor } from "../../workers/task-failure.ts";
 import { decodeRuntimes, RUNTIMES_PROPERTY, type Runtime } from "../../protocol/index.ts";
 import { isPythonCode } from "../../codec/python-payload.ts";
 import type { Router } from "../../zmtp/index.ts";
@@ -133,7 +133,7 @@ export abstract class RemoteMode implements DispatchMode {
   cancel(taskId: string): void {
     const waiting = this.#waiting.remove(taskId);
     if (waiting !== undefined) {
-      waiting.resolve({ status: "FAILED", executor: this.name, result: taskFailure("CancelledError", "the task was cancelled before it was sent to a worker") });
+      waiting.resolve({ status: "FAILED", executor: this.name, result: taskFailureFor(waiting.job.code, "CancelledError", "the task was cancelled before it was sent to a worker") });
       return;
     }
     const a = this.#tasks.get(taskId);

@@ -1,5 +1,7 @@
 /** The tasks a remote mode has sent to workers: which worker and holder each went to, whether it started, its deadline, its caller's promise. */
 import { encodeError } from "../../codec/index.ts";
+import { isPythonCode } from "../../codec/python-payload.ts";
+import { pythonTaskFailure } from "../../workers/task-failure.ts";
 import { MAX_QUEUED_PER_THREAD } from "../../protocol/index.ts";
 import type { DispatchJob, JobOutcome, RunControl } from "../dispatch-mode.ts";
 
@@ -152,6 +154,7 @@ export function deadlineFailure(a: Assignment, mode: string, graceMs: number): J
     ? `no result from worker ${a.workerId} within the task's ${a.timeoutMs} ms timeout + ${graceMs} ms grace after it started`
     : `no result from worker ${a.workerId} within ${1 + MAX_QUEUED_PER_THREAD} × the task's ${a.timeoutMs} ms timeout ` +
       `(it may wait behind a running task there) + ${graceMs} ms grace`;
+  if (isPythonCode(a.job.code)) return { status: "FAILED", result: pythonTaskFailure("TimeoutError", msg), executor: `${mode}/${a.workerId}` };
   const err = new Error(msg);
   err.name = "TimeoutError";
   return { status: "FAILED", result: encodeError(err, { stackFilter: () => false }), executor: `${mode}/${a.workerId}` };
