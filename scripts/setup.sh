@@ -44,11 +44,20 @@ if ! command -v redis-server >/dev/null 2>&1; then
   apt_install redis-server
 fi
 
+# Python functions run on Debian's python3 with dill (executors find it on /usr/bin); bunfaas runs without it
+# (Python tasks then wait for a worker that has it), so this only adds what is missing.
+if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import dill" >/dev/null 2>&1; then
+  echo "setup: installing python3 and python3-dill (apt-get, for Python functions)"
+  apt_install --no-install-recommends python3 python3-dill
+fi
+
 # The Prometheus scrape test and the dashboard's browser test use Debian's packages (no browser download).
 if [ "${1:-}" = "--test" ]; then
   missing=()
   command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
   command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # The users' Python client in the Python functions' tests uses requests.
+  /usr/bin/python3 -c "import requests" >/dev/null 2>&1 || missing+=(python3-requests)
   if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup: installing ${missing[*]} (apt-get, for the tests)"
     apt_install --no-install-recommends "${missing[@]}"
