@@ -29,7 +29,7 @@ beforeAll(async () => {
   copy = copyBinary();
   work = mkdtempSync(join(tmpdir(), "faas-client-"));
   const dataDir = join(work, "data");
-  up = spawnFaas(copy.bin, ["up", "-p", "0", "-w", "2", "--auth", "required", "--data-dir", dataDir, "--isolation", "thread"], work);
+  up = spawnFaas(copy.bin, ["up", "-p", "0", "-w", "4", "--auth", "required", "--data-dir", dataDir, "--isolation", "thread"], work);
   url = (await up.waitFor(/is up: (\S+)/, 30_000))[1]!;
   const created = faas(["keys", "create", "--name", "client-test", "--data-dir", dataDir]);
   expect(created.code).toBe(0);
@@ -110,7 +110,7 @@ r.map = { length: values.length, first: values[0], last: values[2499], sum: valu
 const settled = await faas.map({ id: sq }, [[2], [3]], { errors: "collect" });
 r.collect = settled.map((s) => (s.status === "fulfilled" ? s : { status: s.status, reason: s.reason.name + ": " + s.reason.message }));
 r.mapThrow = await faas.map({ id: sq }, [[1], [3]]).then(() => "resolved", (e) => e.name + ": " + e.message);
-const slow = () => new Promise((resolve) => setTimeout(resolve, 20000));
+const slow = () => new Promise((resolve) => setTimeout(resolve, 3000));
 r.timeout = await code(faas.runWith(slow, [], { timeoutMs: 500 }));
 const ac = new AbortController();
 setTimeout(() => ac.abort(), 300);
@@ -128,7 +128,7 @@ describe("the CLI's client commands", () => {
     writeFileSync(join(work, "double.ts"), "(x: number): number => x * 2\n");
     writeFileSync(join(work, "big.js"), "() => 2n ** 70n\n");
     writeFileSync(join(work, "fails.js"), "(why) => { throw new RangeError(why) }\n");
-    writeFileSync(join(work, "slow.js"), "() => new Promise((r) => setTimeout(r, 10000))\n");
+    writeFileSync(join(work, "slow.js"), "() => new Promise((r) => setTimeout(r, 3000))\n");
     const deploy = faas(["fn", "deploy", "double.ts", "--name", "double", ...flags]);
     expect(deploy).toMatchObject({ code: 0, err: "" });
     const doubleId = deploy.out.trim();
