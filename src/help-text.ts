@@ -13,7 +13,9 @@ const ISOLATE = `  --isolation I        process (default): each executor thread 
   --run-as USER        the account executor processes run as when started by root (default nobody)
   --max-result BYTES   largest result a task may return (default 10485760): ResultTooLargeError above it
   --task-log-lines N   log lines kept per task (default 1000; 64 KiB at most): GET /tasks/{id}/logs, and printed
-                       with the task id at --log-level debug`;
+                       with the task id at --log-level debug
+  --python-path DIR    put DIR first on the Python runners' sys.path, for functions pickled by reference (repeatable);
+                       Python functions run when python3 with dill is on the executors' PATH`;
 const AUTH = `  --auth MODE          required: every call but /health and the docs needs Authorization: Bearer <key> (faas keys);
                        off: no keys, everything is tenant "default" (default: required unless --host is loopback)
   --insecure           allow --auth off on a non-loopback --host
