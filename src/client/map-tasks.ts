@@ -14,7 +14,7 @@ const FINAL = new Set(["COMPLETED", "FAILED", "CANCELLED"]);
 /**
  * Run `functionId` once per item of `argsList`: `batchSize` items per `/execute_batch`, `concurrency` batches in
  * flight, each collected by long-polls of `/results` until all its tasks are final. With `errors: "throw"` the
- * first failure seen stops submitting and rejects with the task's decoded error.
+ * first failure seen stops submitting, cancels the other lanes' requests and rejects with the task's decoded error.
  */
 export async function mapTasks(client: MapClient, functionId: string, argsList: unknown[][], opts: MapOptions, d: Deadline): Promise<unknown[]> {
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 1000, 10_000));
@@ -23,14 +23,20 @@ export async function mapTasks(client: MapClient, functionId: string, argsList: 
   const out: unknown[] = new Array(argsList.length);
   let next = 0;
   let failure: { error: Error } | null = null;
+  // Aborted by the call's deadline or signal, and by the first failure (so no lane waits on a long-poll for nothing).
+  const stop = new AbortController();
+  const relay = () => stop.abort(d.signal.reason);
+  if (d.signal.aborted) relay();
+  else d.signal.addEventListener("abort", relay, { once: true });
+  const signal = stop.signal;
   const lane = async () => {
     while (failure === null && next < argsList.length) {
       const from = next;
       next += batchSize;
-      const { taskIds } = await client.submitMany(functionId, argsList.slice(from, from + batchSize), { signal: d.signal, timeoutMs: d.left() });
+      const { taskIds } = await client.submitMany(functionId, argsList.slice(from, from + batchSize), { signal, timeoutMs: d.left() });
       let open = taskIds.map((_, i) => i);
       while (open.length > 0 && failure === null) {
-        const states = await client.results(open.map((i) => taskIds[i]!), { wait: 60, signal: d.signal, timeoutMs: d.left() });
+        const states = await client.results(open.map((i) => taskIds[i]!), { wait: 60, signal, timeoutMs: d.left() });
         const still: number[] = [];
         states.forEach((s, j) => {
           const i = open[j]!;
@@ -38,14 +44,24 @@ export async function mapTasks(client: MapClient, functionId: string, argsList: 
           const value = s.result === null ? undefined : decode(s.result);
           if (s.status === "COMPLETED") out[from + i] = collect ? ({ status: "fulfilled", value } satisfies Settled) : value;
           else if (collect) out[from + i] = { status: "rejected", reason: toError(value) } satisfies Settled;
-          else failure ??= { error: toError(value) };
+          else if (failure === null) {
+            failure = { error: toError(value) };
+            stop.abort(failure.error);
+          }
         });
         open = still;
         d.check();
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(argsList.length / batchSize)) }, lane));
+  const guarded = () => lane().catch((err: unknown) => {
+    if (failure === null) throw err; // a lane cancelled because another failed has nothing to add
+  });
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(argsList.length / batchSize)) }, guarded));
+  } finally {
+    d.signal.removeEventListener("abort", relay);
+  }
   if (failure !== null) throw (failure as { error: Error }).error;
   return out;
 }
