@@ -1,7 +1,9 @@
 /**
  * End-to-end benchmark through HTTP: throughput of N no-op tasks and latency of sequential single tasks.
  * `bun perf/e2e-perf.ts [--mode local|pull|push] [--workers THREADS] [--processes P] [--tasks N] [--warmup N]
- *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY] [--cpu] [--curve on|off]`
+ *  [--client raw|fetch] [--url API] [--bin PATH] [--extra "ARGS"] [--auth] [--key KEY] [--cpu] [--curve on|off] [--python]`
+ * `--python`: the no-op is a Python function (`def noop(): return None`, dill-serialized by /usr/bin/python3 as the
+ * Python clients send it; arguments `((), {})`), run on the Python runners.
  * `--auth`: the stack runs `--auth required` (rate limit lifted) and every request sends a key made with `faas keys
  * create`; `--key`: the key to send to an API given with `--url`. `--curve on|off` (pull/push): the worker link runs
  * CURVE (faas up's default) or NULL with a shared secret, for a CURVE-against-NULL comparison; not given: faas up's default.
@@ -36,6 +38,8 @@ const { values: o } = parseArgs({
     cpu: { type: "boolean", default: false },
     // The worker link's mechanism in pull/push: on (CURVE) or off (NULL + shared secret). Default: faas up's (on).
     curve: { type: "string" },
+    // The no-op as a Python function (needs /usr/bin/python3 with dill here and on the executors).
+    python: { type: "boolean", default: false },
   },
 });
 if (o.curve !== undefined && o.curve !== "on" && o.curve !== "off") throw new Error(`--curve must be on or off (got "${o.curve}")`);
@@ -63,7 +67,17 @@ if (o.auth && !key && stack?.dataDir) {
 }
 
 const http = new FaasHttp(base, o.client as HttpClientKind, C, key);
-const execute = (fnId: string) => http.execute(fnId, "[]");
+/** The no-op function's payload and its arguments' payload: JavaScript, or dill pickles as the Python clients make them. */
+function noopPayloads(): { fn: string; args: string } {
+  if (!o.python) return { fn: "() => null", args: "[]" };
+  const script = "import codecs, dill, json\ndef noop():\n    return None\n" +
+    "enc = lambda v: codecs.encode(dill.dumps(v), 'base64').decode()\nprint(json.dumps({'fn': enc(noop), 'args': enc(((), {}))}))";
+  const run = Bun.spawnSync(["/usr/bin/python3", "-c", script]);
+  if (run.exitCode !== 0) throw new Error(`--python needs /usr/bin/python3 with dill: ${run.stderr.toString()}`);
+  return JSON.parse(run.stdout.toString()) as { fn: string; args: string };
+}
+const payloads = noopPayloads();
+const execute = (fnId: string) => http.execute(fnId, payloads.args);
 const result = (id: string, wait: number) => http.result(id, wait);
 async function pool<T>(items: T[], c: number, fn: (x: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -79,7 +93,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 try {
-  const noop = await http.register("noop", "() => null");
+  const noop = await http.register("noop", payloads.fn);
   // Warm-up: threads compile the function, connections open, the JIT settles.
   await pool(Array.from({ length: Number(o.warmup) }), C, async () => {
     await result(await execute(noop), 30);
@@ -117,6 +131,7 @@ try {
   }
   lat.sort((a, b) => a - b);
   if (o.curve !== undefined && o.mode !== "local") console.log(`worker link: ${o.curve === "on" ? "CURVE" : "NULL + shared secret"}`);
+  if (o.python) console.log("functions: Python (dill) no-op on the Python runners");
   console.log(`throughput: ${N} no-op tasks, ${C} in flight: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} tasks/s end to end ` +
     `(submitted in ${((tSubmitted - t0) / 1000).toFixed(2)} s: ${(N / ((tSubmitted - t0) / 1000)).toFixed(0)}/s)`);
   console.log(`latency: ${L} sequential tasks with ?wait: p50 ${pct(lat, 50).toFixed(2)} ms, p95 ${pct(lat, 95).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms`);
