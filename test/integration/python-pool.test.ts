@@ -107,6 +107,21 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     }, 30_000);
   }
 
+  test("cancelling a running job kills its runner (and what it spawned): FAILED, loadable, and the pool still serves", async () => {
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const out = pool.run(job("sleepy", noArgs, { taskId: "to-cancel" }), { started });
+    await running;
+    expect(pool.cancel("to-cancel")).toBe(true);
+    const done = await out;
+    expect(done.status).toBe("FAILED");
+    const [e] = dillLoads([done.result]);
+    expect(e).toMatchObject({ type: "RuntimeError", exception: true });
+    expect(e!.repr).toContain("CancelledError");
+    const after = await pool.run(job("add", argsKw));
+    expect(dillLoads([after.result])[0]!.value).toBe(3);
+  }, 30_000);
+
   test("a payload this dill cannot load: FAILED, naming Python's and dill's versions", async () => {
     // A well-formed pickle of a global that does not exist.
     const bogus = pythonCode(Buffer.from("\x80\x02cno_such_module\nthing\n.", "latin1").toString("base64") + "\n");
