@@ -62,3 +62,22 @@ describe("faas up (local mode) with the users' Python client", () => {
     expect(pid).toBeLessThan(10);
   }, 60_000);
 });
+
+for (const mode of ["pull", "push"] as const) {
+  test(`faas up -m ${mode}: the worker processes find python3 with dill and run Python functions, unpickled only in the sandbox`, async () => {
+    const remote = spawnFaas(copy.bin, ["up", "-m", mode, "--workers", "1", "-w", "1", "--port", "0", "--data-dir", join(copy.dir, mode)], copy.dir);
+    try {
+      const remoteUrl = (await remote.waitFor(/is up: (http:\/\/\S+)/, 30_000))[1]!;
+      expect(client(remoteUrl, "noop")).toEqual({ status: "COMPLETED" });
+      // Here too only the sandboxed runner under the worker unpickles: not the API, the dispatcher or the worker.
+      const marker = join(markers, `unpickled-${mode}`);
+      const { function_id } = client(remoteUrl, "register-marker", marker);
+      expect(client(remoteUrl, "execute", function_id)).toEqual({ status: "COMPLETED", result: { value: "ran" } });
+      const [pid, uid] = readFileSync(marker, "utf8").trim().split(" ").map(Number);
+      expect(uid).not.toBe(0);
+      expect(pid).toBeLessThan(10);
+    } finally {
+      await remote.stop("SIGTERM");
+    }
+  }, 60_000);
+}
