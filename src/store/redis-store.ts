@@ -149,10 +149,7 @@ export class RedisStore implements ApiStore {
     } finally {
       if (reply !== 1) this.waiters?.untrack(call.id); // not created here (refused, failed, an earlier task): nothing to expect
     }
-    if (reply === 1 && this.waiters) {
-      this.createdTenants.set(call.id, call.tenant);
-      if (this.createdTenants.size > MAX_CREATED_TENANTS) this.createdTenants.delete(this.createdTenants.keys().next().value!);
-    }
+    if (reply === 1 && this.waiters) this.rememberCreated(call.id, call.tenant);
     return createdTaskId(reply, call);
   }
 
@@ -167,10 +164,20 @@ export class RedisStore implements ApiStore {
       tenant: access.tenant, admin: access.admin, maxQueued: o.maxQueuedPerTenant, replyTimeoutMs: o.replyTimeoutMs,
       idempotencyTtlMs: o.idempotencyTtlSeconds * 1000, batchTtlMs: 2 * o.ttlSeconds * 1000,
     };
-    const batchId = await sendCreateBatch(this.redis, this.keys, this.clock, call, (created) => {
-      if (created) o.log.warn("batch created after its create was answered 503", { batchId: call.id });
-    });
-    if (batchId === call.id) return { batchId, taskIds: call.taskIds };
+    // Tracked before the create is sent, as createTask does: so a /results or stream right after skips their read.
+    const tracked = this.waiters !== null && call.taskIds.every((id) => this.waiters!.track(id));
+    let batchId = "";
+    try {
+      batchId = await sendCreateBatch(this.redis, this.keys, this.clock, call, (created) => {
+        if (created) o.log.warn("batch created after its create was answered 503", { batchId: call.id });
+      });
+    } finally {
+      if (batchId !== call.id) for (const id of call.taskIds) this.waiters?.untrack(id);
+    }
+    if (batchId === call.id) {
+      if (tracked) for (const id of call.taskIds) this.rememberCreated(id, call.tenant);
+      return { batchId, taskIds: call.taskIds };
+    }
     const earlier = await this.getBatch(batchId, access);
     if (earlier === null) throw new FaasError("STORE_UNAVAILABLE", "the batch this Idempotency-Key names has expired; try again", 503);
     return { batchId, taskIds: earlier.taskIds };
@@ -191,7 +198,12 @@ export class RedisStore implements ApiStore {
   async watchTasks(ids: readonly string[], access: Access, onFinal: (finals: FinalTask[]) => void): Promise<TaskWatch> {
     const waiters = this.doneWaiters();
     await this.answered(waiters.subscribe());
-    return this.answered(watchTasks(this.redis, this.keys, waiters, ids, access, onFinal));
+    // A task created here and not announced since exists and is not final: no need to read it first.
+    const known = (id: string) => {
+      const tenant = this.createdTenants.get(id);
+      return tenant !== undefined && visible(access, tenant) && waiters.isUnfinished(id);
+    };
+    return this.answered(watchTasks(this.redis, this.keys, waiters, ids, access, onFinal, known));
   }
 
   /** The whole task record (every field, args included), or null when unknown or expired. */
@@ -284,6 +296,12 @@ export class RedisStore implements ApiStore {
     const waiters = this.doneWaiters();
     await this.answered(waiters.subscribe());
     return waiters.wait(id, timeoutMs);
+  }
+
+  /** Remember the tenant of a task created here (at most MAX_CREATED_TENANTS, the oldest forgotten first). */
+  private rememberCreated(id: string, tenant: string): void {
+    this.createdTenants.set(id, tenant);
+    if (this.createdTenants.size > MAX_CREATED_TENANTS) this.createdTenants.delete(this.createdTenants.keys().next().value!);
   }
 
   /** The process's DoneWaiters, with its subscriber connection opened on first use. */

@@ -45,10 +45,13 @@ export async function readTaskStates(redis: Redis, keys: Keys, ids: readonly str
  * Watch `ids` (duplicates allowed) until each is final. `waiters` must be subscribed already: the ids are watched
  * before the first read, so a finish between the read and the watch is not missed. `onFinal` gets the tasks final
  * at the first read (in order), then those each announcement finishes, one call per announcement: its callers
- * (the `/results` wait, the SSE streams) write them in one go.
+ * (the `/results` wait, the SSE streams) write them in one go. `known(id)` (checked after the ids are watched)
+ * names tasks known to exist, be visible and not be final (created by this process, not announced since): they
+ * are not read, and stand as QUEUED in `first`.
  */
 export async function watchTasks(
   redis: Redis, keys: Keys, waiters: DoneWaiters, ids: readonly string[], access: Access, onFinal: (finals: FinalTask[]) => void,
+  known: (id: string) => boolean = () => false,
 ): Promise<TaskWatch> {
   const positions = new Map<string, number[]>();
   ids.forEach((id, i) => {
@@ -107,9 +110,15 @@ export async function watchTasks(
     unwatch();
     settle();
   };
-  let first: (TaskState | null)[];
+  const first: (TaskState | null)[] = new Array(ids.length);
+  const toRead: number[] = [];
+  ids.forEach((id, i) => {
+    if (known(id)) first[i] = { status: "QUEUED", result: null };
+    else toRead.push(i);
+  });
   try {
-    first = await readTaskStates(redis, keys, ids, access);
+    const read = await readTaskStates(redis, keys, toRead.map((i) => ids[i]!), access);
+    toRead.forEach((i, j) => (first[i] = read[j] ?? null));
   } catch (err) {
     stop();
     throw err;

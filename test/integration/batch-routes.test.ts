@@ -200,6 +200,27 @@ describe("POST /results", () => {
   });
 });
 
+describe("reads saved", () => {
+  test("/results right after /execute_batch on the same API reads none of the tasks it created: the announcements carry their states", async () => {
+    await call("POST", "/results", { task_ids: [(await call("POST", "/execute_function", { function_id: double, payload: "[0]" })).body.task_id], wait: 10 }); // subscribed
+    const r = await call("POST", "/execute_batch", { tasks: Array.from({ length: 50 }, (_, i) => ({ function_id: double, payload: `[${i}]` })) });
+    const sent: string[] = [];
+    const conn = store.redis as unknown as { sendCommand(cmd: { name: string }): unknown };
+    const send = conn.sendCommand.bind(conn);
+    conn.sendCommand = (cmd) => (sent.push(cmd.name), send(cmd));
+    try {
+      const res = await call("POST", "/results", { task_ids: r.body.task_ids, wait: 20 });
+      expect(res.body.results.map((x: any) => x.result)).toEqual(Array.from({ length: 50 }, (_, i) => String(i * 2)));
+    } finally {
+      conn.sendCommand = send;
+    }
+    expect(sent.filter((c) => c === "hmget")).toEqual([]);
+    // Without wait the states are read (no watch): all COMPLETED by now.
+    const again = await call("POST", "/results", { task_ids: r.body.task_ids });
+    expect(again.body.results.every((x: any) => x.status === "COMPLETED")).toBe(true);
+  });
+});
+
 describe("SSE streams", () => {
   test("a batch's events come once per task as they finish, then done; Last-Event-ID resumes", async () => {
     // Task i takes (8 - i) × 40 ms: they finish out of order. Task 5 fails.
