@@ -77,8 +77,31 @@ describe("the packed client under Node", () => {
     expect(r.aborted).toBe("ABORTED");
     expect(r.defaultDeadline).toBe("TIMEOUT");
     expect(r.unauthorized).toBe("401 UNAUTHORIZED");
+
+    // Its declarations type a TypeScript user's code under Node's own module resolution.
+    writeFileSync(join(project, "typed.ts"), TYPED_USE);
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: {
+      module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, lib: ["es2023", "dom"], types: [],
+    }, files: ["typed.ts"] }));
+    sh([process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], project);
+    writeFileSync(join(project, "typed.ts"), `${TYPED_USE}\nconst wrong: string = await new FaasClient({ baseUrl: "" }).run((x: number) => x, 1);\n`);
+    expect(() => sh([process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], project)).toThrow(/TS2322/);
   }, 180_000);
 });
+
+/** TypeScript that uses the installed package: it must typecheck against the package's `.d.ts`. */
+const TYPED_USE = `
+import { FaasClient, FaasClientError, decode, type Settled, type TaskEvent } from "bunfaas/client";
+import { decode as decodeRaw, encode } from "bunfaas/codec";
+const c = new FaasClient({ baseUrl: "http://127.0.0.1:1", timeoutMs: 5 });
+export async function use(): Promise<void> {
+  const n: number = await c.run((x: number) => x * 2, 21);
+  const xs: number[] = await c.map((x: number) => x + 1, [[1], [2]]);
+  const ys: Settled<number>[] = await c.map((x: number) => x + 1, [[1]], { errors: "collect" });
+  for await (const e of c.events("b", { signal: AbortSignal.timeout(10) })) { const ev: TaskEvent = e; console.log(ev.index); }
+  console.log(n, xs, ys, decode("1"), decodeRaw(encode(1n)), FaasClientError);
+}
+`;
 
 /** The script the fresh project runs under `node`: only the installed package, printing one JSON line. */
 const NODE_SCRIPT = `
