@@ -4,7 +4,7 @@
 # stdin is /dev/null; what the function prints (sys.stdout, sys.stderr) becomes the task's log lines; fds 1 and 2
 # stay the process's own (read and logged by the parent at debug level): printing can never reach the channel.
 # argv after -c: directories to put first on sys.path (--python-path), then the sandbox's own flags (ignored).
-import base64, builtins, codecs, io, json, os, pickle, platform, socket, struct, sys, threading, time, traceback, types
+import base64, builtins, io, json, os, pickle, platform, socket, struct, sys, threading, time, traceback, types
 
 CHANNEL = socket.socket(fileno=3)
 LOG_BYTES = 64 * 1024
@@ -44,7 +44,8 @@ def receive():
 
 
 def b64(data):
-    return codecs.encode(data, "base64").decode("ascii")
+    # What codecs.encode(data, "base64") writes (76-character lines, trailing newline), without its lazy codec import.
+    return base64.encodebytes(data).decode("ascii")
 
 
 def fallback(exc_class, message):
@@ -115,34 +116,74 @@ def loads(data, main):
     return unpickler.load()
 
 
-def run(job, fn_bytes):
-    """One job → (status, result payload), with the job's output in its log."""
+def run(job, fn_bytes, before):
+    """One job → (status, result payload, why the runner is dirty or None), with the job's output in its log."""
+    status, value, dirty = call(job, fn_bytes)
+    dirty = changed(before)
+    if dirty is not None:
+        restore(before)  # so what follows (pickling, the answer) runs on this runner's own state
+    if status is None:
+        return "FAILED", value, dirty
+    if status == "RAISED":
+        try:
+            return "FAILED", b64(dill.dumps(value)), dirty
+        except BaseException as inner:
+            return "FAILED", fallback(RuntimeError, "%s: %s (the exception itself could not be pickled: %s)" % (type(value).__name__, value, inner)), dirty
+    try:
+        return "COMPLETED", b64(dill.dumps(value)), dirty
+    except BaseException as err:
+        return "FAILED", fallback(pickle.PicklingError, "the function's result could not be pickled: %s: %s" % (type(err).__name__, err)), dirty
+
+
+def call(job, fn_bytes):
+    """Load and call the function: ("RETURNED", value) or ("RAISED", exception), or (None, failure payload)."""
     main = fresh_main()
     try:
         fn = loads(fn_bytes, main)
     except BaseException as err:
-        return "FAILED", fallback(RuntimeError, "the function could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err))
+        return None, fallback(RuntimeError, "the function could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err)), None
     if not callable(fn):
-        return "FAILED", fallback(TypeError, "the payload is a %s, not a function" % type(fn).__name__)
+        return None, fallback(TypeError, "the payload is a %s, not a function" % type(fn).__name__), None
     try:
-        call = loads(base64.b64decode(job["args"]), main)
+        payload = loads(base64.b64decode(job["args"]), main)
     except BaseException as err:
-        return "FAILED", fallback(RuntimeError, "the arguments could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err))
-    if not (isinstance(call, tuple) and len(call) == 2 and isinstance(call[0], (tuple, list)) and isinstance(call[1], dict)):
-        return "FAILED", fallback(TypeError, "the arguments must be the pickle of ((args, ...), {kwargs: ...})")
-    args, kwargs = call
+        return None, fallback(RuntimeError, "the arguments could not be loaded by this runner (%s): %s: %s" % (VERSIONS, type(err).__name__, err)), None
+    if not (isinstance(payload, tuple) and len(payload) == 2 and isinstance(payload[0], (tuple, list)) and isinstance(payload[1], dict)):
+        return None, fallback(TypeError, "the arguments must be the pickle of ((args, ...), {kwargs: ...})"), None
+    args, kwargs = payload
     try:
-        value = fn(*args, **kwargs)
+        return "RETURNED", fn(*args, **kwargs), None
     except BaseException as err:  # SystemExit and KeyboardInterrupt too: the task fails, the runner serves on
-        sys.stderr.write(traceback.format_exc())
         try:
-            return "FAILED", b64(dill.dumps(err))
-        except BaseException as inner:
-            return "FAILED", fallback(RuntimeError, "%s: %s (the exception itself could not be pickled: %s)" % (type(err).__name__, err, inner))
-    try:
-        return "COMPLETED", b64(dill.dumps(value))
-    except BaseException as err:
-        return "FAILED", fallback(pickle.PicklingError, "the function's result could not be pickled: %s: %s" % (type(err).__name__, err))
+            sys.stderr.write(traceback.format_exc())  # the traceback goes to the task's log
+        except BaseException:
+            pass
+        return "RAISED", err, None
+
+
+def snapshot():
+    """What one job could change for the next: the built-ins, the import machinery and the path (cheap to compare)."""
+    return dict(vars(builtins)), list(sys.path), list(sys.meta_path), list(sys.path_hooks)
+
+
+def changed(before):
+    """Why this runner must not run another job (what the job changed or left running), or None."""
+    names = ("the built-ins", "sys.path", "sys.meta_path", "sys.path_hooks")
+    for name, b, a in zip(names, before, snapshot()):
+        if (b.keys() != a.keys() or any(a[k] is not v for k, v in b.items())) if isinstance(b, dict) else b != a:
+            return "the function changed %s" % name
+    if threading.active_count() > 1:
+        return "the function left threads running"
+    return None
+
+
+def restore(before):
+    """Put back what `snapshot` saw, so this runner's own answer is sent as it should be (it exits right after)."""
+    built, path, meta, hooks = before
+    names = vars(builtins)
+    names.clear()
+    names.update(built)
+    sys.path[:], sys.meta_path[:], sys.path_hooks[:] = path, meta, hooks
 
 
 def main():
@@ -165,9 +206,10 @@ def main():
             continue
         log = Log(job.get("maxLogLines", 1000))
         out, err = Capture(log, "stdout"), Capture(log, "stderr")
+        before = snapshot()
         sys.stdout, sys.stderr = out, err
         try:
-            status, result = run(job, fn_bytes)
+            status, result, dirty = run(job, fn_bytes, before)
         finally:
             sys.stdout, sys.stderr = real_out, real_err
             out.finish()
@@ -179,8 +221,8 @@ def main():
         if log.lines or log.truncated:
             send({"kind": "logs", "seq": seq, "lines": log.lines, "truncated": log.truncated})
         done = {"kind": "done", "seq": seq, "status": status, "result": result}
-        if threading.active_count() > 1:
-            done["dirty"] = "the function left threads running"
+        if dirty is not None:
+            done["dirty"] = dirty  # answered, then this runner exits and a fresh one takes its place
         send(done)
         if "dirty" in done:
             os._exit(0)

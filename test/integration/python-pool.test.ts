@@ -36,6 +36,17 @@ def leave():
     sys.exit(3)
 def gen():
     return (i for i in range(3))
+def poke():
+    import builtins
+    builtins.len = lambda x: 42
+    return len([])
+def probe_len():
+    return len([1, 2])
+def reads():
+    import os
+    os.write(1, b"\\x00\\x00\\x00\\x05{bad}")
+    os.write(2, b"raw stderr\\n")
+    return input()
 def main_is_fresh():
     import __main__
     before = sorted(k for k in vars(__main__) if not k.startswith("__"))
@@ -43,7 +54,7 @@ def main_is_fresh():
     return before
 `;
 
-const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh"] as const;
+const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh", "poke", "probe_len", "reads"] as const;
 const payloads = dillPayloads(PRELUDE, [...fns, "((1,), {'y': 2})", "((), {})", "((5,), {})", "(('a',), {'y': 'b'})"]);
 const code = Object.fromEntries(fns.map((name, i) => [name, pythonCode(payloads[i]!)])) as Record<(typeof fns)[number], string>;
 const [argsKw, noArgs, five, strings] = payloads.slice(fns.length) as [string, string, string, string];
@@ -121,6 +132,20 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     const after = await pool.run(job("add", argsKw));
     expect(dillLoads([after.result])[0]!.value).toBe(3);
   }, 30_000);
+
+  test("a job that changes the built-ins is answered, then its runner is replaced: the next job sees pristine built-ins", async () => {
+    const poked = await pool.run(job("poke", noArgs));
+    expect(dillLoads([poked.result])[0]!.value).toBe(42);
+    const probes = await Promise.all([pool.run(job("probe_len", noArgs)), pool.run(job("probe_len", noArgs))]);
+    expect(dillLoads(probes.map((p) => p.result)).map((l) => l.value)).toEqual([2, 2]);
+  });
+
+  test("input() gets end of file and raw writes to fds 1 and 2 cannot reach the channel", async () => {
+    const out = await pool.run(job("reads", noArgs));
+    expect(out.status).toBe("FAILED");
+    expect(dillLoads([out.result])[0]!.type).toBe("EOFError");
+    expect(dillLoads([(await pool.run(job("add", argsKw))).result])[0]!.value).toBe(3);
+  });
 
   test("a payload this dill cannot load: FAILED, naming Python's and dill's versions", async () => {
     // A well-formed pickle of a global that does not exist.
