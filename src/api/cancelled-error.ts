@@ -1,5 +1,6 @@
 /** The result a cancelled task keeps: the encoded `CancelledError` ("cancelled by request"), made once, without stack frames. */
 import { encodeError } from "../codec/index.ts";
+import { pythonException } from "../codec/python-payload.ts";
 
 /**
  * The `result` of a task that `POST /tasks/{task_id}/cancel` ended (listed in docs/payloads.md with the platform's
@@ -10,3 +11,6 @@ export const CANCELLED_RESULT: string = (() => {
   error.name = "CancelledError";
   return encodeError(error, { stackFilter: (line) => !line.trimStart().startsWith("at ") });
 })();
+
+/** The same for a task of a Python function: the pickle of `RuntimeError("CancelledError: cancelled by request")`. */
+export const PYTHON_CANCELLED_RESULT: string = pythonException("RuntimeError", "CancelledError: cancelled by request");

@@ -3,7 +3,7 @@ import type Redis from "ioredis";
 import { INLINE_RESULT_MAX_BYTES } from "./done-announcement.ts";
 import type { Keys } from "./keys.ts";
 import { TASK_INDEX_LUA } from "./task-lua.ts";
-import type { Access, TaskStatus } from "./types.ts";
+import type { Access, CancelResults, TaskStatus } from "./types.ts";
 
 /**
  * End a task CANCELLED if it exists, is the caller's tenant's (or the caller is admin) and is not final: status,
@@ -12,7 +12,8 @@ import type { Access, TaskStatus } from "./types.ts";
  * cancel channel (dispatchers stop its executor if one holds it), and counted in the stats hash
  * (`finished:CANCELLED`, as task-stats.ts counts finishes). A queued task's entry stays in the stream:
  * LOAD_TASKS acknowledges and skips it, SETTLE_TASKS ignores any later start or finish of it.
- * KEYS: task. ARGV: taskId, tenant, admin ("1"/"0"), result, now (ms), ttlMs, done channel, cancel channel, root.
+ * KEYS: task. ARGV: taskId, tenant, admin ("1"/"0"), result, now (ms), ttlMs, done channel, cancel channel, root,
+ * result for a Python function's task ("" = the same).
  * Returns { 0 } (no such task, or another tenant's), { -1, status } (final already), { 1, status before }.
  */
 const CANCEL_TASK = `${TASK_INDEX_LUA}
@@ -23,6 +24,7 @@ local tenant = h[2] or 'default'
 if ARGV[3] ~= '1' and tenant ~= ARGV[2] then return { 0 } end
 if is_final(status) then return { -1, status } end
 local tid, result, root = ARGV[1], ARGV[4], ARGV[9]
+if ARGV[10] ~= '' and h[4] and redis.call('HGET', root .. 'fn:' .. h[4], 'runtime') == 'python' then result = ARGV[10] end
 redis.call('HSET', KEYS[1], 'status', 'CANCELLED', 'result', result, 'finished', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 redis.call('ZREM', idx_base(root, tenant) .. ':open', tid)
@@ -49,10 +51,11 @@ export function defineCancelTask(redis: Redis): void {
 /** What a cancel did: ended the task (it was `from`), found it final (`status`), or found no task `access` may see. */
 export type CancelOutcome = { cancelled: true; from: TaskStatus } | { cancelled: false; status: TaskStatus } | null;
 
-/** Cancel task `id` for `access`, `result` becoming its result (an encoded CancelledError). */
-export async function cancelTask(redis: Redis, keys: Keys, id: string, result: string, ttlMs: number, access: Access): Promise<CancelOutcome> {
+/** Cancel task `id` for `access`, `result` becoming its result (an encoded CancelledError; per runtime of its function when two). */
+export async function cancelTask(redis: Redis, keys: Keys, id: string, result: string | CancelResults, ttlMs: number, access: Access): Promise<CancelOutcome> {
+  const [js, python] = typeof result === "string" ? [result, ""] : [result.js, result.python];
   const [code, status] = await (redis as unknown as CancelCommand).faasCancelTask(
-    keys.task(id), id, access.tenant, access.admin ? "1" : "0", result, String(Date.now()), String(ttlMs), keys.done, keys.cancel, keys.root,
+    keys.task(id), id, access.tenant, access.admin ? "1" : "0", js, String(Date.now()), String(ttlMs), keys.done, keys.cancel, keys.root, python,
   );
   if (code === 1) return { cancelled: true, from: status as TaskStatus };
   if (code === -1) return { cancelled: false, status: status as TaskStatus };

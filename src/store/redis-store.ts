@@ -21,7 +21,7 @@ import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
 import { readTaskStates, watchTasks, type FinalTask, type TaskWatch } from "./task-watch.ts";
 import {
-  DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type FunctionInfo, type FunctionRecord, type Page, type TaskInfo, type TaskLogs, type TaskRecord, type TaskState, type TaskStatus,
+  DEFAULT_ACCESS, DEFAULT_TENANT, FINAL_STATUSES, type Access, type ApiKeyRecord, type ApiStore, type CancelResults, type FunctionInfo, type FunctionRecord, type Page, type TaskInfo, type TaskLogs, type TaskRecord, type TaskState, type TaskStatus,
 } from "./types.ts";
 
 /** Options of {@link createRedisStore}. */
@@ -113,7 +113,7 @@ export class RedisStore implements ApiStore {
     return { items: tasks, nextCursor };
   }
 
-  async cancelTask(id: string, result: string, access: Access = DEFAULT_ACCESS): Promise<CancelOutcome> {
+  async cancelTask(id: string, result: string | CancelResults, access: Access = DEFAULT_ACCESS): Promise<CancelOutcome> {
     return this.answered(cancelTask(this.redis, this.keys, id, result, this.opts.ttlSeconds * 1000, access));
   }
 

@@ -27,6 +27,14 @@ export interface FunctionRecord {
   runtime: FunctionRuntime;
 }
 
+/** The result a cancelled task keeps, per runtime of its function (a Python client loads only a pickle). */
+export interface CancelResults {
+  /** For JavaScript functions (and records without a runtime): the encoded CancelledError. */
+  js: string;
+  /** For Python functions: the pickle of a built-in exception (base64). */
+  python: string;
+}
+
 /** The runtimes a function can be for. */
 export type FunctionRuntime = "js" | "python";
 
@@ -139,7 +147,7 @@ export interface ApiStore {
    * End a task that is not final CANCELLED with `result` (an encoded CancelledError), announce it as a finish and
    * on the cancel channel. Null when unknown, expired or not visible; `cancelled: false` with its status when final.
    */
-  cancelTask(id: string, result: string, access?: Access): Promise<CancelOutcome>;
+  cancelTask(id: string, result: string | CancelResults, access?: Access): Promise<CancelOutcome>;
   /** A page of the functions `access` sees (its tenant's; every tenant's for an admin), newest first. */
   listFunctions(q: { limit: number; cursor?: string }, access?: Access): Promise<Page<FunctionInfo>>;
   /** The function with its source, or null when unknown or not visible. */

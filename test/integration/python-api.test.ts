@@ -4,7 +4,7 @@ import { createApp } from "../../src/api/app.ts";
 import { isPythonCode, pythonPayloadOf } from "../../src/codec/python-payload.ts";
 import { silentLog } from "../../src/log.ts";
 import { createRedisStore, type RedisStore } from "../../src/store/redis-store.ts";
-import { dillPayloads } from "../support/python-client.ts";
+import { dillLoads, dillPayloads } from "../support/python-client.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
 let redis: TestRedis;
@@ -62,5 +62,17 @@ describe("Python payloads on the REST routes", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe("INVALID_ARGUMENTS");
     expect(bad.body.error.message).toContain("not a pickle");
+  });
+
+  test("a cancelled Python task's result is a loadable RuntimeError; a JavaScript task's stays the codec's CancelledError", async () => {
+    const { body: { function_id: py } } = await post("/register_function", { name: "f3", payload: fn });
+    const { body: { function_id: js } } = await post("/register_function", { name: "j3", payload: "() => 1" });
+    const pyTask = (await post("/execute_function", { function_id: py, payload: args })).body.task_id;
+    const jsTask = (await post("/execute_function", { function_id: js, payload: "[]" })).body.task_id;
+    for (const id of [pyTask, jsTask]) expect((await post(`/tasks/${id}/cancel`, {})).status).toBeLessThan(300);
+    const pyState = await store.getTaskState(pyTask);
+    expect(pyState?.status).toBe("CANCELLED");
+    expect(dillLoads([pyState!.result!])[0]).toMatchObject({ type: "RuntimeError", repr: "RuntimeError('CancelledError: cancelled by request')" });
+    expect(JSON.parse((await store.getTaskState(jsTask))!.result!).value.name).toBe("CancelledError");
   });
 });

@@ -3,7 +3,7 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { FaasError } from "../../faas-error.ts";
 import { FINAL_STATUSES, type ApiStore, type TaskInfo } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
-import { CANCELLED_RESULT } from "../cancelled-error.ts";
+import { CANCELLED_RESULT, PYTHON_CANCELLED_RESULT } from "../cancelled-error.ts";
 import { CancelResponse, pageLimit, TaskListQuery, TaskListResponse, TaskRecordResponse } from "../record-schemas.ts";
 import { BEARER_SECURITY, errorContent, isUuid, jsonContent, TaskIdParams } from "../schemas.ts";
 
@@ -101,7 +101,7 @@ export function addTaskRecordRoutes(app: OpenAPIHono, store: ApiStore): void {
 
   app.openapi(cancelTaskRoute, async (c) => {
     const id = taskId(c.req.valid("param").task_id);
-    const outcome = await store.cancelTask(id, CANCELLED_RESULT, accessOf(c));
+    const outcome = await store.cancelTask(id, { js: CANCELLED_RESULT, python: PYTHON_CANCELLED_RESULT }, accessOf(c));
     if (outcome === null) throw taskNotFound(id);
     if (!outcome.cancelled) throw new FaasError("TASK_FINAL", `task ${id} is ${outcome.status} already; only a queued or running task can be cancelled`);
     const previous: "QUEUED" | "RUNNING" = outcome.from === "RUNNING" ? "RUNNING" : "QUEUED";
