@@ -3,9 +3,9 @@ import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 
 /** Methods a cross-origin page may use. */
-export const CORS_METHODS = ["GET", "HEAD", "POST", "OPTIONS"];
-/** Request headers a cross-origin page may send. */
-export const CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"];
+export const CORS_METHODS = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
+/** Request headers a cross-origin page may send (`Last-Event-ID`: the client resuming an event stream). */
+export const CORS_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"];
 /** Response headers a cross-origin page may read. */
 export const CORS_EXPOSED_HEADERS = ["Retry-After"];
 /** Seconds a browser may cache a preflight answer. */
