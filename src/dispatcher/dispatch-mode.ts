@@ -54,6 +54,8 @@ export interface WorkerLoad {
   slots: number;
   /** Slots running or holding a task now. */
   busy: number;
+  /** The runtimes its executors have (`js`, `python`). Default: `js` only. */
+  runtimes?: string[];
 }
 
 /** A dispatch mode. The core never gives it more jobs than `capacity()` allows. */
@@ -66,6 +68,8 @@ export interface DispatchMode {
   onCapacity(listener: () => void): void;
   /** The workers connected now (local: its own pool, one worker), published with the dispatcher's heartbeat. */
   workerLoads?(): WorkerLoad[];
+  /** Tasks of Python functions the mode holds and has not started (they wait for an executor with Python). Default: 0. */
+  pythonWaiting?(): number;
   /** Run one job; resolves with its outcome, never rejects. */
   run(job: DispatchJob, control: RunControl): Promise<JobOutcome>;
   /**

@@ -100,6 +100,7 @@ export class Dispatcher {
     return {
       consumer: this.consumer, mode: this.mode.name, at: Date.now(), held: this.runs.inFlight,
       capacity: this.running ? this.mode.capacity() : 0, workers: this.mode.workerLoads?.() ?? [],
+      ...(this.mode.pythonWaiting?.() ? { pythonWaiting: this.mode.pythonWaiting() } : {}),
     };
   }
 

@@ -7,6 +7,8 @@ export interface WorkerFigures {
   id: string;
   slots: number;
   busy: number;
+  /** The runtimes its executors have; absent: `js` only. */
+  runtimes?: string[];
 }
 
 /**
@@ -25,6 +27,8 @@ export interface DispatcherFigures {
   /** Task slots it can take work into now (0 while stopping). */
   capacity: number;
   workers: WorkerFigures[];
+  /** Tasks of Python functions it holds unstarted, waiting for an executor with Python. Absent: none. */
+  pythonWaiting?: number;
 }
 
 /** How long a dispatcher stays listed in `keys.dispatchers` after its last heartbeat, in ms (its figures expire much sooner). */
@@ -65,7 +69,11 @@ function parseFigures(consumer: string, value: string): DispatcherFigures {
     if (f && typeof f === "object") {
       return {
         consumer, mode: String(f.mode ?? "local"), at: Number(f.at) || 0, held: Number(f.held) || 0, capacity: Number(f.capacity) || 0,
-        workers: Array.isArray(f.workers) ? f.workers.map((w) => ({ id: String(w.id), slots: Number(w.slots) || 0, busy: Number(w.busy) || 0 })) : [],
+        workers: Array.isArray(f.workers) ? f.workers.map((w) => ({
+          id: String(w.id), slots: Number(w.slots) || 0, busy: Number(w.busy) || 0,
+          ...(Array.isArray(w.runtimes) ? { runtimes: w.runtimes.map(String) } : {}),
+        })) : [],
+        ...(Number(f.pythonWaiting) > 0 ? { pythonWaiting: Number(f.pythonWaiting) } : {}),
       };
     }
   } catch {

@@ -31,6 +31,12 @@ export class Fifo<T> {
     return this.#out.pop();
   }
 
+  /** The items, front first, without removing them. */
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = this.#out.length - 1; i >= 0; i--) yield this.#out[i]!;
+    yield* this.#in;
+  }
+
   /** Remove and return every item, front first. */
   drain(): T[] {
     const all = this.#out.reverse().concat(this.#in);

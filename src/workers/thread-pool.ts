@@ -258,6 +258,16 @@ export class ThreadPool {
     await Promise.all([this.#executors.close(), this.#python?.close()]);
   }
 
+  /** The runtimes this pool runs: `js`, and `python` with Python runners. */
+  get runtimes(): string[] {
+    return this.#python !== null ? ["js", "python"] : ["js"];
+  }
+
+  /** Python jobs waiting because this pool has no Python runners. */
+  get pythonWaiting(): number {
+    return this.#noPython.length;
+  }
+
   /** `thread` or `process`: what runs the jobs. */
   get isolation(): "thread" | "process" {
     return this.#executors.kind;

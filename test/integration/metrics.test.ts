@@ -95,7 +95,7 @@ describe("/ready", () => {
         const up = await eventually(async () => { const r = await ready(); return r.status === 200 && r; }, 10_000, "ready with a worker");
         expect(up.body).toEqual({ status: "ready", dispatchers: 1, workers: 1 });
         const stats = await (await fetch(`${api.url}/stats`)).json() as any;
-        expect(stats.dispatchers).toEqual([expect.objectContaining({ mode: "pull", workers: [{ id: "metrics-pw", slots: expect.any(Number), busy: 0 }] })]);
+        expect(stats.dispatchers).toEqual([expect.objectContaining({ mode: "pull", workers: [{ id: "metrics-pw", slots: expect.any(Number), busy: 0, runtimes: ["js"] }] })]);
         const m = await scrape();
         expect(sample(m, 'faas_workers_connected{mode="pull"}')).toBe(1);
       } finally {

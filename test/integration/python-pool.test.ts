@@ -173,6 +173,9 @@ describe("a pool without Python", () => {
     const js = await plain.run({ taskId: "js", functionId: "js-1", code: "() => 1", args: "[]" });
     expect(js.status).toBe("COMPLETED");
     expect(settled).toBe("");
+    expect(plain.pythonWaiting).toBe(1);
+    expect(plain.runtimes).toEqual(["js"]);
+    expect(pool.runtimes).toEqual(["js", "python"]);
     await plain.close();
     await running;
     expect(settled).toBe("rejected");

@@ -9,7 +9,8 @@ import { startPushWorker } from "../../src/workers/push-worker.ts";
 import { probePython } from "../../src/workers/python-executors.ts";
 import type { RemoteWorker } from "../../src/workers/remote-worker.ts";
 import { dillLoads, dillPayloads } from "../support/python-client.ts";
-import { finalTask, register, startRemoteStack, type RemoteStack } from "../support/remote-stack.ts";
+import { finalTask, register, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
+import { notReadyReason } from "../../src/api/routes/metrics-routes.ts";
 
 const runtime = probePython();
 if (typeof runtime === "string") throw new Error(`these tests need python3 with dill (./scripts/setup.sh): ${runtime}`);
@@ -43,6 +44,9 @@ for (const kind of ["push", "pull"] as const) {
       expect(jsDone).toMatchObject({ status: "COMPLETED", result: "2" });
       expect(jsDone.executor).toStartWith("js-only/");
       for (const id of waiting) expect((await store.getTask(id))?.status).toBe("QUEUED");
+      // /ready says why: the dispatcher's figures count them, and no worker advertises Python.
+      await until(async () => (await store.clusterStats()).dispatchers[0]?.pythonWaiting === 3, 10_000, "pythonWaiting in the figures");
+      expect(notReadyReason(await store.clusterStats())).toBe("3 task(s) of Python functions wait: no worker has Python (python3 with dill on its executors' PATH)");
 
       const withPython = await start({ endpoint, threads: 1, log: silentLog, id: "with-python", python: runtime });
       workers.push(withPython);
@@ -52,6 +56,7 @@ for (const kind of ["push", "pull"] as const) {
         expect(done.executor).toMatch(/^with-python\/python-1\/python-3\.\d+\.\d+\/dill-[\d.]+$/);
         expect(dillLoads([done.result!])[0]!.value).toBe(42);
       }
+      await until(async () => notReadyReason(await store.clusterStats()) === null, 10_000, "ready again");
     }, 60_000);
   });
 }

@@ -17,6 +17,7 @@ const WorkerStats = z.object({
   id: z.string(),
   slots: z.number().int().openapi({ description: "Task slots (threads, lanes or registered capacity)" }),
   busy: z.number().int().openapi({ description: "Slots running or holding a task now" }),
+  runtimes: z.array(z.string()).optional().openapi({ description: "The runtimes its executors have (js, python); absent: js only" }),
 });
 
 const StatsResponse = z.object({
@@ -79,6 +80,10 @@ export const statsRoute = createRoute({
 /** Why the cluster cannot take work now, or null when it can. */
 export function notReadyReason(stats: ClusterStats): string | null {
   if (stats.dispatchers.length === 0) return "no live dispatcher: start `faas dispatcher` (or `faas up`)";
+  const pythonWaiting = stats.dispatchers.reduce((n, d) => n + (d.pythonWaiting ?? 0), 0);
+  if (pythonWaiting > 0 && !stats.dispatchers.some((d) => d.workers.some((w) => w.runtimes?.includes("python")))) {
+    return `${pythonWaiting} task(s) of Python functions wait: no worker has Python (python3 with dill on its executors' PATH)`;
+  }
   const able = stats.dispatchers.filter((d) => d.capacity > 0 && d.workers.length > 0);
   if (able.length > 0) return null;
   const modes = [...new Set(stats.dispatchers.map((d) => d.mode))].join(", ");

@@ -47,7 +47,11 @@ export class LocalMode implements DispatchMode {
   }
 
   workerLoads(): WorkerLoad[] {
-    return [{ id: this.name, slots: this.pool.size, busy: Math.max(0, this.pool.size - this.pool.idle) }];
+    return [{ id: this.name, slots: this.pool.size, busy: Math.max(0, this.pool.size - this.pool.idle), runtimes: this.pool.runtimes }];
+  }
+
+  pythonWaiting(): number {
+    return this.pool.pythonWaiting;
   }
 
   onCapacity(): void {

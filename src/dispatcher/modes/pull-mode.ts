@@ -52,7 +52,7 @@ export class PullMode extends RemoteMode {
   workerLoads(): WorkerLoad[] {
     const byWorker = new Map<string, WorkerLoad>();
     for (const lane of this.lanes.values()) {
-      const w = byWorker.get(lane.workerId) ?? { id: lane.workerId, slots: 0, busy: 0 };
+      const w = byWorker.get(lane.workerId) ?? { id: lane.workerId, slots: 0, busy: 0, runtimes: this.runtimesOf(lane.workerId) };
       w.slots++;
       if (lane.task !== null) w.busy++;
       byWorker.set(lane.workerId, w);

@@ -47,7 +47,9 @@ export class PushMode extends RemoteMode {
   }
 
   workerLoads(): WorkerLoad[] {
-    return [...this.workers.values()].map((w) => ({ id: w.workerId, slots: w.capacity, busy: Math.min(w.capacity, this.countOf(w.workerId) + w.phantom) }));
+    return [...this.workers.values()].map((w) => ({
+      id: w.workerId, slots: w.capacity, busy: Math.min(w.capacity, this.countOf(w.workerId) + w.phantom), runtimes: this.runtimesOf(w.workerId),
+    }));
   }
 
   /** Place waiting jobs, each on the worker with the lowest load ratio that has a free slot. */

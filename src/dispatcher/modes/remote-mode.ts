@@ -193,6 +193,16 @@ export abstract class RemoteMode implements DispatchMode {
     return this.#tasks.countOf(holder);
   }
 
+  /** The runtimes worker `workerId` advertised in its handshake (`js` only when it said nothing). */
+  protected runtimesOf(workerId: string): string[] {
+    return [...(this.#runtimes.get(workerId) ?? ["js"])];
+  }
+
+  /** Waiting tasks of Python functions (the dispatcher's figures: `/ready` names them when no worker has Python). */
+  pythonWaiting(): number {
+    return this.#closing ? 0 : this.#waiting.count((job) => isPythonCode(job.code));
+  }
+
   /** Send the first waiting job as a TASK through `envelope` (routing frames) to `workerId`, held by `holder`. */
   protected sendNext(workerId: string, holder: string, envelope: Buffer[]): Assignment | null {
     // Only jobs the worker has the runtime for: a Python task waits for a worker with Python (never failed by one without).

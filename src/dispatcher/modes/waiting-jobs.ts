@@ -51,6 +51,13 @@ export class WaitingJobs {
     return undefined;
   }
 
+  /** How many waiting jobs `match` accepts. */
+  count(match: (job: DispatchJob) => boolean): number {
+    let n = 0;
+    for (const fifo of [this.first, this.pending]) for (const p of fifo) if (match(p.job)) n++;
+    return n;
+  }
+
   /** Task `taskId` was lost after it started: when the core runs it again, it goes to the very front. */
   lostAfterStart(taskId: string): void {
     if (this.lostStarted.size >= MAX_LOST_STARTED) this.lostStarted.clear();
