@@ -122,6 +122,8 @@ def run(job, fn_bytes, before):
     dirty = changed(before)
     if dirty is not None:
         restore(before)  # so what follows (pickling, the answer) runs on this runner's own state
+    if kill_leftovers() and dirty is None:
+        dirty = "the function left processes running"
     if status is None:
         return "FAILED", value, dirty
     if status == "RAISED":
@@ -175,6 +177,40 @@ def changed(before):
     if threading.active_count() > 1:
         return "the function left threads running"
     return None
+
+
+def leftover_processes():
+    """Processes the job left: with the sandbox (PID 1 is its init) every other one in the namespace, else descendants."""
+    me = os.getpid()
+    parents = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read()
+            parents[int(name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    if os.getppid() == 1 and me == 2:  # own PID namespace: init, this runner, and what the job spawned
+        return [pid for pid in parents if pid != 1]
+    found, frontier = [], {me}
+    while frontier:
+        children = [pid for pid, ppid in parents.items() if ppid in frontier and pid not in found]
+        found.extend(children)
+        frontier = set(children)
+    return found
+
+
+def kill_leftovers():
+    """Kill what the job left running (it could read the next job off fd 3); True when there was something."""
+    pids = leftover_processes()
+    for pid in pids:
+        try:
+            os.kill(pid, 9)
+        except OSError:
+            pass
+    return len(pids) > 0
 
 
 def restore(before):

@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { eventually } from "../support/faas-binary.ts";
 import { pythonCode } from "../../src/codec/python-payload.ts";
 import type { PoolJob } from "../../src/workers/outcome.ts";
 import { probePython } from "../../src/workers/python-executors.ts";
@@ -47,6 +49,10 @@ def reads():
     os.write(1, b"\\x00\\x00\\x00\\x05{bad}")
     os.write(2, b"raw stderr\\n")
     return input()
+def spawn():
+    import os, subprocess
+    child = subprocess.Popen(["sleep", "61.37"])
+    return os.path.exists("/proc/%d" % child.pid)
 def main_is_fresh():
     import __main__
     before = sorted(k for k in vars(__main__) if not k.startswith("__"))
@@ -54,7 +60,7 @@ def main_is_fresh():
     return before
 `;
 
-const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh", "poke", "probe_len", "reads"] as const;
+const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh", "poke", "probe_len", "reads", "spawn"] as const;
 const payloads = dillPayloads(PRELUDE, [...fns, "((1,), {'y': 2})", "((), {})", "((5,), {})", "(('a',), {'y': 'b'})"]);
 const code = Object.fromEntries(fns.map((name, i) => [name, pythonCode(payloads[i]!)])) as Record<(typeof fns)[number], string>;
 const [argsKw, noArgs, five, strings] = payloads.slice(fns.length) as [string, string, string, string];
@@ -63,6 +69,18 @@ const [argsKw, noArgs, five, strings] = payloads.slice(fns.length) as [string, s
 // runners take the sandbox settings (here a 96 MB memory limit) from `processes`.
 const pool = new ThreadPool({ threads: 1, taskTimeoutMs: 5000, python: { ...runtime, processes: 2 }, processes: { command: ["false"], memoryMb: 96 } });
 afterAll(() => pool.close());
+
+/** Whether a `sleep SECONDS` process is alive on this machine (root sees into the runners' PID namespaces). */
+function sleeping(seconds: string): boolean {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "latin1") === `sleep\0${seconds}\0`) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
 
 let n = 0;
 function job(fn: keyof typeof code, args: string, extra: Partial<PoolJob> = {}): PoolJob {
@@ -139,6 +157,13 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     const probes = await Promise.all([pool.run(job("probe_len", noArgs)), pool.run(job("probe_len", noArgs))]);
     expect(dillLoads(probes.map((p) => p.result)).map((l) => l.value)).toEqual([2, 2]);
   });
+
+  test("processes a job spawned are killed when it ends (they could read the next job), and its runner is replaced", async () => {
+    const out = await pool.run(job("spawn", noArgs));
+    expect(dillLoads([out.result])[0]!.value).toBe(true); // running when the job ended
+    await eventually(async () => !sleeping("61.37"), 10_000, "the spawned sleep to be gone");
+    expect(dillLoads([(await pool.run(job("add", argsKw))).result])[0]!.value).toBe(3);
+  }, 30_000);
 
   test("input() gets end of file and raw writes to fds 1 and 2 cannot reach the channel", async () => {
     const out = await pool.run(job("reads", noArgs));
