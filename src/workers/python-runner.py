@@ -116,9 +116,9 @@ def loads(data, main):
     return unpickler.load()
 
 
-def run(job, fn_bytes, before):
+def run(job, fn_bytes, main, before):
     """One job → (status, result payload, why the runner is dirty or None), with the job's output in its log."""
-    status, value, dirty = call(job, fn_bytes)
+    status, value, dirty = call(job, fn_bytes, main)
     dirty = changed(before)
     if dirty is not None:
         restore(before)  # so what follows (pickling, the answer) runs on this runner's own state
@@ -137,9 +137,8 @@ def run(job, fn_bytes, before):
         return "FAILED", fallback(pickle.PicklingError, "the function's result could not be pickled: %s: %s" % (type(err).__name__, err)), dirty
 
 
-def call(job, fn_bytes):
+def call(job, fn_bytes, main):
     """Load and call the function: ("RETURNED", value) or ("RAISED", exception), or (None, failure payload)."""
-    main = fresh_main()
     try:
         fn = loads(fn_bytes, main)
     except BaseException as err:
@@ -163,17 +162,55 @@ def call(job, fn_bytes):
         return "RAISED", err, None
 
 
-def snapshot():
-    """What one job could change for the next: the built-ins, the import machinery and the path (cheap to compare)."""
-    return dict(vars(builtins)), list(sys.path), list(sys.meta_path), list(sys.path_hooks)
+def _no_new_audit_hooks(event, args):
+    # An audit hook cannot be removed: one a job added would see every later job. Refuse them all (PEP 578: a hook
+    # raising RuntimeError on "sys.addaudithook" stops the new hook from being added).
+    if event == "sys.addaudithook":
+        raise RuntimeError("audit hooks are not allowed in bunfaas functions")
 
 
-def changed(before):
+sys.addaudithook(_no_new_audit_hooks)
+
+# What the runner's own work goes through (the channel, JSON, base64, pickling): a job that changes any of these
+# could see or alter the next job, so its runner is replaced. Other modules a job changes stay changed for the jobs
+# after it on the same runner (as in any long-lived Python worker).
+import json.decoder, json.encoder, binascii, copyreg
+WATCHED = (builtins, json, json.decoder, json.encoder, struct, base64, binascii, pickle, io, types, copyreg, dill, dill_internals)
+WATCHED_CLASSES = (socket.socket, dill.Pickler, dill.Unpickler, pickle.Pickler, pickle.Unpickler)
+_thread_trace = getattr(threading, "gettrace", lambda: None)  # Python 3.10+
+_thread_profile = getattr(threading, "getprofile", lambda: None)
+
+
+# The checks below run after user code: the built-ins they use are bound when they are defined (default arguments),
+# so a job that replaced `len` or `zip` cannot blind them.
+def snapshot(dict=dict, list=list, vars=vars):
+    """What one job could change for the next (cheap to compare: ~30 us)."""
+    return ([dict(vars(m)) for m in WATCHED], [dict(vars(c)) for c in WATCHED_CLASSES],
+            list(sys.path), list(sys.meta_path), list(sys.path_hooks), sys.gettrace(), sys.getprofile(), _thread_trace(), _thread_profile())
+
+
+def _same(saved, now, len=len):
+    if len(saved) != len(now):
+        return False
+    for k, v in saved.items():
+        if now.get(k, saved) is not v:
+            return False
+    return True
+
+
+def changed(before, zip=zip, vars=vars):
     """Why this runner must not run another job (what the job changed or left running), or None."""
-    names = ("the built-ins", "sys.path", "sys.meta_path", "sys.path_hooks")
-    for name, b, a in zip(names, before, snapshot()):
-        if (b.keys() != a.keys() or any(a[k] is not v for k, v in b.items())) if isinstance(b, dict) else b != a:
-            return "the function changed %s" % name
+    mods, classes, path, meta, hooks, trace, profile, ttrace, tprofile = before
+    for m, saved in zip(WATCHED, mods):
+        if not _same(saved, vars(m)):
+            return "the function changed %s" % m.__name__
+    for c, saved in zip(WATCHED_CLASSES, classes):
+        if not _same(saved, vars(c)):
+            return "the function changed %s.%s" % (c.__module__, c.__name__)
+    if (path, meta, hooks) != (sys.path, sys.meta_path, sys.path_hooks):
+        return "the function changed the import path or hooks"
+    if (trace, profile, ttrace, tprofile) != (sys.gettrace(), sys.getprofile(), _thread_trace(), _thread_profile()):
+        return "the function set a trace or profile hook"
     if threading.active_count() > 1:
         return "the function left threads running"
     return None
@@ -213,12 +250,27 @@ def kill_leftovers():
     return len(pids) > 0
 
 
-def restore(before):
+def restore(before, zip=zip, vars=vars, setattr=setattr, delattr=delattr):
     """Put back what `snapshot` saw, so this runner's own answer is sent as it should be (it exits right after)."""
-    built, path, meta, hooks = before
-    names = vars(builtins)
-    names.clear()
-    names.update(built)
+    mods, classes, path, meta, hooks = before[:5]
+    sys.settrace(None)
+    sys.setprofile(None)
+    for m, saved in zip(WATCHED, mods):
+        names = vars(m)
+        names.clear()
+        names.update(saved)
+    for c, saved in zip(WATCHED_CLASSES, classes):
+        for k in [k for k in vars(c) if k not in saved]:
+            try:
+                delattr(c, k)
+            except (AttributeError, TypeError):
+                pass
+        for k, v in saved.items():
+            if vars(c).get(k, saved) is not v:
+                try:
+                    setattr(c, k, v)
+                except (AttributeError, TypeError):
+                    pass
     sys.path[:], sys.meta_path[:], sys.path_hooks[:] = path, meta, hooks
 
 
@@ -242,10 +294,11 @@ def main():
             continue
         log = Log(job.get("maxLogLines", 1000))
         out, err = Capture(log, "stdout"), Capture(log, "stderr")
+        main = fresh_main()  # before the snapshot: the runner's own change of dill's __main__ is no job's
         before = snapshot()
         sys.stdout, sys.stderr = out, err
         try:
-            status, result, dirty = run(job, fn_bytes, before)
+            status, result, dirty = run(job, fn_bytes, main, before)
         finally:
             sys.stdout, sys.stderr = real_out, real_err
             out.finish()

@@ -53,6 +53,16 @@ def spawn():
     import os, subprocess
     child = subprocess.Popen(["sleep", "61.37"])
     return os.path.exists("/proc/%d" % child.pid)
+def audit():
+    import sys
+    seen = []
+    sys.addaudithook(lambda event, args: seen.append(event))
+    open("/dev/null").close()
+    return len(seen)
+def count():
+    import string
+    string.bunfaas_count = getattr(string, "bunfaas_count", 0) + 1
+    return string.bunfaas_count
 def main_is_fresh():
     import __main__
     before = sorted(k for k in vars(__main__) if not k.startswith("__"))
@@ -60,7 +70,7 @@ def main_is_fresh():
     return before
 `;
 
-const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh", "poke", "probe_len", "reads", "spawn"] as const;
+const fns = ["add", "fail", "shout", "sleepy", "hog", "die", "leave", "gen", "main_is_fresh", "poke", "probe_len", "reads", "spawn", "count", "audit"] as const;
 const payloads = dillPayloads(PRELUDE, [...fns, "((1,), {'y': 2})", "((), {})", "((5,), {})", "(('a',), {'y': 'b'})"]);
 const code = Object.fromEntries(fns.map((name, i) => [name, pythonCode(payloads[i]!)])) as Record<(typeof fns)[number], string>;
 const [argsKw, noArgs, five, strings] = payloads.slice(fns.length) as [string, string, string, string];
@@ -108,6 +118,12 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     const out = await pool.run(job("shout", five), { logs: (batch) => lines.push(...batch.lines) });
     expect(dillLoads([out.result])[0]!.value).toBe(5);
     expect(lines.map((l) => [l.stream, l.text])).toEqual([["stdout", "hello from python 5"], ["stderr", "to stderr"]]);
+  });
+
+  test("a plain job leaves its runner warm: the next job runs on the same process", async () => {
+    const values: unknown[] = [];
+    for (let i = 0; i < 3; i++) values.push(dillLoads([(await pool.run(job("count", noArgs))).result])[0]!.value);
+    expect(values).toEqual([1, 2, 3]);
   });
 
   test("every job gets a fresh, empty __main__", async () => {
@@ -164,6 +180,10 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     await eventually(async () => !sleeping("61.37"), 10_000, "the spawned sleep to be gone");
     expect(dillLoads([(await pool.run(job("add", argsKw))).result])[0]!.value).toBe(3);
   }, 30_000);
+
+  test("a job cannot add an audit hook (one would see every later job)", async () => {
+    expect(dillLoads([(await pool.run(job("audit", noArgs))).result])[0]!.value).toBe(0);
+  });
 
   test("input() gets end of file and raw writes to fds 1 and 2 cannot reach the channel", async () => {
     const out = await pool.run(job("reads", noArgs));
