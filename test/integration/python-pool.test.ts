@@ -1,5 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { eventually } from "../support/faas-binary.ts";
 import { pythonCode } from "../../src/codec/python-payload.ts";
 import type { PoolJob } from "../../src/workers/outcome.ts";
@@ -208,6 +210,36 @@ describe("Python functions on a ThreadPool's Python runners", () => {
     expect(out).toMatchObject({ status: "COMPLETED", result: "42", executor: "local/thread-1" });
     expect(py.executor).toStartWith("local/python-1/python-3.");
   });
+});
+
+describe("functions pickled by reference", () => {
+  test("their module is imported from the runtime's path (--python-path), first on sys.path", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "faas-pypath-"));
+    try {
+      writeFileSync(join(dir, "bunfaas_refmod.py"), "def double(x):\n    return 2 * x\n");
+      chmodSync(dir, 0o755); // the sandboxed runner (nobody) reads it
+      chmodSync(join(dir, "bunfaas_refmod.py"), 0o644);
+      // The client has the module too: dill pickles its function by reference (module and name only).
+      const run = Bun.spawnSync(["/usr/bin/python3", "-c", "import codecs, dill, sys; sys.path.insert(0, sys.argv[1]); import bunfaas_refmod; " +
+        "p = dill.dumps(bunfaas_refmod.double); assert b'bunfaas_refmod' in p and b'return' not in p; print(codecs.encode(p, 'base64').decode(), end='')", dir]);
+      expect(run.stderr.toString()).toBe("");
+      const byRef = pythonCode(run.stdout.toString());
+      const [five] = dillPayloads("", ["((21,), {})"]);
+      const withPath = new ThreadPool({ threads: 1, python: { ...runtime, processes: 1, path: [dir] } });
+      const without = new ThreadPool({ threads: 1, python: { ...runtime, processes: 1 } });
+      try {
+        const ok = await withPath.run({ taskId: "r1", functionId: "ref", code: byRef, args: five! });
+        expect(dillLoads([ok.result])[0]!.value).toBe(42);
+        const missing = await without.run({ taskId: "r2", functionId: "ref", code: byRef, args: five! });
+        expect(missing.status).toBe("FAILED");
+        expect(dillLoads([missing.result])[0]!.repr).toContain("No module named 'bunfaas_refmod'");
+      } finally {
+        await Promise.all([withPath.close(), without.close()]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe("a pool without Python", () => {
