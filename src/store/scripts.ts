@@ -168,6 +168,9 @@ local ids = {}
 local states = {}
 local root = ARGV[5]
 local n = #KEYS - 2
+-- entries to acknowledge and delete, per stream: one XACK and one XDEL each at the end
+local acks = { [KEYS[1]] = {}, [KEYS[2]] = {} }
+local function ack(stream, sid) local a = acks[stream] a[#a + 1] = sid end
 for i = 1, n do
   local key = KEYS[i + 2]
   local base = 5 + 10 * (i - 1)
@@ -190,9 +193,10 @@ for i = 1, n do
   elseif kind == 'f' then
     if live then
       local result = ARGV[base + 6]
-      redis.call('HSET', key, 'status', ARGV[base + 5], 'result', result, 'finished', ARGV[2], 'executor', ARGV[base + 7])
       if ARGV[base + 8] ~= '' and tonumber(ARGV[base + 8]) >= attempts then
-        redis.call('HSET', key, 'attempts', ARGV[base + 8], 'started', ARGV[base + 9])
+        redis.call('HSET', key, 'status', ARGV[base + 5], 'result', result, 'finished', ARGV[2], 'executor', ARGV[base + 7], 'attempts', ARGV[base + 8], 'started', ARGV[base + 9])
+      else
+        redis.call('HSET', key, 'status', ARGV[base + 5], 'result', result, 'finished', ARGV[2], 'executor', ARGV[base + 7])
       end
       redis.call('PEXPIRE', key, ARGV[3])
       idx_move(root, tid, h[3], h[4], status, ARGV[base + 5])
@@ -208,10 +212,7 @@ for i = 1, n do
       if ttl <= 0 then ttl = ARGV[3] end
       redis.call('SET', key .. ':logs', logs, 'PX', ttl)
     end
-    if sid ~= '' then
-      redis.call('XACK', stream, ARGV[1], sid)
-      redis.call('XDEL', stream, sid)
-    end
+    if sid ~= '' then ack(stream, sid) end
   elseif kind == 'r' then
     if live and status == 'RUNNING' and tonumber(ARGV[base + 5]) == attempts then
       redis.call('HSET', key, 'status', 'QUEUED')
@@ -220,16 +221,19 @@ for i = 1, n do
       if logs ~= '' then redis.call('SET', key .. ':logs', logs, 'PX', ARGV[3]) end
     end
   elseif kind == 'h' then
-    if sid ~= '' then
-      redis.call('XACK', stream, ARGV[1], sid)
-      redis.call('XDEL', stream, sid)
-    end
+    if sid ~= '' then ack(stream, sid) end
     if live then
       redis.call('HSET', key, 'status', 'QUEUED')
       redis.call('XADD', KEYS[2], '*', 't', tid)
       idx_move(root, tid, h[3], h[4], status, 'QUEUED')
       stats_count('requeued', 1)
     end
+  end
+end
+for stream, sids in pairs(acks) do
+  for i = 1, #sids, 1000 do
+    redis.call('XACK', stream, ARGV[1], unpack(sids, i, math.min(i + 999, #sids)))
+    redis.call('XDEL', stream, unpack(sids, i, math.min(i + 999, #sids)))
   end
 end
 if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ') .. '\\n' .. cjson.encode(states)) end
