@@ -2,6 +2,8 @@
  * The functions that took the most self time in a `.cpuprofile` (from `bun --cpu-prof`), with their share.
  * `bun perf/profile-top.ts FILE.cpuprofile [N]` (default N = 40).
  */
+export {};
+
 interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
 const [file, n = "40"] = process.argv.slice(2);
 if (!file) throw new Error("usage: bun perf/profile-top.ts FILE.cpuprofile [N]");

@@ -15,8 +15,8 @@ export function executorOptions(cfg: IsolationConfig, log: Log): ProcessExecutor
  * The Python runtime a role's pool gets: `python3` with dill found on the executors' PATH (logged once), or
  * undefined when there is none — Python stays optional; this role then runs no Python task (they wait).
  */
-export function pythonRuntime(cfg: IsolationConfig, log: Log): PythonRuntime | undefined {
-  const found = probePython(cfg.executorEnv);
+export async function pythonRuntime(cfg: IsolationConfig, log: Log): Promise<PythonRuntime | undefined> {
+  const found = await probePython(cfg.executorEnv);
   if (typeof found === "string") {
     log.info("no Python runtime: Python functions will not run here", { why: found });
     return undefined;

@@ -6,6 +6,7 @@ import { LocalMode } from "../dispatcher/modes/local-mode.ts";
 import { PullMode } from "../dispatcher/modes/pull-mode.ts";
 import { PushMode } from "../dispatcher/modes/push-mode.ts";
 import type { Log } from "../log.ts";
+import type { PythonRuntime } from "../workers/python-executors.ts";
 import { createRedisStore } from "../store/redis-store.ts";
 import { executorOptions, pythonRuntime } from "./executor-options.ts";
 import { readAuthorizedKeys, readKeyPairFile } from "./curve-key-files.ts";
@@ -14,7 +15,9 @@ import type { Running } from "./running.ts";
 
 /** Start a dispatcher; resolves once it consumes the queue. `ready` is "local" or the pull/push endpoint. */
 export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<Running & { dispatcher: Dispatcher; ready: string }> {
-  const { mode, ready } = await createMode(cfg, log);
+  // The Python probe (a short python3 run per candidate) goes on while the Redis store connects.
+  const python = cfg.mode === "local" ? pythonRuntime(cfg, log) : Promise.resolve(undefined);
+  const { mode, ready } = await createMode(cfg, log, await python);
   let store;
   try {
     store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
@@ -35,10 +38,10 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
   };
 }
 
-async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<{ mode: DispatchMode; ready: string }> {
+async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log, python: PythonRuntime | undefined): Promise<{ mode: DispatchMode; ready: string }> {
   if (cfg.mode === "local") {
     const processes = executorOptions(cfg, log);
-    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, maxResultBytes: cfg.maxResultBytes, python: pythonRuntime(cfg, log) }), ready: `local ${cfg.threads}` };
+    return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, maxResultBytes: cfg.maxResultBytes, python }), ready: `local ${cfg.threads}` };
   }
   const Mode = cfg.mode === "pull" ? PullMode : PushMode;
   // CURVE replaces the shared secret (config refuses both): the key pair and the list of worker keys, read once.

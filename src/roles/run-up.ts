@@ -62,8 +62,14 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
       ...cfg.pythonPath.flatMap((dir) => ["--python-path", dir])];
 
     const workerNames = remote ? Array.from({ length: cfg.workers }, (_, i) => `worker-${i + 1}`) : [];
-    // Stop order is the reverse of this list: API, dispatcher, workers, Redis.
+    // Stop order is the reverse of this list: API, dispatcher, workers, Redis (a child not started yet is skipped).
     for (const w of workerNames) stops.push(stopChild(w));
+    stops.push(stopChild("dispatcher"), stopChild("api"));
+    // The API starts beside the dispatcher (it needs only Redis): `faas up` is ready when both are.
+    let apiPort = String(cfg.port);
+    const apiStarting = keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes),
+      ...frontDoorFlags(cfg), ...authFlags(cfg), ...common]);
+    apiStarting.catch(() => {}); // awaited below; a failure here while the dispatcher starts is reported there
     // Ports start at 0 (free) and are pinned once known, so a restarted child comes back where it was.
     let dispatcherPort = "0";
     // Our own workers reach the dispatcher over a unix socket in the data dir (a third of the CPU of loopback
@@ -72,7 +78,6 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
     const dispatcher = await keep("dispatcher", () => ["dispatcher", "-m", cfg.mode, "-w", String(cfg.threads), "--host", "127.0.0.1",
       "-p", dispatcherPort, ...(ipc ? ["--ipc", ipc] : []), "--max-attempts", String(cfg.maxAttempts), ...timeout, ...isolation,
       ...dispatcherLink, ...common], secret);
-    stops.push(stopChild("dispatcher"));
     if (remote) {
       const endpoint = dispatcher.ready.split(" ")[1]!;
       dispatcherPort = endpoint.slice(endpoint.lastIndexOf(":") + 1);
@@ -83,10 +88,7 @@ export async function runUp(cfg: UpConfig, log: Log, print: (line: string) => vo
       await Promise.all(workerNames.map((w) => keep(w, () => ["worker", cfg.mode, String(cfg.threads), local, ...timeout, ...isolation,
         ...workerLink, ...logging], secret)));
     }
-    let apiPort = String(cfg.port);
-    const api = await keep("api", () => ["api", "--host", cfg.host, "-p", apiPort, "--max-body", String(cfg.maxBodyBytes),
-      ...frontDoorFlags(cfg), ...authFlags(cfg), ...common]);
-    stops.push(stopChild("api"));
+    const api = await apiStarting;
     const url = api.ready.split(" ")[1]!;
     apiPort = new URL(url).port;
     print(`bunfaas is up: ${url}  (docs: ${url}/docs)`);

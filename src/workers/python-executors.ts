@@ -37,25 +37,26 @@ const MAX_FRAME = 64 * 1024 * 1024;
 /**
  * Find `python3` with dill where executors would run it: the first `python3` on the executor environment's PATH
  * that imports dill (a version manager's shim without it is passed over), with its versions; or a string saying
- * why there is none. Never throws; costs a short `python3` run per candidate.
+ * why there is none. Never rejects; costs a short `python3` run per candidate, all run at once.
  */
-export function probePython(env: Record<string, string> = DEFAULT_EXECUTOR_ENV, command = "python3"): PythonRuntime | string {
+export async function probePython(env: Record<string, string> = DEFAULT_EXECUTOR_ENV, command = "python3"): Promise<PythonRuntime | string> {
   const candidates = command.includes("/") ? [command] : (env.PATH ?? DEFAULT_EXECUTOR_ENV.PATH!).split(":").filter((dir) => dir.startsWith("/"))
     .map((dir) => Bun.which(command, { PATH: dir })).filter((path): path is string => path !== null);
-  const seen = new Set<string>();
-  const why: string[] = [];
-  for (const executable of candidates) {
-    if (seen.has(executable)) continue;
-    seen.add(executable);
+  const probes = [...new Set(candidates)].map(async (executable): Promise<PythonRuntime | string> => {
     try {
-      const run = Bun.spawnSync([executable, "-I", "-c", "import platform, dill; print('Python %s, dill %s' % (platform.python_version(), dill.__version__))"], {
-        env, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 10_000,
+      const run = Bun.spawn([executable, "-I", "-c", "import platform, dill; print('Python %s, dill %s' % (platform.python_version(), dill.__version__))"], {
+        env, stdin: "ignore", stdout: "pipe", stderr: "ignore", timeout: 10_000,
       });
-      if (run.exitCode === 0) return { executable, versions: run.stdout.toString().trim() };
-      why.push(`${executable} cannot import dill`);
+      const [out, code] = await Promise.all([new Response(run.stdout).text(), run.exited]);
+      return code === 0 ? { executable, versions: out.trim() } : `${executable} cannot import dill`;
     } catch (err) {
-      why.push(`${executable} could not run: ${(err as Error).message}`);
+      return `${executable} could not run: ${(err as Error).message}`;
     }
+  });
+  const why: string[] = [];
+  for (const found of await Promise.all(probes)) { // the first on PATH that works
+    if (typeof found !== "string") return found;
+    why.push(found);
   }
   return why.length > 0 ? `${why.join("; ")} (install python3-dill)` : `no ${command} on PATH (${env.PATH ?? ""})`;
 }

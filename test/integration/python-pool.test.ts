@@ -10,7 +10,7 @@ import type { LogLine } from "../../src/workers/task-log.ts";
 import { ThreadPool } from "../../src/workers/thread-pool.ts";
 import { dillLoads, dillPayloads } from "../support/python-client.ts";
 
-const runtime = probePython();
+const runtime = await probePython();
 if (typeof runtime === "string") throw new Error(`these tests need python3 with dill (./scripts/setup.sh): ${runtime}`);
 
 // Functions defined in the client's __main__ are pickled by value; their globals are not (dill's default), so

@@ -12,7 +12,7 @@ import { dillLoads, dillPayloads } from "../support/python-client.ts";
 import { finalTask, register, startRemoteStack, until, type RemoteStack } from "../support/remote-stack.ts";
 import { notReadyReason } from "../../src/api/routes/metrics-routes.ts";
 
-const runtime = probePython();
+const runtime = await probePython();
 if (typeof runtime === "string") throw new Error(`these tests need python3 with dill (./scripts/setup.sh): ${runtime}`);
 const [fnPayload, argsPayload] = dillPayloads("def triple(x):\n    return 3 * x\n", ["triple", "((14,), {})"]) as [string, string];
 
