@@ -27,10 +27,10 @@ local tid, result, root = ARGV[1], ARGV[4], ARGV[9]
 if ARGV[10] ~= '' and h[4] and redis.call('HGET', root .. 'fn:' .. h[4], 'runtime') == 'python' then result = ARGV[10] end
 redis.call('HSET', KEYS[1], 'status', 'CANCELLED', 'result', result, 'finished', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('ZREM', idx_base(root, tenant) .. ':open', tid)
+idx_close(root, tenant, tid)
 idx_move(root, tid, tenant, h[3], status, 'CANCELLED')
 idx_trim(root, tenant, h[4])
-idx_flush(ARGV[5], ARGV[6])
+idx_flush(ARGV[5], ARGV[6], true)
 redis.call('HINCRBY', root .. 'stats', 'finished:CANCELLED', 1)
 local state = '[false]'
 if #result <= ${INLINE_RESULT_MAX_BYTES} then state = cjson.encode({ { 'CANCELLED', result } }) end

@@ -6,22 +6,22 @@ import { TASK_STATS_LUA } from "./task-stats.ts";
 /**
  * The writes that make one new task, shared by CREATE_TASK and CREATE_TASKS (one task, a batch) so both keep the
  * same records, queue entries and tenant accounting: a Lua function `faas_new_task(taskKey, queueKey, openKey,
- * taskId, fnId, args, created, timeout, tenant, now)`. Its caller has checked the function, the deadline and the
- * quota already. And `faas_trim_open(openKey, n, budget, taskPrefix, now)`: the lazy trim of a tenant's unfinished
+ * taskId, fnId, args, created, timeout, tenant, now, known)` (`known`: the function's record names the tenant, see
+ * idx_new). Its caller has checked the function, the deadline and the quota already. And `faas_trim_open(openKey, n, budget, taskPrefix, now)`: the lazy trim of a tenant's unfinished
  * set (see CREATE_TASK), checking `budget` of its least recently checked members; returns the count `n` less those
  * dropped. Includes TASK_INDEX_LUA (task-lua.ts): `faas_new_task` also adds the task to its tenant's listing indexes.
- * `faas_new_tasks(taskKeys, queueKey, openKey, taskIds, fnIds, argsList, created, timeouts, tenant, now)` is
+ * `faas_new_tasks(taskKeys, queueKey, openKey, taskIds, fnIds, argsList, created, timeouts, tenant, now, known)` is
  * faas_new_task for a batch: the same writes, each sorted set written once per 1,000 tasks (one ZADD, not one per
  * task). A test checks that a task made alone and one made in a batch leave the same keys.
  */
 export const NEW_TASK_LUA = `${TASK_INDEX_LUA}
-local function faas_new_task(taskKey, queueKey, openKey, taskId, fnId, args, created, timeout, tenant, now)
+local function faas_new_task(taskKey, queueKey, openKey, taskId, fnId, args, created, timeout, tenant, now, known)
   redis.call('HSET', taskKey, 'fn', fnId, 'args', args, 'status', 'QUEUED', 'attempts', '0', 'created', created, 'timeout', timeout, 'tenant', tenant)
   redis.call('XADD', queueKey, '*', 't', taskId)
   redis.call('ZADD', openKey, now, taskId)
-  idx_new(taskKey, openKey, taskId, fnId, created, tenant)
+  idx_new(taskKey, openKey, taskId, fnId, created, tenant, known)
 end
-local function faas_new_tasks(taskKeys, queueKey, openKey, taskIds, fnIds, argsList, created, timeouts, tenant, now)
+local function faas_new_tasks(taskKeys, queueKey, openKey, taskIds, fnIds, argsList, created, timeouts, tenant, now, known)
   local open = {}
   for i, tid in ipairs(taskIds) do
     redis.call('HSET', taskKeys[i], 'fn', fnIds[i], 'args', argsList[i], 'status', 'QUEUED', 'attempts', '0', 'created', created, 'timeout', timeouts[i], 'tenant', tenant)
@@ -30,7 +30,7 @@ local function faas_new_tasks(taskKeys, queueKey, openKey, taskIds, fnIds, argsL
     open[#open + 1] = tid
   end
   idx_zadd_all(openKey, open)
-  idx_new_many(taskKeys[1], openKey, taskIds[1], taskIds, fnIds, created, tenant)
+  idx_new_many(taskKeys[1], openKey, taskIds[1], taskIds, fnIds, created, tenant, known)
 end
 local function faas_trim_open(openKey, n, budget, taskPrefix, now)
   local gone, kept = {}, {}
@@ -56,9 +56,11 @@ end
  * clock (TIME), so a create that waited in a frozen Redis or a client's offline queue until its request was
  * answered with an error never runs. A create re-sent for a task id that exists (a reconnect resending an
  * unanswered command) changes nothing.
- * The tenant's unfinished tasks are the sorted set KEYS[4] (score: when last added or checked, ms), trimmed lazily
- * here: each create checks the 2 least recently checked members (100 when the set is full), drops those whose
- * task is final or gone and moves the others to the back; so no dispatcher script needs to know of tenants.
+ * The tenant's unfinished tasks are the sorted set KEYS[4] (score: when last added or checked, ms): a task leaves it
+ * when it becomes final (SETTLE_TASKS, LOAD_TASKS, CANCEL_TASK: idx_close in task-lua.ts). As a fallback for
+ * members whose task went without being closed (expired or deleted unfinished), a create that finds the set full
+ * checks its 100 least recently checked members, drops those whose task is final or gone and moves the others to
+ * the back; a create with room checks none.
  * KEYS: fn, task, queue, tenant's open set[, idempotency]. ARGV: taskId, fnId, args, now, timeoutMs|"", deadline
  * (epoch ms on the Redis clock), idempotencyTtlMs, tenant, admin ("1"/"0"), maxQueued, task key prefix.
  * Returns 1 (created), 0 (unknown function, or another tenant's), -1 (past its deadline), -2 (the tenant has
@@ -79,11 +81,9 @@ if ARGV[9] ~= '1' and (f[2] or 'default') ~= ARGV[8] then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
 local max = tonumber(ARGV[10])
 local n = redis.call('ZCARD', KEYS[4])
-local budget = 2
-if n >= max then budget = 100 end
-n = faas_trim_open(KEYS[4], n, budget, ARGV[11], now)
+if n >= max then n = faas_trim_open(KEYS[4], n, 100, ARGV[11], now) end
 if n >= max then return -2 end
-faas_new_task(KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[8], now)
+faas_new_task(KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[8], now, f[2] == ARGV[8])
 if KEYS[5] then redis.call('SET', KEYS[5], ARGV[1], 'PX', ARGV[7]) end
 return 1
 `;
@@ -93,7 +93,8 @@ return 1
  * task that is gone or final (CANCELLED included: a cancelled task never runs) is acknowledged and skipped; one
  * that already used its attempts is FAILED with ARGV[5]; one whose function was deleted is FAILED with ARGV[8]
  * (unless it is ""); both are announced on the channel, their state inline when small (see done-announcement.ts),
- * and move in the listing indexes (task-lua.ts). Else its fn id, args, timeout and attempts so far are returned.
+ * move in the listing indexes and leave their tenant's unfinished set (task-lua.ts). Else its fn id, args, timeout
+ * and attempts so far are returned. Whether a function exists is read once per function per call.
  * KEYS: queue, retry, then one task key per entry. ARGV: group, now, maxAttempts, ttlMs, lostError, channel, root
  * (key prefix with its colon), deletedError, then lane ("q" or "r"), streamId, taskId triples. Returns a list
  * with, per entry, false or { taskId, fn, args, timeout, attempts }.
@@ -108,11 +109,21 @@ local function fail(key, stream, sid, tid, t, result)
   redis.call('XACK', stream, ARGV[1], sid)
   redis.call('XDEL', stream, sid)
   idx_move(root, tid, t[6], t[7], t[1], 'FAILED')
+  idx_close(root, t[6], tid)
   idx_trim(root, t[6], t[3])
   stats_finished('FAILED', ARGV[2], nil)
   local state = '[false]'
   if #result <= ${INLINE_RESULT_MAX_BYTES} then state = cjson.encode({ { 'FAILED', result } }) end
   redis.call('PUBLISH', ARGV[6], tid .. '\\n' .. state)
+end
+local fn_exists = {}
+local function fn_gone(fn)
+  local e = fn_exists[fn]
+  if e == nil then
+    e = redis.call('EXISTS', root .. 'fn:' .. fn) == 1
+    fn_exists[fn] = e
+  end
+  return not e
 end
 for i = 1, n do
   local key = KEYS[i + 2]
@@ -131,7 +142,7 @@ for i = 1, n do
     if attempts >= tonumber(ARGV[3]) then
       fail(key, stream, sid, tid, t, ARGV[5])
       out[i] = false
-    elseif ARGV[8] ~= '' and redis.call('EXISTS', root .. 'fn:' .. (t[3] or '')) == 0 then
+    elseif ARGV[8] ~= '' and fn_gone(t[3] or '') then
       fail(key, stream, sid, tid, t, ARGV[8])
       out[i] = false
     else
@@ -139,7 +150,7 @@ for i = 1, n do
     end
   end
 end
-idx_flush(ARGV[2], ARGV[4])
+idx_flush(ARGV[2], ARGV[4], true)
 stats_flush(root)
 return out
 `;
@@ -156,11 +167,12 @@ return out
  *   pending with its dispatcher.
  * - `h` handback: entry acknowledged and deleted; QUEUED and a new entry on the retry stream.
  * Changes to a task that is gone or final (CANCELLED included) are skipped (a finish still acknowledges its
- * entry). Every status change moves the task in its tenant's status index (task-lua.ts). Finished tasks are
+ * entry). Every status change moves the task in its tenant's status index, a finished task leaves its tenant's
+ * unfinished set, and the indexes it ends in are trimmed when ARGV[6] is "1" (task-lua.ts). Finished tasks are
  * announced in one message: ids separated by spaces, a newline, a JSON array with `[status, result]` per task
  * or `false` when the result is too large to go inline (see done-announcement.ts).
  * KEYS: queue, retry, then one task key per change. ARGV: group, now, ttlMs, channel, root (key prefix with its
- * colon), then the changes' fields. Returns how many finishes were written.
+ * colon), trim ("1"/"0"), then the changes' fields. Returns how many finishes were written.
  */
 export const SETTLE_TASKS = `${TASK_INDEX_LUA}${TASK_STATS_LUA}
 local written = 0
@@ -173,14 +185,16 @@ local acks = { [KEYS[1]] = {}, [KEYS[2]] = {} }
 local function ack(stream, sid) local a = acks[stream] a[#a + 1] = sid end
 for i = 1, n do
   local key = KEYS[i + 2]
-  local base = 5 + 10 * (i - 1)
+  local base = 6 + 10 * (i - 1)
   local kind = ARGV[base + 1]
   local logs = ARGV[base + 10]
   local stream = KEYS[1]
   if ARGV[base + 2] == 'r' then stream = KEYS[2] end
   local sid = ARGV[base + 3]
   local tid = ARGV[base + 4]
-  local h = redis.call('HMGET', key, 'status', 'attempts', 'tenant', 'created', 'fn', 'started')
+  local h
+  if kind == 'f' then h = redis.call('HMGET', key, 'status', 'attempts', 'tenant', 'created', 'fn', 'started')
+  else h = redis.call('HMGET', key, 'status', 'attempts', 'tenant', 'created') end
   local status = h[1]
   local live = status and not is_final(status)
   local attempts = tonumber(h[2]) or 0
@@ -200,6 +214,7 @@ for i = 1, n do
       end
       redis.call('PEXPIRE', key, ARGV[3])
       idx_move(root, tid, h[3], h[4], status, ARGV[base + 5])
+      idx_close(root, h[3], tid)
       idx_trim(root, h[3], h[5])
       if ARGV[base + 8] == '1' then stats_observe('wait', tonumber(ARGV[base + 9]) - (tonumber(h[4]) or tonumber(ARGV[base + 9]))) end
       stats_finished(ARGV[base + 5], ARGV[2], ARGV[base + 8] ~= '' and ARGV[base + 9] or h[6])
@@ -237,7 +252,7 @@ for stream, sids in pairs(acks) do
   end
 end
 if written > 0 then redis.call('PUBLISH', ARGV[4], table.concat(ids, ' ') .. '\\n' .. cjson.encode(states)) end
-idx_flush(ARGV[2], ARGV[3])
+idx_flush(ARGV[2], ARGV[3], ARGV[6] == '1')
 stats_flush(root)
 return written
 `;
@@ -245,8 +260,9 @@ return written
 /**
  * Create a batch of QUEUED tasks, all or none, with the writes of CREATE_TASK (`faas_new_tasks`, its batch form): every
  * function must exist and be the caller's tenant's (or the caller admin), the request must not be past its
- * deadline (Redis's clock), and the tenant must have room for the whole batch under maxQueued (its unfinished set
- * trimmed as in CREATE_TASK: 2 members per task checked, at most 1,000, and 100 more when short of room). The batch record (a hash:
+ * deadline (Redis's clock), and the tenant must have room for the whole batch under maxQueued (when short of room,
+ * its unfinished set is trimmed as in CREATE_TASK: 100 members checked, and one more per task of the batch, at most
+ * 1,100). The batch record (a hash:
  * tenant, created, ids space-separated in order) expires after batchTtlMs. A create re-sent for a batch id that
  * exists changes nothing.
  * KEYS: queue, tenant's open set, batch, idempotency (ignored unless ARGV[8] is "1"), then nf function keys, then
@@ -267,17 +283,17 @@ if ARGV[8] == '1' then
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then return { 1 } end
 local nf = tonumber(ARGV[11])
+local known = false
 for j = 1, nf do
   local f = redis.call('HMGET', KEYS[4 + j], 'created', 'tenant')
   if not f[1] then return { 0, j } end
   if ARGV[5] ~= '1' and (f[2] or 'default') ~= ARGV[4] then return { 0, j } end
+  if f[2] == ARGV[4] then known = true end
 end
 local count = #KEYS - 4 - nf
 local max = tonumber(ARGV[6])
 local n = redis.call('ZCARD', KEYS[2])
-local budget = math.min(2 * count, 1000)
-if n + count > max then budget = budget + 100 end
-n = faas_trim_open(KEYS[2], n, budget, ARGV[7], now)
+if n + count > max then n = faas_trim_open(KEYS[2], n, math.min(count, 1000) + 100, ARGV[7], now) end
 if n + count > max then return { -2, n } end
 local ids, taskKeys, fns, argsList, timeouts = {}, {}, {}, {}, {}
 local base = 11 + nf
@@ -289,7 +305,7 @@ for i = 1, count do
   argsList[i] = ARGV[a + 3]
   timeouts[i] = ARGV[a + 4]
 end
-faas_new_tasks(taskKeys, KEYS[1], KEYS[2], ids, fns, argsList, ARGV[1], timeouts, ARGV[4], now)
+faas_new_tasks(taskKeys, KEYS[1], KEYS[2], ids, fns, argsList, ARGV[1], timeouts, ARGV[4], now, known)
 redis.call('HSET', KEYS[3], 'tenant', ARGV[4], 'created', ARGV[1], 'ids', table.concat(ids, ' '))
 redis.call('PEXPIRE', KEYS[3], ARGV[9])
 if ARGV[8] == '1' then redis.call('SET', KEYS[4], ARGV[10], 'PX', ARGV[3]) end

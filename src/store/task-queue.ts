@@ -18,9 +18,14 @@ interface Scripts {
 
 const laneCode = (lane: Lane | undefined): string => (lane === "retry" ? "r" : "q");
 
+/** Least time between two settle calls that trim the listing indexes past the result TTL (task-lua.ts idx_flush), ms. */
+const TRIM_EVERY_MS = 1000;
+
 /** Queue operations for dispatchers. Blocking reads use a connection of their own. */
 export class TaskQueue implements DispatchQueue {
   private readonly readers = new Set<QueueReader>();
+  /** When a settle call last asked for the indexes to be trimmed (epoch ms; 0: never). */
+  private lastTrim = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -75,7 +80,11 @@ export class TaskQueue implements DispatchQueue {
   async settle(batch: Settlement[]): Promise<number> {
     if (batch.length === 0) return 0;
     const keys: string[] = [];
-    const args = [this.keys.group, String(Date.now()), String(this.opts.ttlMs), this.keys.done, this.keys.root];
+    const now = Date.now();
+    // Trimming is needed only where tasks end, and at most once a second: reads drop expired members anyway.
+    const trim = now - this.lastTrim >= TRIM_EVERY_MS && batch.some((s) => s.kind === "finish");
+    if (trim) this.lastTrim = now;
+    const args = [this.keys.group, String(now), String(this.opts.ttlMs), this.keys.done, this.keys.root, trim ? "1" : "0"];
     for (const s of batch) {
       switch (s.kind) {
         case "start":

@@ -12,7 +12,7 @@ const boundsMs = TASK_SECONDS_BUCKETS.map((s) => Math.round(s * 1000)).join(", "
  * Lua helpers the dispatcher's scripts (LOAD_TASKS, SETTLE_TASKS) include to count what they change in the stats
  * hash `{root}stats` (root: the key prefix with its colon). Counts are summed in Lua tables while the script runs
  * (per task: a few table updates and at most 15 comparisons, no command, no string made) and written by
- * `stats_flush(root)` at its end: one HINCRBY per field that moved, nothing when nothing did, and no round trip of
+ * `stats_flush(root)` at its end: one HINCRBY per field that moved (a sum that grew by 0 ms did not), nothing when nothing did, and no round trip of
  * its own. Fields:
  * - `finished:{STATUS}`: tasks that reached that final state (`stats_finished`);
  * - `requeued`: tasks put back in the queue by a dispatcher (lost executor, hand-back);
@@ -50,7 +50,8 @@ local function stats_flush(root)
       redis.call('HINCRBY', key, name .. ':b' .. b, v)
       any = true
     end
-    if any then redis.call('HINCRBY', key, name .. ':sum_ms', math.floor(stats_sum[name])) end
+    local sum = math.floor(stats_sum[name])
+    if any and sum ~= 0 then redis.call('HINCRBY', key, name .. ':sum_ms', sum) end
   end
 end
 `;
