@@ -71,3 +71,84 @@ describe("redis store", () => {
   });
 
 });
+
+describe("tenant indexes in the task scripts", () => {
+  const sets = (s: RedisStore) => ({
+    open: s.keys.tenantOpenTasks("default"),
+    queued: s.keys.tenantStatusTasks("default", "QUEUED"),
+    running: s.keys.tenantStatusTasks("default", "RUNNING"),
+    completed: s.keys.tenantStatusTasks("default", "COMPLETED"),
+  });
+
+  test("a task leaves its tenant's open set when it ends; a start and finish in one call go straight to the final index", async () => {
+    const s = await createRedisStore({ url: redis.url, ttlSeconds: 60, keyPrefix: "idx1" });
+    try {
+      const k = sets(s);
+      const fn = await s.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+      const [a, b, c] = [await s.createTask({ functionId: fn, args: "[]" }), await s.createTask({ functionId: fn, args: "[]" }), await s.createTask({ functionId: fn, args: "[]" })];
+      expect((await s.redis.zrange(k.open, "0", "-1")).sort()).toEqual([a, b, c].sort());
+      const entries = await s.queue.reader().read("c1", 10, 100);
+      const e = (id: string) => entries.find((x) => x.taskId === id)!;
+      const at = Date.now();
+      const written = await s.queue.settle([
+        { kind: "start", taskId: a, attempts: 1, executor: "x", at },
+        { kind: "start", taskId: b, attempts: 1, executor: "x", at },
+        { kind: "finish", ...e(a), status: "COMPLETED", result: "1", executor: "t" },
+        { kind: "start", taskId: c, attempts: 1, executor: "x", at },
+      ]);
+      expect(written).toBe(1);
+      expect(await s.redis.zrange(k.open, "0", "-1")).toEqual(expect.arrayContaining([b, c]));
+      expect(await s.redis.zscore(k.open, a)).toBeNull();
+      expect(await s.redis.zrange(k.queued, "0", "-1")).toEqual([]);
+      expect((await s.redis.zrange(k.running, "0", "-1")).sort()).toEqual([b, c].sort());
+      expect(await s.redis.zrange(k.completed, "0", "-1")).toEqual([a]);
+      await s.queue.settle([{ kind: "finish", ...e(b), status: "COMPLETED", result: "1", executor: "t" }, { kind: "requeue", taskId: c, attempts: 1 }]);
+      expect(await s.redis.zrange(k.open, "0", "-1")).toEqual([c]);
+      expect(await s.redis.zrange(k.running, "0", "-1")).toEqual([]);
+      expect(await s.redis.zrange(k.queued, "0", "-1")).toEqual([c]);
+      expect((await s.redis.zrange(k.completed, "0", "-1")).sort()).toEqual([a, b].sort());
+      expect((await s.getTask(a))?.status).toBe("COMPLETED");
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a create with room checks no open member; a full open set drops members whose task is gone", async () => {
+    const s = await createRedisStore({ url: redis.url, ttlSeconds: 60, keyPrefix: "idx2", maxQueuedPerTenant: 2 });
+    try {
+      const k = sets(s);
+      const fn = await s.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+      const gone = crypto.randomUUID();
+      await s.redis.zadd(k.open, "1", gone); // a task that went without being closed
+      const first = await s.createTask({ functionId: fn, args: "[]" });
+      expect(await s.redis.zscore(k.open, gone)).not.toBeNull();
+      const second = await s.createTask({ functionId: fn, args: "[]" }); // full: the fallback trim makes room
+      expect(await s.redis.zscore(k.open, gone)).toBeNull();
+      expect((await s.redis.zrange(k.open, "0", "-1")).sort()).toEqual([first, second].sort());
+      await expect(s.createTask({ functionId: fn, args: "[]" })).rejects.toMatchObject({ code: "QUOTA_EXCEEDED" });
+      const [entry] = (await s.queue.reader().read("c1", 10, 100)).filter((x) => x.taskId === first);
+      await s.queue.finishTasks([{ ...entry!, status: "COMPLETED", result: "1", executor: "t" }]);
+      expect(await s.createTask({ functionId: fn, args: "[]" })).toBeString(); // the finish freed its place at once
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a dispatcher's first finish trims the tenant's indexes of members older than the TTL", async () => {
+    const s = await createRedisStore({ url: redis.url, ttlSeconds: 60, keyPrefix: "idx3" });
+    try {
+      const fn = await s.registerFunction({ name: "f", source: "() => 1", code: "() => 1" });
+      const stale = crypto.randomUUID();
+      const all = s.keys.tenantTasks("default");
+      await s.redis.zadd(all, String(Date.now() - 120_000), stale);
+      const id = await s.createTask({ functionId: fn, args: "[]" });
+      expect(await s.redis.zscore(all, stale)).not.toBeNull();
+      const [entry] = (await s.queue.reader().read("c1", 10, 100)).filter((x) => x.taskId === id);
+      await s.queue.finishTasks([{ ...entry!, status: "COMPLETED", result: "1", executor: "t" }]);
+      expect(await s.redis.zscore(all, stale)).toBeNull();
+      expect(await s.redis.zscore(all, id)).not.toBeNull();
+    } finally {
+      await s.close();
+    }
+  });
+});
