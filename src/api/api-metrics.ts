@@ -37,11 +37,79 @@ class StoredSecondsHistogram extends Histogram<"le"> {
   }
 }
 
+/** The counts of one label set of {@link RequestHistogram}. */
+interface RequestCounts {
+  labels: { route: string; status: string };
+  /** Observations per bucket (not cumulative), in the order of HTTP_SECONDS_BUCKETS. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * `faas_http_request_duration_seconds`: counted here per request (a map lookup and a bucket's increment, where
+ * prom-client's `observe` validates and hashes the labels each time), formatted by prom-client at scrape time
+ * exactly as its own labelled histogram is.
+ */
+class RequestHistogram extends Histogram<"route" | "status"> {
+  private readonly counts = new Map<string, RequestCounts>();
+
+  constructor(private readonly metric: string, private readonly helpText: string, registry: Registry) {
+    super({ name: metric, help: helpText, labelNames: ["route", "status"], buckets: [...HTTP_SECONDS_BUCKETS], registers: [registry] });
+  }
+
+  override reset(): void {
+    super.reset();
+    this.counts?.clear(); // undefined while prom-client's constructor runs
+  }
+
+  /** Count one request. */
+  count(route: string, status: number, seconds: number): void {
+    const key = `${status} ${route}`;
+    let c = this.counts.get(key);
+    if (c === undefined) {
+      c = { labels: { route, status: String(status) }, buckets: HTTP_SECONDS_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.counts.set(key, c);
+    }
+    const bounds = HTTP_SECONDS_BUCKETS;
+    for (let i = 0; i < bounds.length; i++) {
+      if (seconds <= bounds[i]!) {
+        c.buckets[i]!++;
+        break;
+      }
+    }
+    c.sum += seconds;
+    c.count++;
+  }
+
+  getForPromString(): Promise<MetricObjectWithValues<MetricValueWithName<"route" | "status" | "le">>> {
+    const name = this.metric;
+    const values: unknown[] = [];
+    for (const c of this.counts.values()) {
+      let cumulative = 0;
+      HTTP_SECONDS_BUCKETS.forEach((le, i) => {
+        cumulative += c.buckets[i]!;
+        values.push({ labels: { le }, sharedLabels: c.labels, value: cumulative, metricName: `${name}_bucket` });
+      });
+      values.push({ labels: { le: "+Inf" }, sharedLabels: c.labels, value: c.count, metricName: `${name}_bucket` });
+      values.push({ labels: {}, sharedLabels: c.labels, value: c.sum, metricName: `${name}_sum` });
+      values.push({ labels: {}, sharedLabels: c.labels, value: c.count, metricName: `${name}_count` });
+    }
+    return Promise.resolve({ name, help: this.helpText, type: "histogram" as never, aggregator: "sum", values } as never);
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValueWithName<"route" | "status" | "le">>> {
+    const data = (await this.getForPromString()) as unknown as { values: { labels: object; sharedLabels: object }[] };
+    data.values = data.values.map(({ sharedLabels, labels, ...rest }) => ({ ...rest, labels: { ...labels, ...sharedLabels } })) as never;
+    return data as never;
+  }
+}
+
 /** The metrics registry of one API app. */
 export class ApiMetrics {
   /** Every metric, in the Prometheus text format via `registry.metrics()`. */
   readonly registry = new Registry();
-  private readonly http: Histogram<"route" | "status">;
+  private readonly http: RequestHistogram;
   /** The read of the scrape under way: every metric of one scrape shows the same moment. */
   private current: Promise<ClusterStats> | null = null;
 
@@ -108,15 +176,13 @@ export class ApiMetrics {
       async () => (await stats()).totals.run);
     new StoredSecondsHistogram("faas_task_wait_seconds", "Task wait time, created to first started (cluster-wide, from Redis)", reg,
       async () => (await stats()).totals.wait);
-    this.http = new Histogram({
-      name: "faas_http_request_duration_seconds", help: "Duration of this API process's HTTP requests, by route pattern and status",
-      labelNames: ["route", "status"], buckets: [...HTTP_SECONDS_BUCKETS], registers: [reg],
-    });
+    this.http = new RequestHistogram("faas_http_request_duration_seconds",
+      "Duration of this API process's HTTP requests, by route pattern and status", reg);
   }
 
   /** Record one request: `route` is its route pattern (`/status/:task_id`), never the raw path. */
   observeRequest(route: string, status: number, seconds: number): void {
-    this.http.observe({ route, status: String(status) }, seconds);
+    this.http.count(route, status, seconds);
   }
 
   /**

@@ -48,13 +48,13 @@ async function readLimited(c: Context, body: ReadableStream<Uint8Array>, maxByte
  * another media type is still refused by the route (415).
  */
 export function assumeJsonContentType(): MiddlewareHandler {
-  return async (c, next) => {
+  return (c, next) => {
     const raw = c.req.raw;
     if (raw.body && !raw.headers.has("content-type")) {
       const headers = new Headers(raw.headers);
       headers.set("content-type", "application/json");
       c.req.raw = new Request(raw, { headers });
     }
-    await next();
+    return next();
   };
 }

@@ -29,12 +29,17 @@ export function guardStore(store: ApiStore): ApiStore {
   };
 }
 
-async function guarded<T>(op: () => Promise<T>): Promise<T> {
+/** `op()`, its failures that are not FaasErrors turned into STORE_UNAVAILABLE (one `.catch`, no extra async frame: a hot path). */
+function guarded<T>(op: () => Promise<T>): Promise<T> {
   try {
-    return await op();
+    return op().catch(unavailable);
   } catch (err) {
-    if (err instanceof FaasError) throw err;
-    // The detail (addresses, socket paths) goes to the server log via the error handler, not to clients.
-    throw new FaasError("STORE_UNAVAILABLE", "the task store (Redis) is unavailable; try again later", 503, { cause: err });
+    return Promise.reject(err).catch(unavailable);
   }
+}
+
+function unavailable(err: unknown): never {
+  if (err instanceof FaasError) throw err;
+  // The detail (addresses, socket paths) goes to the server log via the error handler, not to clients.
+  throw new FaasError("STORE_UNAVAILABLE", "the task store (Redis) is unavailable; try again later", 503, { cause: err });
 }

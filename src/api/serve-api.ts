@@ -52,6 +52,8 @@ export function serveApi(opts: ServeApiOptions): ApiServer {
     throw new RangeError(`idleTimeoutSeconds must exceed the longest long-poll (${MAX_WAIT_SECONDS} s)`);
   }
   let hostAllowed: (host: string | null) => boolean = () => false;
+  /** The last Host header allowed (the check is a pure function of it). */
+  let lastAllowed: string | null = null;
   const server = Bun.serve({
     hostname: host,
     port: opts.port ?? 8000,
@@ -59,7 +61,10 @@ export function serveApi(opts: ServeApiOptions): ApiServer {
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (req) => {
       const given = req.headers.get("host");
-      return hostAllowed(given) ? opts.app.fetch(req) : refuseHost(req, given, discardBytes);
+      if (given !== null && given === lastAllowed) return opts.app.fetch(req); // clients send the same Host each time
+      if (!hostAllowed(given)) return refuseHost(req, given, discardBytes);
+      lastAllowed = given;
+      return opts.app.fetch(req);
     },
     error: (err) => {
       opts.log?.error("request failed outside the app", { err: err.message, stack: err.stack });

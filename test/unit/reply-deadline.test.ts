@@ -23,3 +23,21 @@ test("no answer in time is STORE_UNAVAILABLE (503); the answer that comes later 
   await Bun.sleep(0);
   expect(late).toEqual([5]);
 });
+
+test("calls sharing a deadline length expire each at its own time, answered ones in between untouched", async () => {
+  const slow = Promise.withResolvers<number>();
+  const slower = Promise.withResolvers<number>();
+  const t0 = performance.now();
+  const first = withinDeadline(slow.promise, 40).catch((e: unknown) => e);
+  await Bun.sleep(20);
+  const answered = withinDeadline(Promise.resolve(1), 40);
+  const second = withinDeadline(slower.promise, 40).catch((e: unknown) => e);
+  expect(await answered).toBe(1);
+  expect(await first).toMatchObject({ code: "STORE_UNAVAILABLE" });
+  const t1 = performance.now();
+  expect(t1 - t0).toBeGreaterThanOrEqual(35);
+  expect(await second).toMatchObject({ code: "STORE_UNAVAILABLE" });
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(55); // its own deadline, not the first one's
+  const after = withinDeadline(Promise.resolve(2), 40);
+  expect(await after).toBe(2);
+});

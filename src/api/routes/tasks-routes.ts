@@ -1,12 +1,12 @@
 /** Task routes: `POST /execute_function`, `GET /status/{task_id}`, `GET /result/{task_id}` (long-poll), each for the caller's tenant. */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { FaasError } from "../../faas-error.ts";
 import { FINAL_STATUSES, type ApiStore } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
 import { argumentsProblem } from "../check-args.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
-  BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_WAIT_SECONDS,
+  BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_TIMEOUT_SECONDS, MAX_WAIT_SECONDS,
   ResultQuery, ResultResponse, StatusResponse, TaskIdParams,
 } from "../schemas.ts";
 
@@ -79,15 +79,15 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
   for (const route of [executeFunctionRoute, statusRoute, resultRoute]) app.openAPIRegistry.registerPath(route);
 
   app.post("/execute_function", async (c) => {
-    const headers = parseWith(ExecuteFunctionHeaders, { "Idempotency-Key": c.req.header("idempotency-key") }, "header");
-    const body = await parseJsonBody(c, ExecuteFunctionRequest);
+    const key = c.req.header("idempotency-key");
+    const idempotencyKey = key === undefined ? undefined : parseWith(ExecuteFunctionHeaders, { "Idempotency-Key": key }, "header")["Idempotency-Key"];
+    const body = await parseJsonBody(c, ExecuteFunctionRequest, isPlainExecuteBody);
     checkArgs(body.payload);
     if (!isUuid(body.function_id)) throw functionNotFound(body.function_id);
     // Ids are lower-case uuids; an upper-case spelling names the same function.
     const functionId = body.function_id.toLowerCase();
     const seconds = body.timeout_seconds;
     const timeoutMs = seconds == null ? undefined : Math.max(1, Math.round(seconds * 1000));
-    const idempotencyKey = headers["Idempotency-Key"];
     const taskId = await store.createTask({ functionId, args: body.payload, timeoutMs, idempotencyKey }, accessOf(c));
     return c.json({ task_id: taskId }, 201);
   });
@@ -102,7 +102,7 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
 
   app.get("/result/:task_id", async (c) => {
     const task_id = c.req.param("task_id").toLowerCase();
-    const { wait } = parseWith(ResultQuery, c.req.query(), "query");
+    const { wait } = plainWaitQuery(c.req.url) ?? parseWith(ResultQuery, c.req.query(), "query");
     const waitMs = wait === undefined ? 0 : Math.round(Math.min(Number(wait), MAX_WAIT_SECONDS) * 1000);
     checkTaskId(task_id);
     const access = accessOf(c);
@@ -111,6 +111,34 @@ export function addTaskRoutes(app: OpenAPIHono, store: ApiStore): void {
     const result = FINAL_STATUSES.has(task.status) ? task.result : null;
     return c.json({ task_id, status: task.status, result }, 200);
   });
+}
+
+type ExecuteBody = z.infer<typeof ExecuteFunctionRequest>;
+
+/**
+ * True for a body ExecuteFunctionRequest accepts as it is (the common case, checked without zod): an object with
+ * string `function_id` and `payload`, and `timeout_seconds` absent, null or in (0, MAX_TIMEOUT_SECONDS]. Anything
+ * else goes through the schema, which refuses it or strips it; the handler reads only these three fields.
+ */
+function isPlainExecuteBody(v: unknown): v is ExecuteBody {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const b = v as Record<string, unknown>;
+  if (typeof b.function_id !== "string" || typeof b.payload !== "string") return false;
+  const t = b.timeout_seconds;
+  return t === undefined || t === null || (typeof t === "number" && t > 0 && t <= MAX_TIMEOUT_SECONDS);
+}
+
+const PLAIN_WAIT = /^wait=([0-9]{1,9}(?:\.[0-9]{1,9})?)$/;
+
+/**
+ * The query of `url` when it is nothing or exactly `wait=N` (the long-poll's, read without zod); null for any other,
+ * which ResultQuery then parses.
+ */
+function plainWaitQuery(url: string): { wait?: string } | null {
+  const q = url.indexOf("?");
+  if (q < 0) return {};
+  const m = PLAIN_WAIT.exec(url.slice(q + 1));
+  return m ? { wait: m[1] } : null;
 }
 
 /** A malformed task id is TASK_NOT_FOUND without asking the store. */
