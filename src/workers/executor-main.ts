@@ -31,7 +31,21 @@ export function runExecutor(reap = false): boolean {
   const send = (message: ThreadMessage | { kind: "got"; seq: number }) => {
     if (channel !== null) sendRaw(channel.seal(message));
   };
-  let gotTimer: Timer | undefined;
+  // One timer, armed when a job comes and none is pending, re-armed for what is left of the newest job's second
+  // (no setTimeout/clearTimeout per job): a job that ends within its second costs no timer operation.
+  let awaiting: { seq: number; at: number } | null = null;
+  let gotTimer: Timer | null = null;
+  const checkGot = () => {
+    gotTimer = null;
+    if (awaiting === null) return;
+    const left = awaiting.at + GOT_AFTER_MS - performance.now();
+    if (left > 0) {
+      gotTimer = setTimeout(checkGot, left);
+      return;
+    }
+    send({ kind: "got", seq: awaiting.seq });
+    awaiting = null;
+  };
   const worker = new Worker(threadEntryUrl());
   let ending = false;
   const end = (code: number, last?: ThreadMessage) => {
@@ -45,7 +59,7 @@ export function runExecutor(reap = false): boolean {
   const reapAfterJobs = reap && process.pid === 2 && process.ppid === 1;
   const port = openPrivatePort(worker, (data) => {
     if (ending) return;
-    if ((data as { kind?: unknown } | null)?.kind === "done") clearTimeout(gotTimer);
+    if ((data as { kind?: unknown } | null)?.kind === "done") awaiting = null;
     send(data as ThreadMessage);
     if (reapAfterJobs && (data as { kind?: unknown } | null)?.kind === "done") {
       try {
@@ -69,8 +83,8 @@ export function runExecutor(reap = false): boolean {
     const message = channel.open(sealed);
     if (message === null) process.exit(TAMPERED_EXIT_CODE);
     const seq = (message as { seq?: unknown }).seq;
-    clearTimeout(gotTimer);
-    if (typeof seq === "number") gotTimer = setTimeout(() => send({ kind: "got", seq }), GOT_AFTER_MS);
+    awaiting = typeof seq === "number" ? { seq, at: performance.now() } : null;
+    if (awaiting !== null && gotTimer === null) gotTimer = setTimeout(checkGot, GOT_AFTER_MS);
     port.postMessage(message);
   });
   process.on("disconnect", () => process.exit(0));

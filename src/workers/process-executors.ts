@@ -69,13 +69,20 @@ export class ProcessExecutors implements ExecutorFactory {
     /** Why we killed it, when the channel was tampered with or lost a job. */
     let killReason: string | undefined;
     const { channel, peerKeys } = SealedChannel.create();
-    /** The job posted last and its receipt deadline (cleared by any word about it). */
-    let awaited: { seq: number; timer: Timer } | null = null;
+    /** The job posted last and when (cleared by any word about it). */
+    let awaited: { seq: number; at: number } | null = null;
+    // One receipt timer per executor, armed when a job is posted and none is pending, re-armed for what is left of
+    // the newest job's deadline: no setTimeout/clearTimeout per job.
+    let receiptTimer: Timer | null = null;
+    const checkReceipt = () => {
+      receiptTimer = null;
+      if (awaited === null || killed) return;
+      const left = awaited.at + JOB_RECEIPT_MS - performance.now();
+      if (left > 0) receiptTimer = setTimeout(checkReceipt, left);
+      else kill("its job never reached it (code it ran earlier read the channel)");
+    };
     const heard = (message: unknown) => {
-      if (awaited !== null && (message as { seq?: unknown } | null)?.seq === awaited.seq) {
-        clearTimeout(awaited.timer);
-        awaited = null;
-      }
+      if (awaited !== null && (message as { seq?: unknown } | null)?.seq === awaited.seq) awaited = null;
     };
     const proc = Bun.spawn(this.#sandbox.argv(this.#command, cgroup, this.#memoryMb), {
       env: this.#env,
@@ -99,7 +106,8 @@ export class ProcessExecutors implements ExecutorFactory {
     void logLines(proc.stderr, (line) => log.debug("executor stderr", { line }));
     const gone = proc.exited.then(() => {});
     void proc.exited.then(() => {
-      if (awaited !== null) clearTimeout(awaited.timer);
+      awaited = null;
+      if (receiptTimer !== null) clearTimeout(receiptTimer);
       const end = this.#end(proc, cgroup, oomBefore);
       callbacks.ended(killReason !== undefined && end.memoryLimitMb === undefined ? { code: null, reason: killReason } : end);
     });
@@ -123,9 +131,8 @@ export class ProcessExecutors implements ExecutorFactory {
           kill(); // the channel is broken: the executor is useless, and its end fails the job
           return;
         }
-        if (awaited !== null) clearTimeout(awaited.timer);
-        const timer = setTimeout(() => kill("its job never reached it (code it ran earlier read the channel)"), JOB_RECEIPT_MS);
-        awaited = { seq: message.seq, timer };
+        awaited = { seq: message.seq, at: performance.now() };
+        receiptTimer ??= setTimeout(checkReceipt, JOB_RECEIPT_MS);
       },
       terminate: () => kill(),
       gone,

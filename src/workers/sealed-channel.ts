@@ -25,6 +25,9 @@ export class SealedChannel {
   #sent = 0;
   #received = 0;
   #broken = false;
+  /** The nonce buffer of each direction, rewritten per message (the cipher copies it). */
+  readonly #sendNonce = Buffer.alloc(12);
+  readonly #receiveNonce = Buffer.alloc(12);
 
   private constructor(sendKey: Buffer, receiveKey: Buffer) {
     this.#sendKey = sendKey;
@@ -56,7 +59,7 @@ export class SealedChannel {
 
   /** Seal `message` (a JSON value) as the next message of this direction. */
   seal(message: unknown): string {
-    const cipher = createCipheriv(ALGORITHM, this.#sendKey, nonce(this.#sent++));
+    const cipher = createCipheriv(ALGORITHM, this.#sendKey, nonce(this.#sendNonce, this.#sent++));
     const body = cipher.update(JSON.stringify(message), "utf8");
     return Buffer.concat([body, cipher.final(), cipher.getAuthTag()]).toString("base64");
   }
@@ -68,7 +71,7 @@ export class SealedChannel {
       if (typeof sealed !== "string") throw new TypeError("not a sealed message");
       const bytes = Buffer.from(sealed, "base64");
       if (bytes.length < TAG_BYTES) throw new TypeError("too short");
-      const decipher = createDecipheriv(ALGORITHM, this.#receiveKey, nonce(this.#received));
+      const decipher = createDecipheriv(ALGORITHM, this.#receiveKey, nonce(this.#receiveNonce, this.#received));
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       const text = Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString("utf8");
       this.#received++;
@@ -80,9 +83,8 @@ export class SealedChannel {
   }
 }
 
-/** The 12-byte GCM nonce of message number `n`: four zero bytes, then `n` big-endian (48 bits are plenty). */
-function nonce(n: number): Buffer {
-  const iv = Buffer.alloc(12);
+/** `iv` (12 bytes, the first six always zero) as the GCM nonce of message number `n`: `n` big-endian in the last six (48 bits are plenty). */
+function nonce(iv: Buffer, n: number): Buffer {
   iv.writeUIntBE(n, 6, 6);
   return iv;
 }
