@@ -7,7 +7,7 @@ import type { DispatchMode } from "./dispatch-mode.ts";
 import { FunctionCache } from "./function-cache.ts";
 import { OutcomeWriter } from "./outcome-writer.ts";
 import { TaskRuns } from "./task-runs.ts";
-import { taskFailure } from "../workers/task-failure.ts";
+import { pythonTaskFailure, taskFailure } from "../workers/task-failure.ts";
 import { DEFAULT_TASK_LOG_LINES } from "../workers/task-log.ts";
 
 /** Options of {@link Dispatcher}. */
@@ -58,6 +58,8 @@ export class Dispatcher {
   private readonly strayMs: number;
   private lastStrayCheck = Date.now();
   private readonly lostError: string;
+  /** The same, for a Python function's task: a pickled built-in exception its clients can load. */
+  private readonly pythonLostError: string;
   /** The result of a queued task whose function was deleted (LOAD_TASKS fails it). */
   private readonly deletedError = taskFailure("FunctionNotFoundError", "the task's function was deleted (DELETE /functions/{id}) before the task ran");
   private readonly queue: DispatchQueue;
@@ -75,8 +77,9 @@ export class Dispatcher {
     this.strayMs = opts.strayMs ?? 10_000;
     this.writer = new OutcomeWriter(this.queue, this.log);
     this.functions = new FunctionCache(this.queue);
-    this.lostError = taskFailure("TaskLostError",
-      `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`);
+    const lost = `task lost ${this.maxAttempts} times (its executor died or went silent each time); giving up after ${this.maxAttempts} attempts`;
+    this.lostError = taskFailure("TaskLostError", lost);
+    this.pythonLostError = pythonTaskFailure("TaskLostError", lost);
     this.runs = new TaskRuns({
       mode: this.mode, writer: this.writer, log: this.log, consumer: this.consumer, maxAttempts: this.maxAttempts,
       lostError: this.lostError, running: () => this.running, freed: () => this.poke(),
@@ -196,7 +199,7 @@ export class Dispatcher {
   private async dispatch(taken: QueueEntry[], first: boolean): Promise<void> {
     const entries = this.runs.take(taken);
     if (entries.length === 0) return;
-    const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError, deletedError: this.deletedError }));
+    const loaded = await this.retrying("loading tasks", () => this.queue.loadTasks(entries, { maxAttempts: this.maxAttempts, lostError: this.lostError, pythonLostError: this.pythonLostError, deletedError: this.deletedError }));
     if (loaded === null) return this.runs.handBack(entries);
     if (loaded.length < entries.length) this.runs.dropAllBut(entries, loaded);
     const codes = await this.retrying("loading functions", () => this.functions.get(loaded.map((t) => t.functionId)));

@@ -83,7 +83,7 @@ export interface DispatchQueue {
    * `maxAttempts` starts are FAILED with `lostError`, and with `deletedError` (when given) tasks whose function was
    * deleted, both left out; the rest are returned, their state unchanged.
    */
-  loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]>;
+  loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; pythonLostError?: string; deletedError?: string }): Promise<LoadedTask[]>;
   /** Apply state changes in order, in one round trip; resolves with how many `finish` ones were written. */
   settle(batch: Settlement[]): Promise<number>;
   /** The JavaScript code of each function id (null for unknown ids), in one round trip. */

@@ -129,7 +129,7 @@ export class MemoryQueue implements DispatchQueue {
     };
   }
 
-  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]> {
+  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; pythonLostError?: string; deletedError?: string }): Promise<LoadedTask[]> {
     this.check();
     const out: LoadedTask[] = [];
     for (const e of entries) {
@@ -137,7 +137,9 @@ export class MemoryQueue implements DispatchQueue {
       if (t === undefined || isFinal(t.status)) {
         this.ack(e);
       } else if (t.attempts >= opts.maxAttempts) {
-        Object.assign(t, { status: "FAILED", result: opts.lostError, finishedAt: Date.now() });
+        // A Python function's code is carried as "#python\n" + its payload (codec/python-payload.ts); no JS function starts with "#".
+        const python = opts.pythonLostError !== undefined && (this.functions.get(t.functionId) ?? "").startsWith("#python\n");
+        Object.assign(t, { status: "FAILED", result: python ? opts.pythonLostError : opts.lostError, finishedAt: Date.now() });
         this.ack(e);
       } else if (opts.deletedError !== undefined && !this.functions.has(t.functionId)) {
         Object.assign(t, { status: "FAILED", result: opts.deletedError, finishedAt: Date.now() });

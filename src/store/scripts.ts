@@ -96,7 +96,8 @@ return 1
  * move in the listing indexes and leave their tenant's unfinished set (task-lua.ts). Else its fn id, args, timeout
  * and attempts so far are returned. Whether a function exists is read once per function per call.
  * KEYS: queue, retry, then one task key per entry. ARGV: group, now, maxAttempts, ttlMs, lostError, channel, root
- * (key prefix with its colon), deletedError, then lane ("q" or "r"), streamId, taskId triples. Returns a list
+ * (key prefix with its colon), deletedError, pythonLostError (the lost error for a Python function's task, or ""),
+ * then lane ("q" or "r"), streamId, taskId triples. Returns a list
  * with, per entry, false or { taskId, fn, args, timeout, attempts }.
  */
 export const LOAD_TASKS = `${TASK_INDEX_LUA}${TASK_STATS_LUA}
@@ -128,9 +129,9 @@ end
 for i = 1, n do
   local key = KEYS[i + 2]
   local stream = KEYS[1]
-  if ARGV[6 + 3 * i] == 'r' then stream = KEYS[2] end
-  local sid = ARGV[7 + 3 * i]
-  local tid = ARGV[8 + 3 * i]
+  if ARGV[7 + 3 * i] == 'r' then stream = KEYS[2] end
+  local sid = ARGV[8 + 3 * i]
+  local tid = ARGV[9 + 3 * i]
   local t = redis.call('HMGET', key, 'status', 'attempts', 'fn', 'args', 'timeout', 'tenant', 'created')
   local status = t[1]
   if (not status) or is_final(status) then
@@ -140,7 +141,9 @@ for i = 1, n do
   else
     local attempts = tonumber(t[2]) or 0
     if attempts >= tonumber(ARGV[3]) then
-      fail(key, stream, sid, tid, t, ARGV[5])
+      local lost = ARGV[5]
+      if ARGV[9] ~= '' and redis.call('HGET', root .. 'fn:' .. (t[3] or ''), 'runtime') == 'python' then lost = ARGV[9] end
+      fail(key, stream, sid, tid, t, lost)
       out[i] = false
     elseif ARGV[8] ~= '' and fn_gone(t[3] or '') then
       fail(key, stream, sid, tid, t, ARGV[8])

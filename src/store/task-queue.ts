@@ -58,12 +58,12 @@ export class TaskQueue implements DispatchQueue {
     return r;
   }
 
-  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; deletedError?: string }): Promise<LoadedTask[]> {
+  async loadTasks(entries: QueueEntry[], opts: { maxAttempts: number; lostError: string; pythonLostError?: string; deletedError?: string }): Promise<LoadedTask[]> {
     if (entries.length === 0) return [];
     const keys = entries.map((e) => this.keys.task(e.taskId));
     const args = [
       this.keys.group, String(Date.now()), String(opts.maxAttempts), String(this.opts.ttlMs), opts.lostError, this.keys.done, this.keys.root,
-      opts.deletedError ?? "",
+      opts.deletedError ?? "", opts.pythonLostError ?? "",
     ];
     for (const e of entries) args.push(laneCode(e.lane), e.streamId, e.taskId);
     const rows = await this.scripts.faasLoadTasks(keys.length + 2, this.keys.queue, this.keys.retry, ...keys, ...args);

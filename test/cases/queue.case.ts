@@ -5,7 +5,8 @@ import type { DispatchQueue, QueueEntry } from "../../src/store/dispatch-queue.t
 /** What a suite needs of an implementation: the queue, and the API's side of it. */
 export interface QueueHarness {
   queue: DispatchQueue;
-  addFunction(code: string): Promise<string>;
+  /** Register a function; `python`: a Python function's (its code carried as "#python\n" + payload). */
+  addFunction(code: string, python?: boolean): Promise<string>;
   addTask(functionId: string, args?: string, timeoutMs?: number): Promise<string>;
   state(taskId: string): Promise<{ status: string; attempts: number; result: string | null; executor: string | null; startedAt: number | null } | null>;
   /** Make `consumer` look dead to others (its liveness gone). */
@@ -66,6 +67,17 @@ export function queueCases(name: string, harness: () => Promise<QueueHarness>): 
       const [e] = (await h.readAll("c1")).filter((x) => x.taskId === id);
       await h.queue.settle([{ kind: "start", taskId: id, attempts: 1, executor: "c1", at: 5 }, { kind: "finish", ...e!, status: "FAILED", result: '"no"', executor: "t" }]);
       expect(await h.state(id)).toMatchObject({ status: "FAILED", attempts: 1, startedAt: 5, result: '"no"' });
+    });
+
+    test("a Python function's task that used its attempts fails with the Python form of the lost error", async () => {
+      const h = await setup();
+      const py = await h.addFunction("#python\ngASVAAAAAAAAAE4u\n", true);
+      const [js, spentPy] = [await h.addTask(h.fn), await h.addTask(py)];
+      for (const id of [js, spentPy]) await h.queue.settle([{ kind: "start", taskId: id, attempts: 2, executor: "c1", at: 1 }]);
+      const entries = (await h.readAll("c1")).filter((e) => e.taskId === js || e.taskId === spentPy);
+      expect(await h.queue.loadTasks(entries, { ...OPTS, pythonLostError: "PICKLED" })).toEqual([]);
+      expect(await h.state(js)).toMatchObject({ status: "FAILED", result: LOST });
+      expect(await h.state(spentPy)).toMatchObject({ status: "FAILED", result: "PICKLED" });
     });
 
     test("load skips final and gone tasks, and fails a task that used its attempts", async () => {

@@ -20,7 +20,7 @@ queueCases("redis", async () => {
   stores.push(store);
   return {
     queue: store.queue,
-    addFunction: (code) => store.registerFunction({ name: "f", source: code, code }),
+    addFunction: (code, python) => store.registerFunction({ name: "f", source: code, code, runtime: python ? "python" : "js" }),
     addTask: (functionId, args = "[]", timeoutMs) => store.createTask({ functionId, args, timeoutMs }),
     state: (id) => store.getTask(id),
     kill: async (consumer) => void (await store.redis.del(store.keys.alive(consumer))),
