@@ -82,23 +82,29 @@ async function main(argv: string[]): Promise<number> {
     const { runUp } = await import("./roles/run-up.ts");
     running = await runUp(cmd, log, out);
   }
+  // One listener per signal for the whole life of the process (a gap between two would let a quick second signal
+  // take its default action): the first signal stops cleanly, a second SIGINT or SIGTERM while stopping forces the exit.
+  let stopping = false;
   const reason = await new Promise<string>((resolve) => {
-    process.once("SIGINT", () => resolve("SIGINT"));
-    process.once("SIGTERM", () => resolve("SIGTERM"));
+    const stop = (why: string) => {
+      stopping = true;
+      resolve(why);
+    };
+    const onSignal = (name: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
+      if (!stopping) stop(name);
+      else if (name !== "SIGHUP") process.exit(130);
+    };
+    process.on("SIGINT", onSignal("SIGINT"));
+    process.on("SIGTERM", onSignal("SIGTERM"));
     // The terminal was closed: stop cleanly as well (the default would leave the managed Redis orphaned).
-    process.once("SIGHUP", () => resolve("SIGHUP"));
+    process.on("SIGHUP", onSignal("SIGHUP"));
     const parent = cmd.parentPid;
     if (parent !== undefined) {
       // Started by `faas up`: stop when it is gone (even if it was killed with SIGKILL).
-      setInterval(() => process.ppid !== parent && resolve("parent process gone"), 500).unref();
+      setInterval(() => !stopping && process.ppid !== parent && stop("parent process gone"), 500).unref();
     }
   });
   log.info(`${reason}: stopping`);
-  // A second signal while stopping forces the exit.
-  const force = () => process.exit(130);
-  process.once("SIGINT", force);
-  process.once("SIGTERM", force);
-  process.on("SIGHUP", () => {});
   // Never hang on the way out (e.g. Redis gone): 30 s after the stop began, exit anyway.
   setTimeout(() => {
     log.error("stopping took over 30 s; exiting");
