@@ -1,15 +1,13 @@
 /** Executor processes: each runs one Bun Worker thread (`faas executor`), confined by the sandbox, one job at a time. */
 import { silentLog, type Log } from "../log.ts";
-import type { ExecutorCallbacks, ExecutorEnd, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
+import type { ExecutorCallbacks, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
+import { limitJobMemory, logLines, processEnd, randomJobSeq } from "./executor-process.ts";
 import { chooseSandbox, type ExecutorSandbox } from "./executor-sandbox.ts";
-import type { MemoryCgroup } from "./memory-cgroup.ts";
 import type { PoolJob } from "./outcome.ts";
 import { DEFAULT_EXECUTOR_ENV, type ProcessExecutorOptions } from "./process-executor-options.ts";
 import { SealedChannel } from "./sealed-channel.ts";
 import type { RunMessage } from "./thread-messages.ts";
 
-/** Longest line of executor output logged (the rest is cut). */
-const MAX_OUTPUT_LINE = 1000;
 
 /**
  * How long a job may go without a word from its executor before the executor is taken to have lost the job's
@@ -51,11 +49,7 @@ export class ProcessExecutors implements ExecutorFactory {
   }
 
   nextSeq(previous: number): number {
-    for (;;) {
-      const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
-      const seq = (hi! & 0x1fffff) * 0x1_0000_0000 + lo!;
-      if (seq !== previous && seq !== 0) return seq;
-    }
+    return randomJobSeq(previous);
   }
 
   start(index: number, label: string, callbacks: ExecutorCallbacks): ExecutorHandle {
@@ -108,7 +102,7 @@ export class ProcessExecutors implements ExecutorFactory {
     void proc.exited.then(() => {
       awaited = null;
       if (receiptTimer !== null) clearTimeout(receiptTimer);
-      const end = this.#end(proc, cgroup, oomBefore);
+      const end = processEnd(proc, cgroup, oomBefore);
       callbacks.ended(killReason !== undefined && end.memoryLimitMb === undefined ? { code: null, reason: killReason } : end);
     });
     const kill = (reason?: string) => {
@@ -124,7 +118,7 @@ export class ProcessExecutors implements ExecutorFactory {
     return {
       post: (message: RunMessage, job: PoolJob) => {
         if (killed) return;
-        this.#limit(cgroup, job, label);
+        limitJobMemory(cgroup, job, this.#memoryMb, this.#log, label, "executor");
         try {
           proc.send(channel.seal(message));
         } catch {
@@ -142,52 +136,5 @@ export class ProcessExecutors implements ExecutorFactory {
   async close(): Promise<void> {
     await this.#sandbox.cgroups?.remove();
   }
-
-  /** Apply the job's memory limit to its executor's cgroup before it starts. */
-  #limit(cgroup: MemoryCgroup | null, job: PoolJob, label: string): void {
-    if (cgroup === null) return;
-    const mb = job.memoryMb !== undefined && job.memoryMb > 0 ? job.memoryMb : this.#memoryMb;
-    if (cgroup.limitMb === mb || cgroup.setLimit(mb)) return;
-    // Lowering a limit below what the process holds now fails: the job runs under the higher limit.
-    this.#log.warn("could not lower the executor's memory limit for this task; it runs under the previous one", {
-      executor: label, taskId: job.taskId, memoryMb: mb, previousMb: cgroup.limitMb,
-    });
-  }
-
-  /** How the process ended: an OOM kill in its cgroup, a signal (also as the shells' 128 + n), or its exit code. */
-  #end(proc: Bun.Subprocess, cgroup: MemoryCgroup | null, oomBefore: number): ExecutorEnd {
-    if (cgroup !== null && cgroup.oomKills() > oomBefore) return { code: null, memoryLimitMb: cgroup.limitMb };
-    const signal = proc.signalCode ?? (proc.exitCode !== null && proc.exitCode > 128 && proc.exitCode < 160 ? signalName(proc.exitCode - 128) : null);
-    if (signal !== null) return { code: null, reason: `killed by ${signal}` };
-    return { code: proc.exitCode };
-  }
 }
 
-const SIGNALS: Record<number, string> = { 1: "SIGHUP", 2: "SIGINT", 4: "SIGILL", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 15: "SIGTERM", 24: "SIGXCPU", 25: "SIGXFSZ" };
-
-function signalName(n: number): string {
-  return SIGNALS[n] ?? `signal ${n}`;
-}
-
-/** Read a stream line by line (lines cut at MAX_OUTPUT_LINE) until it ends. */
-async function logLines(stream: ReadableStream<Uint8Array>, line: (text: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  try {
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        line(buf.slice(0, Math.min(nl, MAX_OUTPUT_LINE)));
-        buf = buf.slice(nl + 1);
-      }
-      if (buf.length > MAX_OUTPUT_LINE) {
-        line(buf.slice(0, MAX_OUTPUT_LINE));
-        buf = "";
-      }
-    }
-  } catch {
-    // the process is gone
-  }
-  if (buf.length > 0) line(buf);
-}

@@ -1,9 +1,9 @@
 /** Python runner processes for a `ThreadPool`: `python3` with dill, confined like executor processes, one job at a time, length-prefixed JSON frames on a private socket (fd 3). */
 import { silentLog, type Log } from "../log.ts";
 import { pythonPayloadOf } from "../codec/python-payload.ts";
-import type { ExecutorCallbacks, ExecutorEnd, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
+import type { ExecutorCallbacks, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
+import { limitJobMemory, logLines, processEnd, randomJobSeq } from "./executor-process.ts";
 import { chooseSandbox, type ExecutorSandbox } from "./executor-sandbox.ts";
-import type { MemoryCgroup } from "./memory-cgroup.ts";
 import type { PoolJob } from "./outcome.ts";
 import { DEFAULT_EXECUTOR_ENV, type ProcessExecutorOptions } from "./process-executor-options.ts";
 import RUNNER_SOURCE from "./python-runner.py" with { type: "text" };
@@ -83,11 +83,7 @@ export class PythonExecutors implements ExecutorFactory {
   }
 
   nextSeq(previous: number): number {
-    for (;;) {
-      const [hi, lo] = crypto.getRandomValues(new Uint32Array(2));
-      const seq = (hi! & 0x1fffff) * 0x1_0000_0000 + lo!;
-      if (seq !== previous && seq !== 0) return seq;
-    }
+    return randomJobSeq(previous);
   }
 
   start(index: number, label: string, callbacks: ExecutorCallbacks): ExecutorHandle {
@@ -125,12 +121,12 @@ export class PythonExecutors implements ExecutorFactory {
       } catch {
         // closed already
       }
-      callbacks.ended(this.#end(proc, cgroup, oomBefore));
+      callbacks.ended(processEnd(proc, cgroup, oomBefore));
     });
     return {
       post: (message: RunMessage, job: PoolJob) => {
         if (killed) return;
-        this.#limit(cgroup, job, label);
+        limitJobMemory(cgroup, job, this.#memoryMb, this.#log, label, "python runner");
         const frame: RunMessage = { ...message };
         if (message.code !== undefined) frame.code = pythonPayloadOf(message.code);
         const body = Buffer.from(JSON.stringify(frame));
@@ -151,22 +147,6 @@ export class PythonExecutors implements ExecutorFactory {
 
   async close(): Promise<void> {
     await this.#sandbox.cgroups?.remove();
-  }
-
-  #limit(cgroup: MemoryCgroup | null, job: PoolJob, label: string): void {
-    if (cgroup === null) return;
-    const mb = job.memoryMb !== undefined && job.memoryMb > 0 ? job.memoryMb : this.#memoryMb;
-    if (cgroup.limitMb === mb || cgroup.setLimit(mb)) return;
-    this.#log.warn("could not lower the python runner's memory limit for this task; it runs under the previous one", {
-      executor: label, taskId: job.taskId, memoryMb: mb, previousMb: cgroup.limitMb,
-    });
-  }
-
-  #end(proc: Bun.Subprocess, cgroup: MemoryCgroup | null, oomBefore: number): ExecutorEnd {
-    if (cgroup !== null && cgroup.oomKills() > oomBefore) return { code: null, memoryLimitMb: cgroup.limitMb };
-    const signal = proc.signalCode ?? (proc.exitCode !== null && proc.exitCode > 128 && proc.exitCode < 160 ? `signal ${proc.exitCode - 128}` : null);
-    if (signal !== null) return { code: null, reason: `killed by ${signal}` };
-    return { code: proc.exitCode };
   }
 }
 
@@ -194,26 +174,4 @@ async function readFrames(fd: number, onMessage: (message: unknown) => void, kil
   } catch {
     // the runner is gone
   }
-}
-
-/** Longest line of runner output logged (the rest is cut). */
-const MAX_OUTPUT_LINE = 1000;
-
-/** Read a stream line by line until it ends. */
-async function logLines(stream: ReadableStream<Uint8Array>, line: (text: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  try {
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        line(buf.slice(0, Math.min(nl, MAX_OUTPUT_LINE)));
-        buf = buf.slice(nl + 1);
-      }
-    }
-  } catch {
-    // gone
-  }
-  if (buf.length > 0) line(buf.slice(0, MAX_OUTPUT_LINE));
 }
