@@ -16,7 +16,7 @@ import { keysFor, type Keys } from "./keys.ts";
 import { RedisClock } from "./redis-clock.ts";
 import { defineRegisterFunction, sendRegisterFunction } from "./register-function.ts";
 import { withinDeadline } from "./reply-deadline.ts";
-import { parseTaskLogs } from "./task-logs.ts";
+import { decodeLog } from "../codec/task-log-text.ts";
 import { TaskQueue } from "./task-queue.ts";
 import { isTaskStatus, toTaskRecord, toTaskState } from "./task-record.ts";
 import { readTaskStates, watchTasks, type FinalTask, type TaskWatch } from "./task-watch.ts";
@@ -229,7 +229,7 @@ export class RedisStore implements ApiStore {
     const [status, tenant] = (rows[0]?.[1] ?? [null, null]) as (string | null)[];
     const logs = (rows[1]?.[1] ?? null) as string | null;
     if (status === null || !visible(access, tenant)) return null;
-    return (logs === null ? null : parseTaskLogs(logs)) ?? { lines: [], truncated: false };
+    return (logs === null ? null : decodeLog(logs)) ?? { lines: [], truncated: false };
   }
 
   async getTaskState(id: string, access: Access = DEFAULT_ACCESS): Promise<TaskState | null> {

@@ -1,4 +1,5 @@
 /** Shapes of what the store keeps: functions, tasks and their state machine. */
+import type { LogBatch } from "../codec/task-log-text.ts";
 import type { BatchRecord, BatchTask } from "./create-batch.ts";
 import type { FinalTask, TaskWatch } from "./task-watch.ts";
 import type { CancelOutcome } from "./cancel-task.ts";
@@ -167,7 +168,4 @@ export interface ApiStore {
 }
 
 /** A task's log: its lines in the order written (`ts`: epoch ms) and whether some were dropped over the cap. */
-export interface TaskLogs {
-  lines: { ts: number; stream: "stdout" | "stderr"; text: string }[];
-  truncated: boolean;
-}
+export type TaskLogs = LogBatch;

@@ -1,20 +1,8 @@
 /** TaskLog: the lines one task wrote (`console.*`, `process.stdout|stderr.write`), capped in lines and bytes, with their wire form. */
 
-/** Which output a line was written to. */
-export type LogStream = "stdout" | "stderr";
+import { decodeLog, encodeLog, type LogBatch, type LogLine, type LogStream } from "../codec/task-log-text.ts";
 
-/** One line a task wrote: when (epoch ms), to which stream, and its text (without the newline). */
-export interface LogLine {
-  ts: number;
-  stream: LogStream;
-  text: string;
-}
-
-/** A batch of lines from an executor; `truncated`: the executor dropped lines over its cap. */
-export interface LogBatch {
-  lines: LogLine[];
-  truncated: boolean;
-}
+export { decodeLog, encodeLog, type LogBatch, type LogLine, type LogStream };
 
 /** Most lines kept per task (`--task-log-lines`). Default of every role. */
 export const DEFAULT_TASK_LOG_LINES = 1000;
@@ -75,30 +63,4 @@ export class TaskLog {
   toJSON(): string {
     return encodeLog(this);
   }
-}
-
-/** The compact text of a log (see {@link TaskLog.toJSON}). */
-export function encodeLog(log: LogBatch): string {
-  return JSON.stringify({ lines: log.lines.map((l) => [l.ts, l.stream === "stderr" ? "e" : "o", l.text]), truncated: log.truncated });
-}
-
-/** A log's compact text back into lines, or null when it is not one (never throws; untrusted input). */
-export function decodeLog(text: string): LogBatch | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== "object" || raw === null) return null;
-  const { lines, truncated } = raw as { lines?: unknown; truncated?: unknown };
-  if (!Array.isArray(lines) || typeof truncated !== "boolean") return null;
-  const out: LogLine[] = [];
-  for (const l of lines) {
-    if (!Array.isArray(l) || l.length !== 3) return null;
-    const [ts, s, t] = l as unknown[];
-    if (typeof ts !== "number" || !Number.isFinite(ts) || (s !== "o" && s !== "e") || typeof t !== "string") return null;
-    out.push({ ts, stream: s === "e" ? "stderr" : "stdout", text: t });
-  }
-  return { lines: out, truncated };
 }

@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   protocol: [],
   log: [],
   "faas-error": [],
-  store: ["faas-error", "log"],
+  store: ["codec", "faas-error", "log"],
   workers: ["codec", "protocol", "zmtp", "log", "faas-error"],
   api: ["store", "codec", "log", "faas-error"],
   client: ["codec"],

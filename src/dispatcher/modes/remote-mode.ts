@@ -1,6 +1,6 @@
 /** What pull and push modes share: the ROUTER and its events, sent tasks and who may answer them, waiting jobs, code-once sending, auth. */
 import { AUTH_PROPERTY, decodeHandshakeAuth, encodeDispatcherMessage, type TaskResult, type WorkerAuth } from "../../protocol/index.ts";
-import { decodeLog } from "../../workers/task-log.ts";
+import { decodeLog } from "../../codec/task-log-text.ts";
 import { taskFailureFor } from "../../workers/task-failure.ts";
 import { decodeRuntimes, RUNTIMES_PROPERTY, type Runtime } from "../../protocol/index.ts";
 import { isPythonCode } from "../../codec/python-payload.ts";
