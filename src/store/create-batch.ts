@@ -1,7 +1,7 @@
 /** The create step of a batch: one CREATE_TASKS script call for all its tasks (all or none), and reading a batch back. */
 import type Redis from "ioredis";
 import { FaasError } from "../faas-error.ts";
-import { CREATE_DEADLINE_SHARE } from "./create-task.ts";
+import { CREATE_DEADLINE_SHARE, type CreateContext } from "./create-task.ts";
 import type { Keys } from "./keys.ts";
 import type { RedisClock } from "./redis-clock.ts";
 import { withinDeadline } from "./reply-deadline.ts";
@@ -15,22 +15,12 @@ export interface BatchTask {
 }
 
 /** What one batch create sends. */
-export interface CreateBatchCall {
+export interface CreateBatchCall extends CreateContext {
   /** The batch id, chosen by the caller. */
   id: string;
   /** The new tasks' ids, one per task, in order. */
   taskIds: string[];
   tasks: BatchTask[];
-  idempotencyKey?: string;
-  /** The tenant the tasks belong to. Default: "default". */
-  tenant?: string;
-  /** An admin caller may run any tenant's functions. Default: false. */
-  admin?: boolean;
-  /** Most unfinished tasks the tenant may have. Default: 100000. */
-  maxQueued?: number;
-  /** How long the caller waits for the reply, in ms (the script's deadline is CREATE_DEADLINE_SHARE of it). */
-  replyTimeoutMs: number;
-  idempotencyTtlMs: number;
   /** How long the batch record is kept, in ms. */
   batchTtlMs: number;
 }

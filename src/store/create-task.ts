@@ -13,13 +13,8 @@ import { CREATE_TASK } from "./scripts.ts";
  */
 export const CREATE_DEADLINE_SHARE = 0.7;
 
-/** What one create sends. */
-export interface CreateCall {
-  /** The new task's id, chosen by the caller. */
-  id: string;
-  functionId: string;
-  args: string;
-  timeoutMs?: number;
+/** What every create sends besides its tasks, single or batch: who asks, its limits and its deadline. */
+export interface CreateContext {
   idempotencyKey?: string;
   /** The tenant the task belongs to (the caller's). Default: "default". */
   tenant?: string;
@@ -29,8 +24,17 @@ export interface CreateCall {
   maxQueued?: number;
   /** How long the caller waits for the reply, in ms; the script's deadline is {@link CREATE_DEADLINE_SHARE} of it. */
   replyTimeoutMs: number;
-  /** How long the idempotency key names the task, in ms. */
+  /** How long the idempotency key names the task (or batch), in ms. */
   idempotencyTtlMs: number;
+}
+
+/** What one create sends. */
+export interface CreateCall extends CreateContext {
+  /** The new task's id, chosen by the caller. */
+  id: string;
+  functionId: string;
+  args: string;
+  timeoutMs?: number;
 }
 
 /** 1 created, 0 unknown (or another tenant's) function, -1 past its deadline, -2 the tenant's queue is full, or the id an idempotency key already names. */
