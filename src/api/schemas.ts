@@ -137,6 +137,13 @@ export function errorContent(description: string) {
   return jsonContent(ErrorResponse, description);
 }
 
+/** The errors any keyed route that reads Redis may answer: 401, 429 (rate) and 503, as the OpenAPI document lists them. */
+export const ROUTE_ERRORS = {
+  401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
+  429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
+  503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+};
+
 /** Name of the bearer security scheme in the OpenAPI document. */
 export const BEARER_SCHEME = "bearer";
 

@@ -6,7 +6,7 @@ import { FINAL_STATUSES, type ApiStore, type TaskState } from "../../store/types
 import { accessOf } from "../auth-middleware.ts";
 import { argumentsProblem } from "../check-args.ts";
 import { ExecuteBatchRequest, ExecuteBatchResponse, MAX_BATCH_TASKS, ResultsRequest, ResultsResponse } from "../batch-schemas.ts";
-import { BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, isUuid, jsonContent, MAX_WAIT_SECONDS } from "../schemas.ts";
+import { BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, isUuid, jsonContent, MAX_WAIT_SECONDS, ROUTE_ERRORS } from "../schemas.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 
 export const executeBatchRoute = createRoute({
@@ -48,10 +48,8 @@ export const resultsRoute = createRoute({
   responses: {
     200: jsonContent(ResultsResponse, "One item per task id, in order; result null until the task ends"),
     400: errorContent("Malformed body (BAD_REQUEST)"),
-    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
     404: errorContent("A task id unknown, expired, malformed or another tenant's (TASK_NOT_FOUND, naming task_ids[i])"),
-    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+    ...ROUTE_ERRORS,
   },
 });
 

@@ -7,7 +7,7 @@ import type { FinalTask } from "../../store/task-watch.ts";
 import type { ApiStore } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
 import { BatchIdParams, LastEventIdHeaders } from "../batch-schemas.ts";
-import { BEARER_SECURITY, errorContent, isUuid, TaskIdParams } from "../schemas.ts";
+import { BEARER_SECURITY, errorContent, isUuid, ROUTE_ERRORS, TaskIdParams } from "../schemas.ts";
 
 /** Seconds between keep-alive comments on an idle stream; each also reads the tasks still open again. */
 export const KEEP_ALIVE_SECONDS = 15;
@@ -23,10 +23,8 @@ const STREAM_DESCRIPTION =
 const streamResponses = (what: string) => ({
   200: { content: { "text/event-stream": { schema: { type: "string" as const } } }, description: "The event stream" },
   400: errorContent("Malformed Last-Event-ID (BAD_REQUEST)"),
-  401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
   404: errorContent(what),
-  429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-  503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+  ...ROUTE_ERRORS,
 });
 
 export const batchEventsRoute = createRoute({

@@ -5,13 +5,10 @@ import type { ApiStore, FunctionInfo } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
 import { checkFunctionPayload } from "../check-function.ts";
 import { FunctionIdParams, FunctionListQuery, FunctionListResponse, FunctionRecordResponse, pageLimit } from "../record-schemas.ts";
-import { BEARER_SECURITY, errorContent, isUuid, jsonContent, RegisterFunctionRequest, RegisterFunctionResponse } from "../schemas.ts";
+import {
+  BEARER_SECURITY, errorContent, isUuid, jsonContent, RegisterFunctionRequest, RegisterFunctionResponse, ROUTE_ERRORS,
+} from "../schemas.ts";
 
-const COMMON_ERRORS = {
-  401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
-  429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-  503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
-};
 const NOT_FOUND = errorContent("Unknown or malformed function id, or another tenant's function (FUNCTION_NOT_FOUND)");
 
 /** The route definition (also documents it in /openapi.json). */
@@ -49,7 +46,7 @@ export const listFunctionsRoute = createRoute({
   responses: {
     200: jsonContent(FunctionListResponse, "A page of functions"),
     400: errorContent("Invalid limit or cursor (BAD_REQUEST)"),
-    ...COMMON_ERRORS,
+    ...ROUTE_ERRORS,
   },
 });
 
@@ -60,7 +57,7 @@ export const getFunctionRoute = createRoute({
   summary: "A function, with its source",
   security: BEARER_SECURITY,
   request: { params: FunctionIdParams },
-  responses: { 200: jsonContent(FunctionRecordResponse, "The function"), 404: NOT_FOUND, ...COMMON_ERRORS },
+  responses: { 200: jsonContent(FunctionRecordResponse, "The function"), 404: NOT_FOUND, ...ROUTE_ERRORS },
 });
 
 export const deleteFunctionRoute = createRoute({
@@ -73,7 +70,7 @@ export const deleteFunctionRoute = createRoute({
     "reaches them; tasks already running finish.",
   security: BEARER_SECURITY,
   request: { params: FunctionIdParams },
-  responses: { 204: { description: "The function is deleted" }, 404: NOT_FOUND, ...COMMON_ERRORS },
+  responses: { 204: { description: "The function is deleted" }, 404: NOT_FOUND, ...ROUTE_ERRORS },
 });
 
 /** The JSON shape of a function in a listing. */

@@ -3,7 +3,7 @@ import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { FaasError } from "../../faas-error.ts";
 import type { ApiStore } from "../../store/types.ts";
 import { accessOf } from "../auth-middleware.ts";
-import { BEARER_SECURITY, errorContent, isUuid, jsonContent, TaskIdParams } from "../schemas.ts";
+import { BEARER_SECURITY, errorContent, isUuid, jsonContent, ROUTE_ERRORS, TaskIdParams } from "../schemas.ts";
 
 /** The answer of `GET /tasks/{task_id}/logs`. */
 export const TaskLogsResponse = z
@@ -30,10 +30,8 @@ export const taskLogsRoute = createRoute({
   request: { params: TaskIdParams },
   responses: {
     200: jsonContent(TaskLogsResponse, "The task's log lines"),
-    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
     404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
-    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+    ...ROUTE_ERRORS,
   },
 });
 

@@ -5,13 +5,8 @@ import { FINAL_STATUSES, type ApiStore, type TaskInfo } from "../../store/types.
 import { accessOf } from "../auth-middleware.ts";
 import { CANCELLED_RESULT, PYTHON_CANCELLED_RESULT } from "../cancelled-error.ts";
 import { CancelResponse, pageLimit, TaskListQuery, TaskListResponse, TaskRecordResponse } from "../record-schemas.ts";
-import { BEARER_SECURITY, errorContent, isUuid, jsonContent, TaskIdParams } from "../schemas.ts";
+import { BEARER_SECURITY, errorContent, isUuid, jsonContent, ROUTE_ERRORS, TaskIdParams } from "../schemas.ts";
 
-const COMMON_ERRORS = {
-  401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
-  429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-  503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
-};
 const NOT_FOUND = errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)");
 
 /** The route definitions (also document them in /openapi.json). */
@@ -23,7 +18,7 @@ export const taskRecordRoute = createRoute({
   description: "Status, attempts, executor, times (ISO 8601; null until they happen), timeout and result (as in /result).",
   security: BEARER_SECURITY,
   request: { params: TaskIdParams },
-  responses: { 200: jsonContent(TaskRecordResponse, "The task's record"), 404: NOT_FOUND, ...COMMON_ERRORS },
+  responses: { 200: jsonContent(TaskRecordResponse, "The task's record"), 404: NOT_FOUND, ...ROUTE_ERRORS },
 });
 
 export const listTasksRoute = createRoute({
@@ -40,7 +35,7 @@ export const listTasksRoute = createRoute({
   responses: {
     200: jsonContent(TaskListResponse, "A page of tasks"),
     400: errorContent("Invalid status, function_id, limit or cursor (BAD_REQUEST)"),
-    ...COMMON_ERRORS,
+    ...ROUTE_ERRORS,
   },
 });
 
@@ -58,7 +53,7 @@ export const cancelTaskRoute = createRoute({
     200: jsonContent(CancelResponse, "The task is CANCELLED"),
     404: NOT_FOUND,
     409: errorContent("The task is final already: COMPLETED, FAILED or CANCELLED (TASK_FINAL)"),
-    ...COMMON_ERRORS,
+    ...ROUTE_ERRORS,
   },
 });
 

@@ -6,8 +6,9 @@ import { accessOf } from "../auth-middleware.ts";
 import { argumentsProblem } from "../check-args.ts";
 import { parseJsonBody, parseWith } from "../validate.ts";
 import {
-  BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid, jsonContent, MAX_TIMEOUT_SECONDS, MAX_WAIT_SECONDS,
-  ResultQuery, ResultResponse, StatusResponse, TaskIdParams,
+  BEARER_SECURITY, errorContent, ExecuteFunctionHeaders, ExecuteFunctionRequest, ExecuteFunctionResponse, isUuid,
+  jsonContent, MAX_TIMEOUT_SECONDS, MAX_WAIT_SECONDS, ResultQuery, ResultResponse, ROUTE_ERRORS, StatusResponse,
+  TaskIdParams,
 } from "../schemas.ts";
 
 /** The route definitions (also document them in /openapi.json). */
@@ -45,10 +46,8 @@ export const statusRoute = createRoute({
   request: { params: TaskIdParams },
   responses: {
     200: jsonContent(StatusResponse, "QUEUED, RUNNING, COMPLETED or FAILED (CANCELLED only for a task someone cancelled)"),
-    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
     404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
-    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+    ...ROUTE_ERRORS,
   },
 });
 
@@ -63,10 +62,8 @@ export const resultRoute = createRoute({
   responses: {
     200: jsonContent(ResultResponse, "The task's status and, once it ended, its result"),
     400: errorContent("Invalid wait (BAD_REQUEST)"),
-    401: errorContent("No key, or an invalid or revoked one, with --auth required (UNAUTHORIZED)"),
     404: errorContent("Unknown, expired or malformed task id, or another tenant's task (TASK_NOT_FOUND)"),
-    429: errorContent("Over the key's request rate (RATE_LIMITED); see Retry-After"),
-    503: errorContent("Redis is unreachable or did not answer in time (STORE_UNAVAILABLE)"),
+    ...ROUTE_ERRORS,
   },
 });
 
