@@ -1,4 +1,5 @@
 /** An in-memory DispatchQueue with the Redis queue's rules, for fast deterministic tests of the dispatcher core. */
+import { isPythonCode } from "../codec/python-payload.ts";
 import type { DispatchQueue, Lane, LoadedTask, QueueEntry, QueueReading, Settlement } from "./dispatch-queue.ts";
 import type { DispatcherFigures } from "./dispatcher-figures.ts";
 import { FINAL_STATUSES, type TaskStatus } from "./types.ts";
@@ -137,8 +138,7 @@ export class MemoryQueue implements DispatchQueue {
       if (t === undefined || isFinal(t.status)) {
         this.ack(e);
       } else if (t.attempts >= opts.maxAttempts) {
-        // A Python function's code is carried as "#python\n" + its payload (codec/python-payload.ts); no JS function starts with "#".
-        const python = opts.pythonLostError !== undefined && (this.functions.get(t.functionId) ?? "").startsWith("#python\n");
+        const python = opts.pythonLostError !== undefined && isPythonCode(this.functions.get(t.functionId) ?? "");
         Object.assign(t, { status: "FAILED", result: python ? opts.pythonLostError : opts.lostError, finishedAt: Date.now() });
         this.ack(e);
       } else if (opts.deletedError !== undefined && !this.functions.has(t.functionId)) {
