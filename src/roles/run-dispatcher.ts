@@ -15,20 +15,11 @@ import type { Running } from "./running.ts";
 
 /** Start a dispatcher; resolves once it consumes the queue. `ready` is "local" or the pull/push endpoint. */
 export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<Running & { dispatcher: Dispatcher; ready: string }> {
-  // The Redis store connects while the Python probe (a short python3 run per candidate) runs and the mode starts.
-  const connecting = createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
-  connecting.catch(() => {}); // awaited below; not an unhandled rejection while the mode starts
-  let created;
-  try {
-    created = await createMode(cfg, log, cfg.mode === "local" ? await pythonRuntime(cfg, log) : undefined);
-  } catch (err) {
-    await connecting.then((s) => s.close(), () => {});
-    throw err;
-  }
-  const { mode, ready } = created;
+  // The mode first: it reads key files and binds ports, so a bad setting fails before any Redis connection is tried.
+  const { mode, ready } = await createMode(cfg, log, cfg.mode === "local" ? await pythonRuntime(cfg, log) : undefined);
   let store;
   try {
-    store = await connecting;
+    store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
   } catch (err) {
     await mode.close();
     throw err;
