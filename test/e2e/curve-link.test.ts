@@ -1,12 +1,12 @@
 // CURVE on the worker link with real processes of the compiled binary: keygen, key files, authorized workers, refusals, the wire, faas up.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { createConnection, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { FaasClient } from "../../src/client/index.ts";
 import { curvePublicKey } from "../../src/zmtp/index.ts";
 import { copyBinary, eventually, spawnFaas, type FaasCopy, type FaasProcess } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
+import { recordingProxy, type TcpProxy } from "../support/tcp-proxy.ts";
 
 let copy: FaasCopy;
 let redis: TestRedis;
@@ -20,10 +20,10 @@ afterAll(async () => {
 });
 
 const procs: FaasProcess[] = [];
-const servers: Server[] = [];
+const proxies: TcpProxy[] = [];
 afterEach(async () => {
   await Promise.all(procs.splice(0).map((p) => p.stop("SIGKILL")));
-  for (const s of servers.splice(0)) s.close();
+  for (const p of proxies.splice(0)) p.close();
   Bun.spawnSync(["redis-cli", "-s", redis.socket, "FLUSHALL"]);
 });
 
@@ -157,25 +157,6 @@ for (const mode of ["pull", "push"] as const) {
   });
 }
 
-/** A TCP proxy to `target` (node:net: it writes everything it is given) that records every byte both ways. */
-async function recordingProxy(target: string): Promise<{ endpoint: string; bytes: () => Buffer }> {
-  const { hostname, port } = new URL(target.replace("tcp://", "http://"));
-  const chunks: Buffer[] = [];
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: hostname, port: Number(port) });
-    client.on("data", (b) => { chunks.push(Buffer.from(b)); upstream.write(b); });
-    upstream.on("data", (b) => { chunks.push(Buffer.from(b)); client.write(b); });
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-    client.on("error", () => {});
-    upstream.on("error", () => {});
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const address = server.address() as { port: number };
-  return { endpoint: `tcp://127.0.0.1:${address.port}`, bytes: () => Buffer.concat(chunks) };
-}
-
 for (const mechanism of ["CURVE", "NULL"] as const) {
   test(`on the wire under ${mechanism}, task arguments, code and results ${mechanism === "CURVE" ? "never appear" : "appear"} in plaintext`, async () => {
     const d = keygen();
@@ -183,6 +164,7 @@ for (const mechanism of ["CURVE", "NULL"] as const) {
     const curve = mechanism === "CURVE";
     const s = await stack("push", curve ? ["--curve-key", d.file, "--authorized-workers", authorized(w.pub)] : ["--secret", "s3cret"]);
     const proxy = await recordingProxy(s.endpoint);
+    proxies.push(proxy);
     const wk = worker("push", proxy.endpoint, curve ? ["--curve-key", w.file, "--dispatcher-key", d.pub] : ["--secret", "s3cret"]);
     await wk.waitFor(/ready worker/);
     const marker = `ARG-${crypto.randomUUID()}`;
@@ -190,7 +172,7 @@ for (const mechanism of ["CURVE", "NULL"] as const) {
     const ids = await Promise.all(Array.from({ length: 5 }, () => s.client.execute(fid, [marker])));
     await completes(s.client, ids);
     expect((await s.client.result(ids[0]!)).result).toBe(JSON.stringify(`${marker}|CODE-MARKER-RESULT-0123456789`));
-    const wire = proxy.bytes();
+    const wire = proxy.both();
     expect(wire.length).toBeGreaterThan(1000);
     for (const text of [marker, "CODE-MARKER-RESULT-0123456789", "s3cret"]) {
       expect({ text, seen: wire.includes(text) }).toEqual({ text, seen: !curve });

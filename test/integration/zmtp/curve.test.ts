@@ -1,47 +1,21 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import * as net from "node:net";
 import { readCounter } from "../../../src/zmtp/curve-codec.ts";
 import { FrameDecoder } from "../../../src/zmtp/frame-decoder.ts";
 import { Dealer, Router, curveKeyPair } from "../../../src/zmtp/index.ts";
+import { recordingProxy, type TcpProxy } from "../../support/tcp-proxy.ts";
 import { SocketJar, text, waitFor, within } from "./helpers.ts";
 
 // CURVE between our own sockets over real TCP, through a recording proxy that can also replay a frame.
 const jar = new SocketJar();
-const servers: net.Server[] = [];
+const proxies: TcpProxy[] = [];
 afterEach(() => {
   jar.closeAll();
-  for (const s of servers.splice(0)) s.close();
+  for (const p of proxies.splice(0)) p.close();
 });
 
 const server = curveKeyPair();
 const client = curveKeyPair();
 const clientOptions = { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey };
-
-/** A TCP proxy to `target` recording what the client sends; `inject` writes extra bytes to the server side. node:net buffers partial writes (Bun.connect's `write` would drop what the kernel did not take). */
-async function proxy(target: string) {
-  const [host, port] = target.replace("tcp://", "").split(":") as [string, string];
-  const sent: Buffer[] = [];
-  let upstream: net.Socket | null = null;
-  const server = net.createServer((down) => {
-    const up = net.connect({ host, port: Number(port) });
-    upstream = up;
-    down.on("data", (d: Buffer) => {
-      sent.push(Buffer.from(d));
-      up.write(d);
-    });
-    up.on("data", (d: Buffer) => void down.write(d));
-    const closeBoth = () => {
-      down.destroy();
-      up.destroy();
-    };
-    down.on("close", closeBoth).on("error", closeBoth);
-    up.on("close", closeBoth).on("error", closeBoth);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push(server);
-  const { port: own } = server.address() as net.AddressInfo;
-  return { endpoint: `tcp://127.0.0.1:${own}`, sent, inject: (bytes: Buffer) => upstream?.write(bytes) };
-}
 
 /** The frames (header + body) the client sent after its greeting. */
 function framesOf(stream: Buffer): Array<{ raw: Buffer; command: boolean; body: Buffer }> {
@@ -61,7 +35,8 @@ describe("CURVE between our sockets", () => {
   test("1,000 messages: MESSAGE nonces on the wire strictly increase; a replayed MESSAGE drops the connection and is never delivered", async () => {
     const router = jar.add(new Router({ curveServer: true, curveSecretKey: server.secretKey }));
     await router.bind("tcp://127.0.0.1:0");
-    const p = await proxy(router.lastEndpoint as string);
+    const p = await recordingProxy(router.lastEndpoint as string);
+    proxies.push(p);
     const dealer = jar.add(new Dealer({ routingId: "d", ...clientOptions }));
     dealer.connect(p.endpoint);
     for (let i = 0; i < 1000; i++) await dealer.send(`plaintext-marker-${i}`);
