@@ -1,5 +1,6 @@
 /** The Redis implementation of the dispatchers' queue: two Streams (main, retry) with one shared consumer group. */
 import type Redis from "ioredis";
+import { ReplyError } from "ioredis";
 import type { Log } from "../log.ts";
 import type { DispatchQueue, FinishedTask, Lane, LoadedTask, QueueEntry, Settlement } from "./dispatch-queue.ts";
 import { publishHeartbeat, type DispatcherFigures } from "./dispatcher-figures.ts";
@@ -125,8 +126,15 @@ export class TaskQueue implements DispatchQueue {
     if (ids.length === 0) return [];
     const p = this.redis.pipeline();
     for (const id of ids) p.hget(this.keys.fn(id), "code");
-    const res = (await p.exec()) ?? [];
-    return res.map(([err, v]) => (err ? null : (v as string | null)));
+    const res = await p.exec();
+    // Only Redis's own answer may say "no such function": a reply error (the key is not a hash) is one. A lost
+    // connection or a missing reply throws, so the caller retries instead of failing tasks as "deleted".
+    return ids.map((_, i) => {
+      const [err, v] = res?.[i] ?? [new Error("no reply from Redis"), null];
+      if (err instanceof ReplyError) return null;
+      if (err) throw err;
+      return v as string | null;
+    });
   }
 
   heartbeat(consumer: string, ttlMs: number, figures?: DispatcherFigures): Promise<void> {

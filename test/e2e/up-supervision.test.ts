@@ -19,6 +19,14 @@ function childrenOf(pid: number): number[] {
   }
   return out;
 }
+/** Everything in the AOF files under `dir`. */
+function aofText(dir: string): string {
+  let text = "";
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile() && e.name.includes(".aof")) text += readFileSync(join(e.parentPath, e.name), "latin1");
+  }
+  return text;
+}
 const alive = (pid: number) => {
   try {
     return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
@@ -89,6 +97,9 @@ describe("the managed Redis", () => {
     const fn = await post(`${up.url}/register_function`, { name: "nap", payload: "async (ms) => { await Bun.sleep(ms); return ms; }" });
     const tasks: string[] = [];
     for (let i = 0; i < 6; i++) tasks.push((await post(`${up.url}/execute_function`, { function_id: fn.function_id, payload: "[800]" })).task_id);
+    // Queued before the kill means written to the AOF: with --appendfsync everysec, Redis may postpone that write
+    // (up to 2 s while an fsync is slow) after it already answered, and kill -9 loses what it postponed.
+    await eventually(async () => { const aof = aofText(dataDir); return tasks.every((id) => aof.includes(id)); }, 10_000, "the tasks in the AOF");
     const first = redisPid(dataDir);
     process.kill(first, "SIGKILL");
     const killedAt = Date.now();
@@ -97,10 +108,16 @@ describe("the managed Redis", () => {
     expect(Date.now() - killedAt).toBeLessThan(10_000);
     expect(childrenOf(up.proc.pid)).toContain(redisPid(dataDir));
     for (const id of tasks) {
+      let last: unknown = null;
       const r = await eventually(async () => {
         const res = (await (await fetch(`${up.url}/result/${id}?wait=5`)).json()) as any;
+        last = res;
         return res.status === "COMPLETED" ? res : null;
-      }, 30_000, `task ${id} to complete`).catch((e) => { console.log(up.err()); throw e; });
+      }, 30_000, `task ${id} to complete`).catch(async (e) => {
+        const record = await (await fetch(`${up.url}/tasks/${id}`)).text().catch(String);
+        console.log(up.err(), "\nlast /result:", JSON.stringify(last), "\n/tasks:", record);
+        throw e;
+      });
       expect(r.result).toBe("800");
     }
     expect(up.err()).not.toContain("Unhandled error event");
