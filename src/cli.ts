@@ -1,11 +1,12 @@
 /** The `faas` executable: parses the command line, runs one role, catches errors once at the top. */
 import pkg from "../package.json" with { type: "json" };
-import { isClientCommand, parseCommand, type Command, type Role } from "./config.ts";
+import { allocatorReexecEnvironment, isClientCommand, parseCommand, type Command, type Role } from "./config.ts";
 import { FaasError } from "./faas-error.ts";
 import { helpText } from "./help-text.ts";
 import { createLog } from "./log.ts";
 import type { Running } from "./roles/running.ts";
 import { runExecutor } from "./roles/run-executor.ts";
+import { selfCommand } from "./roles/spawn-role.ts";
 
 const out = (line: string) => process.stdout.write(line + "\n");
 
@@ -15,6 +16,19 @@ async function main(argv: string[]): Promise<number> {
     if (runExecutor(argv[1] === "--reap")) return new Promise<number>(() => {}); // it exits by itself
     process.stderr.write("faas: executor is started by the platform (process isolation), not by hand\n");
     return 2;
+  }
+  // A long-running role started without the allocator setting restarts itself in place (same pid, same stdio)
+  // with it, before reading anything (stdin may hold a secret). `faas up` gives its children the setting.
+  if (argv[0] === "api" || argv[0] === "dispatcher" || argv[0] === "worker") {
+    const env = allocatorReexecEnvironment();
+    if (env !== null) {
+      const [file, ...pre] = selfCommand();
+      try {
+        process.execve?.(file!, [file!, ...pre, ...argv], env);
+      } catch {
+        // not possible here: run with the allocator's defaults
+      }
+    }
   }
   let cmd: Command;
   try {
@@ -54,6 +68,30 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLog(cmd.logLevel, cmd.role);
+  // One listener per signal for the whole life of the process, installed before the role starts (a gap, e.g.
+  // between "ready" and the listeners, would let a signal take its default action): the first signal stops
+  // cleanly (once the role has started), a second SIGINT or SIGTERM while stopping forces the exit.
+  let stopping = false;
+  let stopRequested!: (why: string) => void;
+  const stopReason = new Promise<string>((resolve) => (stopRequested = resolve));
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    stopRequested(why);
+  };
+  const onSignal = (name: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
+    if (!stopping) stop(name);
+    else if (name !== "SIGHUP") process.exit(130);
+  };
+  process.on("SIGINT", onSignal("SIGINT"));
+  process.on("SIGTERM", onSignal("SIGTERM"));
+  // The terminal was closed: stop cleanly as well (the default would leave the managed Redis orphaned).
+  process.on("SIGHUP", onSignal("SIGHUP"));
+  const parent = cmd.parentPid;
+  if (parent !== undefined) {
+    // Started by `faas up`: stop when it is gone (even if it was killed with SIGKILL).
+    setInterval(() => !stopping && process.ppid !== parent && stop("parent process gone"), 500).unref();
+  }
   let running: Running;
   // Each role prints one "ready …" line on stdout once it serves (`faas up` waits for it in its children).
   // Roles load on demand: an executor process (above) starts without Redis, HTTP or ZMTP code.
@@ -82,28 +120,7 @@ async function main(argv: string[]): Promise<number> {
     const { runUp } = await import("./roles/run-up.ts");
     running = await runUp(cmd, log, out);
   }
-  // One listener per signal for the whole life of the process (a gap between two would let a quick second signal
-  // take its default action): the first signal stops cleanly, a second SIGINT or SIGTERM while stopping forces the exit.
-  let stopping = false;
-  const reason = await new Promise<string>((resolve) => {
-    const stop = (why: string) => {
-      stopping = true;
-      resolve(why);
-    };
-    const onSignal = (name: "SIGINT" | "SIGTERM" | "SIGHUP") => () => {
-      if (!stopping) stop(name);
-      else if (name !== "SIGHUP") process.exit(130);
-    };
-    process.on("SIGINT", onSignal("SIGINT"));
-    process.on("SIGTERM", onSignal("SIGTERM"));
-    // The terminal was closed: stop cleanly as well (the default would leave the managed Redis orphaned).
-    process.on("SIGHUP", onSignal("SIGHUP"));
-    const parent = cmd.parentPid;
-    if (parent !== undefined) {
-      // Started by `faas up`: stop when it is gone (even if it was killed with SIGKILL).
-      setInterval(() => !stopping && process.ppid !== parent && stop("parent process gone"), 500).unref();
-    }
-  });
+  const reason = await stopReason;
   log.info(`${reason}: stopping`);
   // Never hang on the way out (e.g. Redis gone): 30 s after the stop began, exit anyway.
   setTimeout(() => {
