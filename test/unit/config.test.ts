@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseCommand } from "../../src/config.ts";
+import { allocatorReexecEnvironment, parseCommand } from "../../src/config.ts";
 
 const env = {};
 
@@ -15,4 +15,16 @@ test("dispatcher --ipc adds a unix socket beside the TCP port; absent by default
   expect(parseCommand(["dispatcher", "-m", "push", "-p", "0", "--ipc", "/tmp/d.sock"], env)).toMatchObject({ mode: "push", port: 0, ipcPath: "/tmp/d.sock" });
   expect(parseCommand(["dispatcher", "-m", "pull"], env)).toMatchObject({ port: 5555, ipcPath: undefined });
   expect(() => parseCommand(["dispatcher", "--ipc", "y".repeat(200)], env)).toThrow(/1-103 bytes/);
+});
+
+test("the allocator setting: a role without it is re-executed with it (and the rest of its environment); one that has it, or the operator's own value, is not", () => {
+  expect(allocatorReexecEnvironment({ PATH: "/bin", FAAS_SECRET: "s", UNSET: undefined })).toEqual({ PATH: "/bin", FAAS_SECRET: "s", MIMALLOC_PURGE_DELAY: "-1" });
+  expect(allocatorReexecEnvironment({ MIMALLOC_PURGE_DELAY: "-1" })).toBeNull();
+  expect(allocatorReexecEnvironment({ MIMALLOC_PURGE_DELAY: "250" })).toBeNull();
+});
+
+test("executors get the allocator setting (the operator's value when set)", () => {
+  const local = (e: Record<string, string>) => parseCommand(["dispatcher", "-m", "local"], e) as { executorEnv?: Record<string, string> };
+  expect(local({}).executorEnv?.MIMALLOC_PURGE_DELAY).toBe("-1");
+  expect(local({ MIMALLOC_PURGE_DELAY: "100" }).executorEnv?.MIMALLOC_PURGE_DELAY).toBe("100");
 });
