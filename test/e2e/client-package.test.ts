@@ -1,6 +1,7 @@
 // The installable client: `bun pm pack` → a fresh project installs the tarball with npm (offline: it has no
-// dependencies) → a script under Node drives a real `faas up` (the compiled binary) with it. And the CLI's client
-// commands (fn deploy/list/rm, call, task) against the same stack.
+// dependencies) → a script under Node drives a real `faas up` (the compiled binary) with it; a script under Bun uses
+// `bunfaas/zmtp` from the same install (NULL and CURVE). And the CLI's client commands (fn deploy/list/rm, call, task)
+// against the same stack.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +37,24 @@ beforeAll(async () => {
   key = created.out.trim().split("\n").at(-1)!;
 });
 
+/** Packs the package and installs the tarball into a fresh project, once for the tests that use it. */
+let installed: Promise<{ listing: string[]; packed: { dependencies?: object }; project: string }> | undefined;
+function install() {
+  return installed ??= (async () => {
+    sh([process.execPath, "run", "build:client"], ROOT);
+    const packDir = join(work, "pack");
+    sh([process.execPath, "pm", "pack", "--destination", packDir, "--quiet"], ROOT);
+    const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith(".tgz"))!);
+    const listing = sh(["tar", "-tzf", tarball], work).split("\n").filter(Boolean);
+    const packed = JSON.parse(sh(["tar", "-xzOf", tarball, "package/package.json"], work));
+    const project = join(work, "project");
+    sh(["mkdir", "-p", project], work);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "uses-bunfaas", private: true, type: "module" }));
+    sh(["npm", "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], project);
+    return { listing, packed, project };
+  })();
+}
+
 afterAll(async () => {
   await up?.stop();
   copy?.remove();
@@ -44,22 +63,15 @@ afterAll(async () => {
 
 describe("the packed client under Node", () => {
   test("bun pm pack ships only the package; npm installs it offline; it works on Node against the stack", async () => {
-    sh([process.execPath, "run", "build:client"], ROOT);
-    const packDir = join(work, "pack");
-    sh([process.execPath, "pm", "pack", "--destination", packDir, "--quiet"], ROOT);
-    const tarball = join(packDir, readdirSync(packDir).find((f) => f.endsWith(".tgz"))!);
-    const listing = sh(["tar", "-tzf", tarball], work).split("\n").filter(Boolean);
+    const { listing, packed, project } = await install();
     expect(listing).toContain("package/dist/pkg/client/index.js");
     expect(listing).toContain("package/dist/pkg/client/index.d.ts");
     expect(listing).toContain("package/dist/pkg/codec/index.js");
+    expect(listing).toContain("package/dist/pkg/zmtp/index.js");
+    expect(listing).toContain("package/dist/pkg/zmtp/index.d.ts");
     expect(listing.filter((f) => /dist\/faas$|\.faas\/|node_modules|\/src\//.test(f))).toEqual([]);
-    const packed = JSON.parse(sh(["tar", "-xzOf", tarball, "package/package.json"], work));
     expect(packed.dependencies ?? {}).toEqual({});
 
-    const project = join(work, "project");
-    sh(["mkdir", "-p", project], work);
-    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "uses-bunfaas", private: true, type: "module" }));
-    sh(["npm", "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], project);
     writeFileSync(join(project, "main.mjs"), NODE_SCRIPT);
     const out = sh(["node", "main.mjs", url, key], project);
     const r = JSON.parse(out.trim().split("\n").at(-1)!);
@@ -88,6 +100,93 @@ describe("the packed client under Node", () => {
     expect(() => sh([process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", project], project)).toThrow(/TS2322/);
   }, 180_000);
 });
+
+describe("the packed bunfaas/zmtp under Bun", () => {
+  test("a Router and a Dealer from the installed package exchange messages (NULL, CURVE); Node refuses the import", async () => {
+    const { listing, project } = await install();
+    expect(listing.filter((f) => f.startsWith("package/dist/pkg/zmtp/chunks/libsodium-wrappers-"))).toHaveLength(1);
+    expect(listing).toContain("package/dist/pkg/zmtp/LICENSE.libsodium");
+    writeFileSync(join(project, "zmtp.mjs"), ZMTP_SCRIPT);
+    const r = JSON.parse(sh([process.execPath, "zmtp.mjs"], project).trim().split("\n").at(-1)!);
+    expect(r.null).toEqual({ id: "worker-1", got: ["job", "21"], reply: ["done", "42"] });
+    expect(r.reqRep).toEqual(["pong ping"]);
+    expect(r.curve).toEqual({ got: ["secret"], reply: ["sealed secret"], keyLength: 40, peerKey: true });
+
+    const node = Bun.spawnSync(["node", "--input-type=module", "-e", 'await import("bunfaas/zmtp")'], { cwd: project, env: { PATH: process.env.PATH ?? "" } });
+    expect(node.exitCode).not.toBe(0);
+    expect(node.stderr.toString()).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
+
+    // Its declarations (they name Bun's socket type) type a Bun TypeScript user's code: @types/bun and nothing else.
+    writeFileSync(join(project, "typed-zmtp.ts"), TYPED_ZMTP);
+    const tsconfig = (files: string[]) => JSON.stringify({ compilerOptions: {
+      module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, lib: ["esnext"],
+      types: ["bun"], typeRoots: [join(ROOT, "node_modules/@types")], skipLibCheck: false,
+    }, files });
+    writeFileSync(join(project, "tsconfig.zmtp.json"), tsconfig(["typed-zmtp.ts"]));
+    const tsc = [process.execPath, join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.zmtp.json"];
+    sh(tsc, project);
+    writeFileSync(join(project, "typed-zmtp.ts"), `${TYPED_ZMTP}\nconst wrong: string = await new Dealer().receive();\n`);
+    expect(() => sh(tsc, project)).toThrow(/TS2322/);
+  }, 180_000);
+});
+
+/** Bun TypeScript that uses the installed `bunfaas/zmtp`: it must typecheck against the package's `.d.ts`. */
+const TYPED_ZMTP = `
+import { Dealer, Reply, Request, Router, ZmtpError, curveKeyPair, type CurveKeyPair, type SocketOptions } from "bunfaas/zmtp";
+const keys: CurveKeyPair = curveKeyPair();
+const options: SocketOptions = { receiveTimeout: 10 };
+export async function use(): Promise<void> {
+  const router = new Router({ curveServer: true, curveSecretKey: keys.secretKey, authorize: (peer) => peer.publicKey !== null });
+  await router.bind("tcp://127.0.0.1:0");
+  const endpoint: string | null = router.lastEndpoint;
+  const frames: Buffer[] = await new Dealer(options).receive();
+  await new Request().send(["a", Buffer.from("b"), new Uint8Array(1)]);
+  console.log(endpoint, frames, new Reply(), ZmtpError);
+}
+`;
+
+/** The script the fresh project runs under `bun`: only the installed `bunfaas/zmtp`, printing one JSON line. */
+const ZMTP_SCRIPT = `
+import { Dealer, Reply, Request, Router, curveKeyPair } from "bunfaas/zmtp";
+const r = {};
+const opts = { receiveTimeout: 20000, sendTimeout: 20000 };
+const text = (frames) => frames.map(String);
+
+const router = new Router(opts);
+await router.bind("tcp://127.0.0.1:0");
+const dealer = new Dealer({ ...opts, routingId: "worker-1" });
+dealer.connect(router.lastEndpoint);
+await dealer.send(["job", "21"]);
+const [id, ...got] = await router.receive();
+await router.send([id, "done", String(Number(got[1]) * 2)]);
+r.null = { id: String(id), got: text(got), reply: text(await dealer.receive()) };
+
+const rep = new Reply(opts);
+await rep.bind("tcp://127.0.0.1:0");
+const req = new Request(opts);
+req.connect(rep.lastEndpoint);
+await req.send("ping");
+const [ask] = await rep.receive();
+await rep.send("pong " + ask);
+r.reqRep = text(await req.receive());
+
+const server = curveKeyPair();
+const client = curveKeyPair();
+const seen = [];
+const curveRouter = new Router({ ...opts, curveServer: true, curveSecretKey: server.secretKey,
+  authorize: (peer) => { seen.push(peer.publicKey); return peer.publicKey === client.publicKey || "unknown key"; } });
+await curveRouter.bind("tcp://127.0.0.1:0");
+const curveDealer = new Dealer({ ...opts, curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey });
+curveDealer.connect(curveRouter.lastEndpoint);
+await curveDealer.send("secret");
+const [cid, secret] = await curveRouter.receive();
+await curveRouter.send([cid, "sealed " + secret]);
+r.curve = { got: [String(secret)], reply: text(await curveDealer.receive()), keyLength: server.publicKey.length,
+  peerKey: seen.length === 1 && seen[0] === client.publicKey };
+for (const s of [router, dealer, rep, req, curveRouter, curveDealer]) s.close();
+console.log(JSON.stringify(r));
+process.exit(0);
+`;
 
 /** TypeScript that uses the installed package: it must typecheck against the package's `.d.ts`. */
 const TYPED_USE = `
