@@ -21,7 +21,8 @@ function faas(args: string[], env: Record<string, string> = {}) {
 }
 
 function sh(cmd: string[], cwd: string) {
-  const r = Bun.spawnSync(cmd, { cwd, env: { PATH: process.env.PATH ?? "", HOME: cwd }, timeout: 120_000 });
+  // HOME in the temp dir: caches bun and npm write there never land in the repository
+  const r = Bun.spawnSync(cmd, { cwd, env: { PATH: process.env.PATH ?? "", HOME: work }, timeout: 120_000 });
   if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")} exited ${r.exitCode}: ${r.stderr.toString()}${r.stdout.toString()}`);
   return r.stdout.toString();
 }
