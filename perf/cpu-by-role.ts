@@ -18,22 +18,47 @@ function readProc(pid: number): Proc | null {
   }
 }
 
-/**
- * CPU milliseconds (user + system) per role (`up`, `api`, `dispatcher`, `worker`, `executor`, `redis`) of the process
- * tree under the `faas up` whose command line names `dataDir`. Processes that exited meanwhile are not counted.
- */
-export function cpuByRole(dataDir: string): Record<string, number> {
+/** Every process of the tree under the `faas up` whose command line names `dataDir` (empty when there is none). */
+function stackProcesses(dataDir: string): Proc[] {
   const procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is Proc => p !== null);
   const root = procs.find((p) => p.role === "up" && readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes(dataDir));
-  const out: Record<string, number> = {};
-  if (!root) return out;
+  if (!root) return [];
   const tree = new Set([root.pid]);
   for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) { tree.add(p.pid); grew = true; }
   }
-  for (const p of procs) if (tree.has(p.pid)) out[p.role] = (out[p.role] ?? 0) + p.cpuMs;
+  return procs.filter((p) => tree.has(p.pid));
+}
+
+/**
+ * CPU milliseconds (user + system) per role (`up`, `api`, `dispatcher`, `worker`, `executor`, `redis`) of the process
+ * tree under the `faas up` whose command line names `dataDir`. Processes that exited meanwhile are not counted.
+ */
+export function cpuByRole(dataDir: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of stackProcesses(dataDir)) out[p.role] = (out[p.role] ?? 0) + p.cpuMs;
   return out;
+}
+
+/**
+ * CPU milliseconds so far of each process playing `role` in that tree, by pid (e.g. `executor`: `faas executor`,
+ * or `/proc/self/fd/9 executor --reap` under unshare/sh in a sandbox, both have "executor" as argv[1]).
+ */
+export function cpuByPid(dataDir: string, role: string): Map<number, number> {
+  return new Map(stackProcesses(dataDir).filter((p) => p.role === role).map((p) => [p.pid, p.cpuMs]));
+}
+
+/**
+ * CPU milliseconds spent between two {@link cpuByPid} snapshots: per process alive at the end, its CPU minus its CPU
+ * at the start (all of it for a process started meanwhile). A process that exited meanwhile is not counted.
+ * NaN when no process was seen in either snapshot (nothing to measure, e.g. thread isolation).
+ */
+export function cpuDeltaMs(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  if (before.size === 0 && after.size === 0) return NaN;
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += Math.max(0, cpu - (before.get(pid) ?? 0));
+  return ms;
 }
 
 /** `after - before` per role, as "role N ms" per `per` tasks, sorted by cost. */

@@ -10,10 +10,15 @@ export interface TaskResult {
   result: string | null;
 }
 
+/** One entry of `POST /results`. */
+export interface BatchTaskResult extends TaskResult {
+  task_id: string;
+}
+
 /** Statuses after which a task never changes again. */
 export const FINAL_STATUSES: ReadonlySet<string> = new Set(["COMPLETED", "FAILED"]);
 
-/** Register, execute and read results over HTTP/1.1 keep-alive connections. */
+/** Register, execute (one task or a batch) and read results over HTTP/1.1 keep-alive connections. */
 export class FaasHttp {
   private readonly base: string;
   private readonly pool: HttpPool | null;
@@ -50,6 +55,28 @@ export class FaasHttp {
     return ((await this.post("/execute_function", { function_id: functionId, payload: args })) as { task_id: string }).task_id;
   }
 
+  /**
+   * `POST /execute_batch` with `count` tasks of one function, all with the same `args`; resolves with the task ids
+   * in order. The request body of each size is built once and reused.
+   */
+  async executeBatch(functionId: string, args: string, count: number): Promise<string[]> {
+    const key = `${functionId}|${args}|${count}`;
+    let body = this.batchBodies.get(key);
+    if (body === undefined) {
+      const task = JSON.stringify({ function_id: functionId, payload: args });
+      body = `{"tasks":[${Array.from({ length: count }, () => task).join(",")}]}`;
+      this.batchBodies.set(key, body);
+    }
+    const r = await this.send("POST", "/execute_batch", body);
+    if (r.status < 200 || r.status > 299) throw new Error(`POST /execute_batch: HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    return (JSON.parse(r.body) as { task_ids: string[] }).task_ids;
+  }
+
+  /** `POST /results` with `wait` S (0: answer at once; else when all are final or at the deadline): results in order. */
+  async results(taskIds: readonly string[], waitS: number): Promise<BatchTaskResult[]> {
+    return ((await this.post("/results", { task_ids: taskIds, wait: waitS })) as { results: BatchTaskResult[] }).results;
+  }
+
   /** `GET /result/{id}?wait=S`: long-polls up to `waitS` seconds (0: answer at once). */
   async result(taskId: string, waitS: number): Promise<TaskResult> {
     const r = await this.send("GET", `/result/${taskId}?wait=${waitS}`);
@@ -75,6 +102,9 @@ export class FaasHttp {
       return false;
     }
   }
+
+  /** Request bodies of {@link executeBatch}, by function, args and size. */
+  private readonly batchBodies = new Map<string, string>();
 
   private async post(path: string, body: unknown): Promise<unknown> {
     const r = await this.send("POST", path, JSON.stringify(body));

@@ -3,10 +3,10 @@ import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Which study a row belongs to. */
-export type StudyName = "latency" | "saturation" | "weak" | "strong";
+export type StudyName = "latency" | "saturation" | "batch" | "weak" | "strong";
 
 /** Every study, in report order. */
-export const STUDIES: readonly StudyName[] = ["latency", "saturation", "weak", "strong"];
+export const STUDIES: readonly StudyName[] = ["latency", "saturation", "batch", "weak", "strong"];
 
 /** One measured repetition. */
 export interface ResultRow {
@@ -33,24 +33,34 @@ export interface ResultRow {
   rep: number;
   /** Worker processes (local: 1, the dispatcher itself). */
   processes: number;
-  /** HTTP requests in flight at most (1 for the latency study). */
+  /** HTTP requests in flight at most (1 for the latency study; the batch study: batches in flight). */
   concurrency: number;
   /** Tasks that ended FAILED. */
   failed: number;
   /** Loop count of the cpu10 kind (calibrated at study start). */
   cpu_iterations: number;
+  /**
+   * CPU seconds inside the executor processes ÷ (wall seconds × cores), measured for the CPU-bound kind only; NaN
+   * (an empty cell) where not measured. Older CSVs without the column read as NaN.
+   */
+  executor_efficiency: number;
 }
 
 /** Column order of the CSV: the issue's columns first, then the study's own. */
 export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
   "mode", "workers", "threads", "tasks", "kind", "seconds", "tasks_per_s", "p50_ms", "p95_ms", "p99_ms", "commit",
-  "study", "rep", "processes", "concurrency", "failed", "cpu_iterations",
+  "study", "rep", "processes", "concurrency", "failed", "cpu_iterations", "executor_efficiency",
 ];
 
 const TEXT_COLUMNS: ReadonlySet<keyof ResultRow> = new Set(["mode", "kind", "commit", "study"]);
+/** Columns measured in some rows only: NaN is written as an empty cell, and a CSV without the column reads as NaN. */
+const OPTIONAL_COLUMNS: ReadonlySet<keyof ResultRow> = new Set(["executor_efficiency"]);
 
-function cell(v: string | number): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(3);
+function cell(v: string | number, optional: boolean): string {
+  if (typeof v === "number") {
+    if (optional && Number.isNaN(v)) return "";
+    return Number.isInteger(v) ? String(v) : v.toFixed(3);
+  }
   return /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
@@ -61,7 +71,7 @@ export function csvHeader(): string {
 
 /** One row as a CSV line (with newline). */
 export function csvLine(row: ResultRow): string {
-  return CSV_COLUMNS.map((c) => cell(row[c])).join(",") + "\n";
+  return CSV_COLUMNS.map((c) => cell(row[c], OPTIONAL_COLUMNS.has(c))).join(",") + "\n";
 }
 
 /** Create (or truncate) `path` with the header only. */
@@ -94,20 +104,23 @@ function splitLine(line: string): string[] {
 }
 
 /**
- * Parse a results CSV. Columns are found by header name (unknown ones ignored; missing ones throw); a malformed
- * line throws with its line number.
+ * Parse a results CSV. Columns are found by header name (unknown ones ignored; missing ones throw, except the
+ * optional `executor_efficiency`: NaN); a malformed line throws with its line number.
  */
 export function parseCsv(text: string, source = "csv"): ResultRow[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   if (lines.length === 0) return [];
   const header = splitLine(lines[0]!);
   const index = new Map(header.map((h, i) => [h.trim(), i]));
-  for (const c of CSV_COLUMNS) if (!index.has(c)) throw new Error(`${source}: missing column "${c}"`);
+  for (const c of CSV_COLUMNS) if (!index.has(c) && !OPTIONAL_COLUMNS.has(c)) throw new Error(`${source}: missing column "${c}"`);
   return lines.slice(1).map((line, n) => {
     const cells = splitLine(line);
     const row: Record<string, string | number> = {};
     for (const c of CSV_COLUMNS) {
-      const raw = cells[index.get(c)!];
+      const at = index.get(c);
+      if (at === undefined) { row[c] = NaN; continue; } // an optional column this CSV predates
+      const raw = cells[at];
+      if (OPTIONAL_COLUMNS.has(c) && (raw === undefined || raw.trim() === "")) { row[c] = NaN; continue; }
       if (raw === undefined) throw new Error(`${source}:${n + 2}: missing value for "${c}"`);
       if (TEXT_COLUMNS.has(c)) row[c] = raw;
       else {

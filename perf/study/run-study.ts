@@ -1,7 +1,10 @@
 /** The study runner: `bun perf/study/run-study.ts --mode local|pull|push [options]` measures one mode into a CSV. */
 import { renameSync, rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { cpuByPid, cpuDeltaMs } from "../cpu-by-role.ts";
 import { startStack, stopAllStacks, type Stack } from "../start-stack.ts";
+import { runBatch } from "./batch-run.ts";
 import { calibrateCpuLoop } from "./calibrate-cpu.ts";
 import { FaasHttp } from "./faas-http.ts";
 import { runLatency, runLoad, type LoadResult } from "./load-run.ts";
@@ -9,7 +12,7 @@ import { gitCommit } from "./machine-info.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { appendCsv, startCsv, type ResultRow } from "./results-csv.ts";
 import { parseStudyArgs } from "./study-args.ts";
-import { latencySummary, median } from "./stats.ts";
+import { executorEfficiency, latencySummary, median, medianOfFinite } from "./stats.ts";
 import { planRuns, plannedTasks, type PlannedRun } from "./study-plan.ts";
 import { KIND_SPECS, TASK_KINDS, type TaskKind } from "./task-kinds.ts";
 
@@ -35,6 +38,8 @@ process.stderr.write(`calibrating the CPU kind… `);
 const cpuIterations = args.cpuIterations ?? (await calibrateCpuLoop()).iterations;
 process.stderr.write(`${cpuIterations} loop iterations ≈ 10 ms in a worker thread\n`);
 
+/** Cores the executor efficiency is measured against (the whole machine's). */
+const CORES = availableParallelism();
 /** No-op tasks each fresh stack runs before its first measured run (JIT warm-up, not recorded). */
 const STACK_WARMUP_TASKS = Math.max(20, Math.round(3000 * scale));
 const plans = layouts.map((l) => ({ layout: l, runs: planRuns(l.processes * l.threads, { scale, reps, studies, kinds }) }));
@@ -51,6 +56,9 @@ async function measure(http: FaasHttp, fnId: string, run: PlannedRun, tasks: num
   const onProgress = (n: number) => progress!.tick(n);
   // Generous deadline: ten times the 1-executor ideal plus 30 s, so only lost or stuck tasks trip it.
   const timeoutMs = 30_000 + tasks * (run.kind === "noop" ? 2 : 100);
+  if (run.study === "batch") {
+    return runBatch({ http, functionId: fnId, args, tasks, batchSize: run.batchSize, inFlight: run.concurrency, timeoutMs, onProgress });
+  }
   return run.concurrency === 1
     ? runLatency({ http, functionId: fnId, args, tasks, timeoutMs, onProgress })
     : runLoad({ http, functionId: fnId, args, tasks, concurrency: run.concurrency, timeoutMs, onProgress });
@@ -76,16 +84,23 @@ for (const { layout, runs } of plans) {
       progress.step(`${label} warm-up`);
       await measure(http, fnIds.get(run.kind)!, run, run.warmupTasks);
       const results: LoadResult[] = [];
+      const effs: number[] = [];
       for (let rep = 1; rep <= run.reps && !interrupted; rep++) {
         progress.step(`${label} ${rep}/${run.reps}`);
+        // The CPU-bound kind: executor efficiency from the executors' CPU in /proc (own stacks only).
+        const dataDir = run.kind === "cpu10" ? currentStack.dataDir : null;
+        const cpu0 = dataDir ? cpuByPid(dataDir, "executor") : null;
         const r = await measure(http, fnIds.get(run.kind)!, run, run.tasks);
+        const execMs = dataDir && cpu0 ? cpuDeltaMs(cpu0, cpuByPid(dataDir, "executor")) : NaN;
         results.push(r);
         const lat = latencySummary(r.latenciesMs);
         const row: ResultRow = {
           mode, workers, threads: layout.threads, tasks: run.tasks, kind: run.kind, seconds: r.seconds, tasks_per_s: r.tasksPerS,
           p50_ms: lat.p50, p95_ms: lat.p95, p99_ms: lat.p99, commit, study: run.study, rep, processes: layout.processes,
           concurrency: run.concurrency, failed: r.failed, cpu_iterations: cpuIterations,
+          executor_efficiency: executorEfficiency(execMs / 1000, r.seconds, CORES),
         };
+        effs.push(row.executor_efficiency);
         appendCsv(partial, row);
         rowsWritten++;
       }
@@ -93,7 +108,8 @@ for (const { layout, runs } of plans) {
       const med = (f: (r: LoadResult) => number) => median(results.map(f));
       const failed = results.reduce((n, r) => n + r.failed, 0);
       progress.note(`${label.padEnd(34)} ${String(run.tasks).padStart(5)} tasks  ${med((r) => r.tasksPerS).toFixed(0).padStart(6)} tasks/s  ` +
-        `p50 ${med((r) => latencySummary(r.latenciesMs).p50).toFixed(2)} ms${failed > 0 ? `  FAILED ${failed}` : ""}`);
+        `p50 ${med((r) => latencySummary(r.latenciesMs).p50).toFixed(2)} ms` +
+        `${effs.some(Number.isFinite) ? `  executor efficiency ${(medianOfFinite(effs) * 100).toFixed(0)} %` : ""}${failed > 0 ? `  FAILED ${failed}` : ""}`);
       if (failed > 0) errors.push(`${label}: ${failed} tasks FAILED`);
     }
   } catch (err) {

@@ -1,4 +1,4 @@
-/** Order statistics of the performance study: nearest-rank percentiles and medians. */
+/** Order statistics and ratios of the performance study: percentiles, medians, scaling and executor efficiency. */
 
 /**
  * The nearest-rank `p`-th percentile (0–100) of `values`: the smallest value with at least p % of the values at or
@@ -39,4 +39,20 @@ export function latencySummary(latenciesMs: readonly number[]): LatencySummary {
 export function scalingEfficiency(tasksPerS: number, workers: number, baselineTasksPerS: number): number {
   if (!(workers > 0) || !(baselineTasksPerS > 0)) return NaN;
   return tasksPerS / workers / baselineTasksPerS;
+}
+
+/**
+ * Executor efficiency of a run: CPU seconds spent inside the executor processes ÷ (wall seconds × cores), i.e. the
+ * share of the whole machine the executors used. NaN when the CPU was not measured (NaN) or the run took no time.
+ * On 2 cores 1 executor can reach 0.5 at most; the rest of the stack (API, dispatcher, Redis, the load generator)
+ * shares the same cores, so a CPU-bound run stays below 1 with any number of executors.
+ */
+export function executorEfficiency(executorCpuSeconds: number, wallSeconds: number, cores: number): number {
+  if (!Number.isFinite(executorCpuSeconds) || !(wallSeconds > 0) || !(cores > 0)) return NaN;
+  return executorCpuSeconds / (wallSeconds * cores);
+}
+
+/** The median of the finite values only (NaN when there are none): for columns measured in some rows only. */
+export function medianOfFinite(values: readonly number[]): number {
+  return median(values.filter(Number.isFinite));
 }

@@ -41,7 +41,7 @@ export const USAGE = `Usage: bun perf/study/run-study.ts --mode local|pull|push 
   --layouts L         worker layouts, processes x threads, e.g. 1x1,1x2,2x2 (default: 1,2,4,8 executors)
   --scale F           multiply every task count by F (default 1)
   --reps N            measured repetitions per run (default 3)
-  --studies S         comma list of latency,saturation,weak,strong (default all)
+  --studies S         comma list of latency,saturation,batch,weak,strong (default all)
   --kinds K           comma list of noop,sleep10,cpu10 (default all)
   --cpu-iterations N  loop count of the cpu10 kind (default: calibrated to ~10 ms now)
   --bin FILE          the faas executable (default dist/faas)

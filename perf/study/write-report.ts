@@ -5,6 +5,7 @@ import { csvSourcesOrExit, loadRows } from "./latest-results.ts";
 import { machineInfo, machineLine } from "./machine-info.ts";
 import { markdownTable, modeTables, replaceBetweenMarkers, targetsTable, textTable } from "./report-tables.ts";
 import type { ResultRow } from "./results-csv.ts";
+import { BATCH_SIZE, BATCHES_IN_FLIGHT } from "./study-plan.ts";
 import { checkTargets, summarize } from "./summarize.ts";
 
 const REPO = resolve(import.meta.dir, "../..");
@@ -32,7 +33,10 @@ export function perfText(rows: readonly ResultRow[], sources: readonly string[])
     "  tasks, not recorded) + 3 repetitions; figures are medians of the repetitions. Timer: first submit → last result",
     "  received, end to end through HTTP (a lean keep-alive HTTP/1.1 client, at most 64 requests in flight: half",
     "  submit, half long-poll results). Latency: one task at a time, submit → result",
-    "  with ?wait. Everything (Redis, API, dispatcher, workers, this load generator) shares the same cores.",
+    `  with ?wait. Batch: no-op tasks through POST /execute_batch in batches of ${BATCH_SIZE.toLocaleString("en-US")}, ${BATCHES_IN_FLIGHT} batches in flight, each`,
+    "  collected with POST /results (wait) until all are final; \"batch ×\" = batch tasks/s ÷ saturation tasks/s of the",
+    "  layout. Executor efficiency (CPU kind): CPU seconds inside the executor processes (from /proc) ÷ (wall seconds",
+    "  × cores). Everything (Redis, API, dispatcher, workers, this load generator) shares the same cores.",
     "",
   ];
   for (const mode of modes) {
