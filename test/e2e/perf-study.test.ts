@@ -1,4 +1,5 @@
-// The study runner end to end on the compiled binary: a tiny plan in local mode gives a full CSV and leaves nothing behind.
+// The study runner end to end on the compiled binary: a tiny plan in local mode (batch study and executor efficiency
+// included) gives a full CSV and leaves nothing behind.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,8 +23,19 @@ test("run-study measures every study and kind per layout and stops its stacks", 
   expect(stderr).toContain("progress:");
 
   const rows = parseCsv(readFileSync(out, "utf8"));
-  expect(rows.length).toBe(2 * 8);
-  expect(new Set(rows.map((r) => `${r.study}/${r.kind}`)).size).toBe(8);
+  expect(rows.length).toBe(2 * 9);
+  expect(new Set(rows.map((r) => `${r.study}/${r.kind}`)).size).toBe(9);
+  // The batch study: /execute_batch + /results, 4 batches in flight, one row per layout (one repetition).
+  const batch = rows.filter((r) => r.study === "batch");
+  expect(batch.map((r) => [r.workers, r.kind, r.tasks, r.concurrency])).toEqual([[1, "noop", 400, 4], [2, "noop", 400, 4]]);
+  // Executor efficiency is measured for the CPU kind only: the executor processes were found in /proc.
+  for (const r of rows) {
+    if (r.kind === "cpu10") {
+      expect(r.executor_efficiency).toBeGreaterThanOrEqual(0);
+      expect(r.executor_efficiency).toBeLessThanOrEqual(1);
+    } else expect(r.executor_efficiency).toBeNaN();
+  }
+  expect(readFileSync(out, "utf8").split("\n")[1]!.endsWith(",")).toBe(true); // the latency row: an empty cell
   expect(new Set(rows.map((r) => r.workers))).toEqual(new Set([1, 2]));
   for (const r of rows) {
     expect(r.failed).toBe(0);
