@@ -1,6 +1,6 @@
 /** The seam between a pool slot and what runs its jobs: a Bun Worker thread here, or an executor process. */
 import type { PoolJob } from "./outcome.ts";
-import type { InitMessage, RunMessage } from "./thread-messages.ts";
+import type { InitMessage, RunMessage, SkipMessage } from "./thread-messages.ts";
 
 /** How an executor ended, as far as its handle can tell. */
 export interface ExecutorEnd {
@@ -24,6 +24,8 @@ export interface ExecutorCallbacks {
 export interface ExecutorHandle {
   /** Hand the executor a job message; `job` is the pool job it belongs to (its limits). */
   post(message: RunMessage, job: PoolJob): void;
+  /** Ask it to drop the job `seq` if that has not started (answered with a `skipped` message). Default: none (it holds one job at a time). */
+  skip?(seq: number): void;
   /** Kill it now (a process with everything it spawned). Idempotent. */
   terminate(): void;
   /** Resolves once the executor is really gone (after `terminate()` or by itself). */
@@ -36,7 +38,12 @@ export interface ExecutorFactory {
   readonly kind: "thread" | "process";
   /** Start an executor for the slot `index` (1-based) named `label`. */
   start(index: number, label: string, callbacks: ExecutorCallbacks): ExecutorHandle;
-  /** A job sequence number: a counter for threads, unguessable for processes (one job at a time each). */
+  /**
+   * Whether a slot may post this executor a train of jobs of one function behind the running one (executor
+   * processes: see `ThreadPoolOptions.trainLength`). Default: false.
+   */
+  readonly trains?: boolean;
+  /** A job sequence number: a counter for threads, unguessable for processes. */
   nextSeq(previous: number): number;
   /** Release what the factory holds (cgroups). Idempotent. */
   close(): Promise<void>;
@@ -70,6 +77,7 @@ export function threadExecutors(entry: string | URL): ExecutorFactory {
       });
       return {
         post: (message) => port.postMessage(message),
+        skip: (seq) => port.postMessage({ kind: "skip", seq } satisfies SkipMessage),
         terminate: () => {
           port.close();
           worker.terminate();
@@ -85,10 +93,10 @@ export function threadExecutors(entry: string | URL): ExecutorFactory {
  * worker's global channel. Every later message, both ways, goes over the returned port; what user code posts on the
  * global channel is never read.
  */
-export function openPrivatePort(worker: Worker, onMessage: (data: unknown) => void): MessagePort {
+export function openPrivatePort(worker: Worker, onMessage: (data: unknown) => void, reap = false): MessagePort {
   const channel = new MessageChannel();
   channel.port1.onmessage = (event) => onMessage(event.data);
-  const init: InitMessage = { kind: "init", port: channel.port2 };
+  const init: InitMessage = { kind: "init", port: channel.port2, ...(reap ? { reap } : {}) };
   worker.postMessage(init, [channel.port2]);
   return channel.port1;
 }

@@ -28,8 +28,18 @@ export function runExecutor(reap = false): boolean {
   if (sendRaw === undefined) return false;
   // The first message is the channel's keys; every later one, both ways, is sealed with them.
   let channel: SealedChannel | null = null;
+  // What the thread says goes out once per turn of the event loop: the messages of one turn (several jobs' `done`
+  // when jobs are short) travel sealed together as one `batch`, one write and one wake-up of the pool.
+  let outbox: (ThreadMessage | { kind: "got"; seq: number })[] = [];
+  const flush = () => {
+    const messages = outbox;
+    outbox = [];
+    if (channel === null || messages.length === 0) return;
+    sendRaw(channel.seal(messages.length === 1 ? messages[0] : { kind: "batch", messages }));
+  };
   const send = (message: ThreadMessage | { kind: "got"; seq: number }) => {
-    if (channel !== null) sendRaw(channel.seal(message));
+    if (outbox.length === 0) setImmediate(flush);
+    outbox.push(message);
   };
   // One timer, armed when a job comes and none is pending, re-armed for what is left of the newest job's second
   // (no setTimeout/clearTimeout per job): a job that ends within its second costs no timer operation.
@@ -52,23 +62,19 @@ export function runExecutor(reap = false): boolean {
     if (ending) return;
     ending = true;
     if (last !== undefined) send(last);
+    flush();
     // Let the ipc write go out before exiting.
     setImmediate(() => process.exit(code));
   };
   // kill(-1) signals every process we may signal: inside our own PID namespace only, hence the pid check.
   const reapAfterJobs = reap && process.pid === 2 && process.ppid === 1;
+  // The thread reaps (before it starts its next job, which may already wait behind the one that ended).
   const port = openPrivatePort(worker, (data) => {
     if (ending) return;
-    if ((data as { kind?: unknown } | null)?.kind === "done") awaiting = null;
+    const said = data as { kind?: unknown; seq?: unknown } | null;
+    if (awaiting !== null && (said?.kind === "done" || said?.kind === "skipped") && said.seq === awaiting.seq) awaiting = null;
     send(data as ThreadMessage);
-    if (reapAfterJobs && (data as { kind?: unknown } | null)?.kind === "done") {
-      try {
-        process.kill(-1, "SIGKILL");
-      } catch {
-        // nothing else runs
-      }
-    }
-  });
+  }, reapAfterJobs);
   worker.addEventListener("error", (event: ErrorEvent) => {
     end(CRASH_EXIT_CODE, { kind: "crash", reason: summarizeError(event.message) || "uncaught error" });
   });
@@ -82,10 +88,14 @@ export function runExecutor(reap = false): boolean {
     }
     const message = channel.open(sealed);
     if (message === null) process.exit(TAMPERED_EXIT_CODE);
-    const seq = (message as { seq?: unknown }).seq;
-    awaiting = typeof seq === "number" ? { seq, at: performance.now() } : null;
+    const batch = (message as { kind?: unknown; messages?: unknown }).kind === "batch" ? (message as { messages: unknown }).messages : null;
+    for (const one of Array.isArray(batch) ? batch : [message]) {
+      const seq = (one as { kind?: unknown; seq?: unknown } | null)?.seq;
+      // The newest job must be confirmed (`got`) if it is still not done in a second; a skip is answered at once.
+      if (typeof seq === "number" && (one as { kind?: unknown }).kind !== "skip") awaiting = { seq, at: performance.now() };
+      port.postMessage(one);
+    }
     if (awaiting !== null && gotTimer === null) gotTimer = setTimeout(checkGot, GOT_AFTER_MS);
-    port.postMessage(message);
   });
   process.on("disconnect", () => process.exit(0));
   return true;

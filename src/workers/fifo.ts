@@ -31,6 +31,11 @@ export class Fifo<T> {
     return this.#out.pop();
   }
 
+  /** The front item, without removing it; undefined when empty. */
+  peek(): T | undefined {
+    return this.#out.length > 0 ? this.#out[this.#out.length - 1] : this.#in[0];
+  }
+
   /** The items, front first, without removing them. */
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = this.#out.length - 1; i >= 0; i--) yield this.#out[i]!;

@@ -6,7 +6,7 @@ import { chooseSandbox, type ExecutorSandbox } from "./executor-sandbox.ts";
 import type { PoolJob } from "./outcome.ts";
 import { DEFAULT_EXECUTOR_ENV, type ProcessExecutorOptions } from "./process-executor-options.ts";
 import { SealedChannel } from "./sealed-channel.ts";
-import type { RunMessage } from "./thread-messages.ts";
+import type { RunMessage, SkipMessage } from "./thread-messages.ts";
 
 
 /**
@@ -26,6 +26,7 @@ const JOB_RECEIPT_MS = 5000;
  */
 export class ProcessExecutors implements ExecutorFactory {
   readonly kind = "process";
+  readonly trains = true;
   readonly #command: string[];
   readonly #env: Record<string, string>;
   readonly #memoryMb: number;
@@ -90,8 +91,12 @@ export class ProcessExecutors implements ExecutorFactory {
         if (killed) return;
         const message = channel.open(sealed);
         if (message === null) return kill("its channel carried a message it did not seal (code it ran wrote there)");
-        heard(message);
-        if ((message as { kind?: unknown } | null)?.kind !== "got") callbacks.message(message);
+        const batch = (message as { kind?: unknown } | null)?.kind === "batch" ? (message as { messages?: unknown }).messages : null;
+        for (const one of Array.isArray(batch) ? batch : [message]) {
+          if (killed) return;
+          heard(one);
+          if ((one as { kind?: unknown } | null)?.kind !== "got") callbacks.message(one);
+        }
       },
     });
     proc.send(peerKeys); // the first message, in the clear: nothing but our code runs in the executor yet
@@ -115,18 +120,32 @@ export class ProcessExecutors implements ExecutorFactory {
       }
       proc.kill("SIGKILL");
     };
+    // What the pool posts in one turn (a train of jobs, a skip) travels sealed together as one `batch`.
+    let outbox: (RunMessage | SkipMessage)[] = [];
+    const flush = () => {
+      const messages = outbox;
+      outbox = [];
+      if (killed || messages.length === 0) return;
+      try {
+        proc.send(channel.seal(messages.length === 1 ? messages[0] : { kind: "batch", messages }));
+      } catch {
+        kill(); // the channel is broken: the executor is useless, and its end fails the job
+      }
+    };
+    const enqueue = (message: RunMessage | SkipMessage) => {
+      if (outbox.length === 0) queueMicrotask(flush);
+      outbox.push(message);
+    };
     return {
       post: (message: RunMessage, job: PoolJob) => {
         if (killed) return;
         limitJobMemory(cgroup, job, this.#memoryMb, this.#log, label, "executor");
-        try {
-          proc.send(channel.seal(message));
-        } catch {
-          kill(); // the channel is broken: the executor is useless, and its end fails the job
-          return;
-        }
+        enqueue(message);
         awaited = { seq: message.seq, at: performance.now() };
         receiptTimer ??= setTimeout(checkReceipt, JOB_RECEIPT_MS);
+      },
+      skip: (seq: number) => {
+        if (!killed) enqueue({ kind: "skip", seq });
       },
       terminate: () => kill(),
       gone,

@@ -6,7 +6,7 @@ import { captureOutput } from "./output-capture.ts";
 import { takeRealmSnapshot, type RealmSnapshot } from "./realm-snapshot.ts";
 import { DEFAULT_TASK_LOG_LINES } from "./task-log.ts";
 import { trackTimers } from "./timer-tracker.ts";
-import type { InitMessage, RunMessage, ThreadMessage } from "./thread-messages.ts";
+import type { InitMessage, RunMessage, SkipMessage, ThreadMessage } from "./thread-messages.ts";
 
 declare var self: Worker;
 
@@ -21,6 +21,7 @@ const portPost = MessagePort.prototype.postMessage;
 const promiseThen = Promise.prototype.then;
 const readData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data")!.get!;
 const exit = process.exit.bind(process);
+const signal = process.kill.bind(process);
 const timers = trackTimers();
 const nextTurn = timers.setImmediate;
 const toNumber = Number;
@@ -48,6 +49,8 @@ process.exit = function (code?: number | string | null): never {
 let port: MessagePort | null = null;
 let executor: Executor | null = null;
 let snapshot: RealmSnapshot | null = null;
+/** Kill what each job spawned before the next starts (InitMessage.reap). */
+let reap = false;
 
 function send(message: ThreadMessage): void {
   if (port !== null) apply(portPost, port, [message]);
@@ -100,14 +103,20 @@ self.onmessage = (event: MessageEvent<InitMessage>) => {
   self.onmessage = null;
   executor = createExecutor();
   port = init.port;
+  reap = init.reap === true;
   port.onmessage = onJob;
   snapshot = takeRealmSnapshot();
   send({ kind: "ready" });
 };
 
 function onJob(event: object): void {
-  const message = apply(readData, event, []) as RunMessage;
+  const message = apply(readData, event, []) as RunMessage | SkipMessage;
   if (typeof message !== "object" || message === null || typeof message.seq !== "number") return;
+  if (hasOwn(message, "kind") && (message as SkipMessage).kind === "skip") return skip(message.seq);
+  onRun(message as RunMessage);
+}
+
+function onRun(message: RunMessage): void {
   if (awaitingCode !== null && message.seq === awaitingCode) {
     awaitingCode = null;
     head!.message = message; // the same job again, with its code: it keeps its place (first in line)
@@ -118,6 +127,22 @@ function onJob(event: object): void {
     tail = node;
   }
   pump();
+}
+
+/** Drop the waiting job `seq` (cancelled before it started) and say whether it was still waiting. */
+function skip(seq: number): void {
+  let before: Waiting | null = null;
+  for (let node = head; node !== null; before = node, node = node.next) {
+    if (node.message.seq !== seq) continue;
+    if (before === null) head = node.next;
+    else before.next = node.next;
+    if (tail === node) tail = before;
+    if (awaitingCode === seq) awaitingCode = null;
+    send({ kind: "skipped", seq, ok: true });
+    pump();
+    return;
+  }
+  send({ kind: "skipped", seq, ok: false });
 }
 
 /** Start the next job unless one runs (jobs run one at a time, in the order they were posted). */
@@ -167,6 +192,13 @@ function report(status: "COMPLETED" | "FAILED", result: string): void {
   const left = timers.active();
   timers.begin();
   running = false;
+  if (reap) {
+    try {
+      signal(-1, "SIGKILL"); // every process of our PID namespace but its init and this one
+    } catch {
+      // nothing else runs
+    }
+  }
   if (left > 0) {
     dirty = true;
     send({ kind: "done", seq: current, status, result, dirty: `${left} timer${left === 1 ? "" : "s"} still active` });

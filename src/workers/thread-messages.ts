@@ -9,6 +9,11 @@ import type { LogLine } from "./task-log.ts";
 export interface InitMessage {
   kind: "init";
   port: MessagePort;
+  /**
+   * After each job, kill every other process of the executor's PID namespace but its init (what the job spawned),
+   * before the next job starts. Only for an executor process that is PID 2 of its own namespace. Default: false.
+   */
+  reap?: boolean;
 }
 
 /**
@@ -25,6 +30,15 @@ export interface RunMessage {
   maxResultBytes?: number;
   /** Most log lines the job keeps (see `task-log.ts`). Default: 1000. */
   maxLogLines?: number;
+}
+
+/**
+ * Pool → thread (on the port): drop the job `seq` if it has not started (it was cancelled while it waited behind
+ * the running one). The thread answers `skipped`.
+ */
+export interface SkipMessage {
+  kind: "skip";
+  seq: number;
 }
 
 /** Thread → pool (on the port). A thread runs one job at a time, so replies need no job id. */
@@ -48,5 +62,7 @@ export type ThreadMessage =
   | { kind: "logs"; seq: number; lines: LogLine[]; truncated: boolean }
   /** The job came without code and the thread does not have the function cached. */
   | { kind: "need-code"; seq: number }
+  /** The answer to a `skip`: `ok` when the job was dropped before it started, false when it had started (or ended). */
+  | { kind: "skipped"; seq: number; ok: boolean }
   /** An uncaught error or unhandled rejection; the thread exits right after. */
   | { kind: "crash"; reason: string };

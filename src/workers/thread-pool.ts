@@ -27,6 +27,9 @@ export interface RunOptions {
   logs?: (batch: LogBatch) => void;
 }
 
+/** Jobs of one function an executor process is posted at once (`trainLength`). */
+const DEFAULT_TRAIN_LENGTH = 8;
+
 /** How long `close()` waits for each terminated thread to report that it is gone. */
 const CLOSE_WAIT_MS = 5000;
 
@@ -37,6 +40,8 @@ interface Accepted {
   logs?: (batch: LogBatch) => void;
   /** Cancelled while posted behind a running job: its executor is stopped the moment it starts. */
   cancelled?: boolean;
+  /** Cancelled while posted behind a running job: its executor was asked to drop it (`skip`), the answer is awaited. */
+  skipping?: boolean;
   /** `started` was called: a re-run (blame rule, dirty executor) does not report a second start. */
   reported?: boolean;
   /** It was re-run once already after its executor died (blame rule). */
@@ -63,8 +68,13 @@ export class ThreadPool {
   readonly #log: Log;
   readonly #entry: string | URL;
   readonly #executors: ExecutorFactory;
-  /** Jobs a thread holds at once: 1, or 2 when the next job is posted ahead (`postAhead`, threads only). */
+  /**
+   * Jobs an executor holds at once: 1; 2 when the next job is posted ahead (`postAhead`, threads); up to
+   * `trainLength` jobs of one function for executors that take trains (processes).
+   */
   readonly #perThread: number;
+  /** Whether the jobs an executor holds must be of one function (a train). */
+  readonly #trains: boolean;
   readonly #slots: Slot[] = [];
   readonly #queue = new Fifo<Accepted>();
   /** Respawns of threads that failed to start: after 100 ms, doubling per consecutive failure, up to 5 s. */
@@ -99,9 +109,11 @@ export class ThreadPool {
     this.#executors = options.executors !== undefined ? options.executors : options.processes !== undefined
       ? new ProcessExecutors({ ...options.processes, log: options.processes.log ?? this.#log, name })
       : threadExecutors(this.#entry);
-    // An executor process never holds a second job while one runs (a hostile job could forge the next one's
-    // outcome): with processes, a job posted ahead waits here and starts when its process is free.
-    this.#perThread = options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
+    // An executor process holds jobs of one function only (a train): those share their thread's realm anyway (it is
+    // checked when the function changes), so a job learns nothing of the next it could not learn running before it.
+    this.#trains = this.#executors.trains === true;
+    this.#perThread = this.#trains ? Math.max(1, Math.floor(options.trainLength ?? DEFAULT_TRAIN_LENGTH))
+      : options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
     const maxResultBytes = checkMaxResultBytes(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     for (let i = 1; i <= threads; i++) {
       this.#slots.push(new ThreadSlot(`${name}/${options.slotName ?? "thread"}-${i}`, this.#executors, this.#events, i, maxResultBytes));
@@ -159,7 +171,7 @@ export class ThreadPool {
         this.#noPython.push(accepted);
         return;
       }
-      const slot = this.#slotFor();
+      const slot = this.#slotFor(job);
       if (slot !== null) this.#start(slot, accepted);
       else if (control.first) this.#queue.unshift(accepted);
       else this.#queue.push(accepted);
@@ -202,6 +214,7 @@ export class ThreadPool {
       const task = slot.tasks.find((t) => t.job.taskId === taskId);
       if (task === undefined) continue;
       if (slot.task === task) this.#cancelRunning(slot, task);
+      else if (slot.skip(task)) task.skipping = true; // its executor drops it unstarted (the `skipped` event)
       else task.cancelled = true; // posted behind a running job: stopped when it starts, the running one untouched
       return true;
     }
@@ -273,15 +286,25 @@ export class ThreadPool {
     return this.#executors.kind;
   }
 
-  /** A ready thread with nothing to run, else (with `postAhead`) one running a job with nothing posted behind it. */
-  #slotFor(): Slot | null {
+  /**
+   * A ready executor with nothing to run, else one with room behind its running job (`postAhead`: nothing posted
+   * behind yet; a train: the same function as the train's last job, the one with the shortest train).
+   */
+  #slotFor(job: PoolJob): Slot | null {
     let behind: Slot | null = null;
     for (const slot of this.#slots) {
       if (!slot.ready) continue;
       if (slot.held === 0) return slot;
-      if (behind === null && slot.held < this.#perThread) behind = slot;
+      if (slot.held < this.#perThread && this.#joins(slot, job) && (behind === null || slot.held < behind.held)) behind = slot;
     }
     return behind;
+  }
+
+  /** Whether `job` may be posted behind what `slot` holds: any job after a thread's, only the same function (and limits) on a train. */
+  #joins(slot: Slot, job: PoolJob): boolean {
+    if (!this.#trains) return true;
+    const last = slot.last?.job;
+    return last !== undefined && last.functionId === job.functionId && last.memoryMb === job.memoryMb && !isPythonCode(job.code);
   }
 
   #start(slot: Slot, task: Accepted): void {
@@ -292,9 +315,9 @@ export class ThreadPool {
   /** Give `slot` queued jobs while it has room. */
   #fill(slot: Slot): void {
     while (slot.ready && slot.held < this.#perThread) {
-      const task = this.#queue.shift();
-      if (task === undefined) return;
-      this.#start(slot, task);
+      const next = this.#queue.peek();
+      if (next === undefined || (slot.held > 0 && !this.#joins(slot, next.job))) return;
+      this.#start(slot, this.#queue.shift()!);
     }
   }
 
@@ -320,9 +343,21 @@ export class ThreadPool {
         queueMicrotask(() => this.#cancelRunning(slot, task));
         return;
       }
-      if (task.reported) return;
+      if (task.reported || task.skipping) return; // a skip pending: reported if its executor did start it
       task.reported = true;
       task.started?.();
+    },
+    skipped: (slot, task, dropped) => {
+      task.skipping = false;
+      if (dropped) {
+        this.#log.info("task cancelled before it started", { taskId: task.job.taskId });
+        task.resolve({ status: "FAILED", result: this.#failure("CancelledError", "the task was cancelled before it started"), executor: slot.label });
+        this.#fill(slot);
+        return;
+      }
+      // It had started (or ended): stop its executor if it still runs it.
+      task.cancelled = true;
+      if (slot.task === task) this.#cancelRunning(slot, task);
     },
     ready: (slot) => {
       this.#respawns.succeed(slot);

@@ -30,6 +30,8 @@ export interface SlotEvents<T extends { job: PoolJob }> {
   /** The thread starts running `task` now (it was posted to an idle thread, or the job before it finished). */
   started(slot: ThreadSlot<T>, task: T): void;
   done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
+  /** The answer to `skip(task)`: `dropped` when it never started (it is no longer held), else it had started. */
+  skipped(slot: ThreadSlot<T>, task: T, dropped: boolean): void;
   /** The running `task` wrote these lines (streamed while it runs, the last batch before its `done`). */
   logs(slot: ThreadSlot<T>, task: T, batch: LogBatch): void;
   timedOut(slot: ThreadSlot<T>, task: T, timeoutMs: number): void;
@@ -47,6 +49,8 @@ interface Held<T> {
   task: T;
   seq: number;
   timeoutMs: number;
+  /** A `skip` was sent for it (cancelled while it waited behind the running job); the answer is awaited. */
+  skipping?: boolean;
 }
 
 /**
@@ -104,6 +108,24 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   /** Jobs posted and not finished: the running one plus any posted ahead. */
   get held(): number {
     return this.#held.length;
+  }
+
+  /** The job posted last and not finished (the end of the train), or null. */
+  get last(): T | null {
+    return this.#held.at(-1)?.task ?? null;
+  }
+
+  /**
+   * Ask the executor to drop `task`, posted behind the running job, before it starts; the answer comes as the
+   * `skipped` event. False (nothing sent) when the slot does not hold it behind the running one, or its executor
+   * cannot skip.
+   */
+  skip(task: T): boolean {
+    const held = this.#held.find((h, i) => i > 0 && h.task === task);
+    if (held === undefined || held.skipping || this.#worker?.skip === undefined) return false;
+    held.skipping = true;
+    this.#worker.skip(held.seq);
+    return true;
   }
 
   /** Start a fresh executor. Throws when it cannot even be started. */
@@ -201,7 +223,26 @@ export class ThreadSlot<T extends { job: PoolJob }> {
       }
       case "need-code": {
         const held = this.#held.find((h) => h.seq === message.seq);
-        if (held !== undefined) this.#post(held, true);
+        if (held !== undefined && !held.skipping) this.#post(held, true);
+        return;
+      }
+      case "skipped": {
+        const i = this.#held.findIndex((h) => h.seq === message.seq && h.skipping === true);
+        if (i < 0) return;
+        const held = this.#held[i]!;
+        if (message.ok !== true) {
+          held.skipping = false;
+          this.events.skipped(this, held.task, false);
+          return;
+        }
+        this.#held.splice(i, 1);
+        if (i === 0) {
+          // It was next in line but had not started (its code was on the way): the job after it is now first.
+          this.#clearTimer();
+          const next = this.#held[0];
+          if (next !== undefined) this.#arm(next);
+        }
+        this.events.skipped(this, held.task, true);
         return;
       }
       case "ready":

@@ -120,6 +120,66 @@ describe("process isolation (sandboxed: root here)", () => {
   });
 });
 
+describe("trains: jobs of one function posted together to an executor process", () => {
+  let pool: ThreadPool;
+  beforeAll(async () => {
+    pool = new ThreadPool({ threads: 1, taskTimeoutMs: 5000, trainLength: 4, processes: { command, memoryMb: 256 } });
+    await pool.ready();
+  }, 20_000);
+  afterAll(() => pool.close());
+  const nap = "async (ms, x) => { await new Promise((r) => setTimeout(r, ms)); return [x, process.pid]; }";
+
+  test("up to trainLength jobs of the running job's function go to its executor; another function's job waits in the pool", async () => {
+    const train = [1, 2, 3, 4, 5].map((i) => pool.run(job(nap, `[${i === 1 ? 300 : 1}, ${i}]`, { functionId: "nap" })));
+    const other = pool.run(job("(x) => x", "[9]"));
+    // One running + three behind it on the executor (trainLength 4); the fifth and the other function's job wait here.
+    expect(pool.pending).toBe(2);
+    const done = await Promise.all(train);
+    expect(done.map((d) => JSON.parse(d.result)[0])).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(done.map((d) => JSON.parse(d.result)[1])).size).toBe(1); // one executor ran them all
+    expect((await other).result).toBe("9");
+  }, 20_000);
+
+  test("a train job cancelled before it starts never runs; the jobs around it complete on the same executor", async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), "faas-train-")), "ran");
+    chmodSync(join(marker, ".."), 0o777);
+    const code = `async (ms, x, path) => { if (path) await Bun.write(path, "x"); await new Promise((r) => setTimeout(r, ms)); return [x, process.pid]; }`;
+    const head = pool.run(job(code, "[400, 1, null]", { functionId: "mark", taskId: "head" }));
+    const victim = pool.run(job(code, `[1, 2, ${JSON.stringify(marker)}]`, { functionId: "mark", taskId: "victim" }));
+    const after = pool.run(job(code, "[1, 3, null]", { functionId: "mark", taskId: "after" }));
+    expect(pool.pending).toBe(0); // all three are on the executor
+    expect(pool.cancel("victim")).toBe(true);
+    const cancelled = await victim;
+    expect(errorOf(cancelled.result)).toMatchObject({ name: "CancelledError", message: expect.stringContaining("before it started") });
+    const [h, a] = await Promise.all([head, after]);
+    expect(JSON.parse(h.result)[0]).toBe(1);
+    expect(JSON.parse(a.result)[0]).toBe(3);
+    expect(JSON.parse(a.result)[1]).toBe(JSON.parse(h.result)[1]); // not replaced
+    expect(existsSync(marker)).toBe(false);
+    // The same job not cancelled does write its marker (so the check above could fail).
+    const control = `${marker}-control`;
+    await pool.run(job(code, `[1, 4, ${JSON.stringify(control)}]`, { functionId: "mark" }));
+    expect(existsSync(control)).toBe(true);
+    rmSync(join(marker, ".."), { recursive: true, force: true });
+  }, 20_000);
+
+  test("the executor dies under the first job of a train: that job fails, the others run again uncharged and complete", async () => {
+    const code = "(die, x) => { if (die) process.exit(5); return x; }";
+    const first = pool.run(job(code, "[true, 1]", { functionId: "die" }));
+    const rest = [2, 3, 4].map((i) => pool.run(job(code, `[false, ${i}]`, { functionId: "die" })));
+    expect(errorOf((await first).result)).toMatchObject({ name: "WorkerExitError", message: expect.stringContaining("code 5") });
+    expect((await Promise.all(rest)).map((r) => r.result)).toEqual(["2", "3", "4"]);
+  }, 20_000);
+
+  test("a job that times out at the head of a train fails alone; the jobs behind it complete", async () => {
+    const code = "async (ms, x) => { await new Promise((r) => setTimeout(r, ms)); return x; }";
+    const slow = pool.run(job(code, "[60000, 1]", { functionId: "slow", timeoutMs: 300 }));
+    const rest = [2, 3].map((i) => pool.run(job(code, `[1, ${i}]`, { functionId: "slow" })));
+    expect(errorOf((await slow).result)).toMatchObject({ name: "TimeoutError" });
+    expect((await Promise.all(rest)).map((r) => r.result)).toEqual(["2", "3"]);
+  }, 20_000);
+});
+
 describe("process isolation without the sandbox", () => {
   test("runs jobs in executor processes as this user; close() leaves no cgroup behind", async () => {
     const warnings: string[] = [];
