@@ -21,67 +21,45 @@ const entries = ["src/client/index.ts", "src/codec/index.ts"].map((e) => join(ro
 const started = performance.now();
 rmSync(out, { recursive: true, force: true });
 
-const result = await Bun.build({
-  entrypoints: entries,
-  root: join(root, "src"),
-  outdir: out,
-  target: "browser",
-  format: "esm",
-  splitting: true,
-  sourcemap: "none",
-  minify: { whitespace: false, syntax: true, identifiers: false },
-  naming: { entry: "[dir]/[name].js", chunk: "shared/[name]-[hash].js" },
-});
-if (!result.success) {
-  for (const log of result.logs) console.error(log);
-  console.error("client build failed");
-  process.exit(1);
-}
+await bundle("client", entries, "browser", "shared/[name]-[hash].js");
+// libsodium-wrappers is imported dynamically by CURVE: a chunk of its own, loaded by the first CURVE socket only.
 const zmtpEntry = join(root, "src/zmtp/index.ts");
-const zmtp = await Bun.build({
-  entrypoints: [zmtpEntry],
-  root: join(root, "src"),
-  outdir: out,
-  target: "bun",
-  format: "esm",
-  splitting: true, // libsodium-wrappers is imported dynamically: a chunk of its own, loaded by CURVE only
-  sourcemap: "none",
-  minify: { whitespace: false, syntax: true, identifiers: false },
-  naming: { entry: "[dir]/[name].js", chunk: "zmtp/chunks/[name]-[hash].js" },
-});
-if (!zmtp.success) {
-  for (const log of zmtp.logs) console.error(log);
-  console.error("zmtp build failed");
-  process.exit(1);
-}
+await bundle("zmtp", [zmtpEntry], "bun", "zmtp/chunks/[name]-[hash].js");
 for (const lib of ["libsodium", "libsodium-wrappers"]) copyFileSync(join(root, "node_modules", lib, "LICENSE"), join(out, "zmtp", `LICENSE.${lib}`));
-
-const tsc = Bun.spawnSync([
-  process.execPath, join(root, "node_modules/typescript/bin/tsc"), "--ignoreConfig", ...entries,
-  "--declaration", "--emitDeclarationOnly", "--outDir", out, "--rootDir", join(root, "src"),
-  "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--allowImportingTsExtensions",
-  "--strict", "--skipLibCheck", "--lib", "es2023,dom", "--types", "",
-], { stdout: "inherit", stderr: "inherit" });
-if (tsc.exitCode !== 0) {
-  console.error("client declarations failed");
-  process.exit(1);
-}
-const tscZmtp = Bun.spawnSync([
-  process.execPath, join(root, "node_modules/typescript/bin/tsc"), "--ignoreConfig", zmtpEntry,
-  "--declaration", "--emitDeclarationOnly", "--outDir", out, "--rootDir", join(root, "src"),
-  "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--allowImportingTsExtensions",
-  "--strict", "--skipLibCheck", "--lib", "esnext", "--types", "bun",
-], { stdout: "inherit", stderr: "inherit" });
-if (tscZmtp.exitCode !== 0) {
-  console.error("zmtp declarations failed");
-  process.exit(1);
-}
+declarations("client", entries, ["--lib", "es2023,dom", "--types", ""]);
+declarations("zmtp", [zmtpEntry], ["--lib", "esnext", "--types", "bun"]);
 for (const file of walk(out)) {
   if (!file.endsWith(".d.ts")) continue;
   const text = readFileSync(file, "utf8");
   writeFileSync(file, text.replace(/(from\s+["']\.{1,2}\/[^"']+)\.ts(["'])/g, "$1.js$2"));
 }
 console.log(`built ${relative(process.cwd(), out) || out} (bunfaas/client, bunfaas/codec, bunfaas/zmtp) in ${Math.round(performance.now() - started)} ms`);
+
+/** ESM JavaScript of `entrypoints` for `target` into dist/pkg (entries at `[dir]/[name].js`, chunks at `chunk`); exits 1 on failure. */
+async function bundle(what: string, entrypoints: string[], target: "browser" | "bun", chunk: string): Promise<void> {
+  const result = await Bun.build({
+    entrypoints, root: join(root, "src"), outdir: out, target, format: "esm", splitting: true, sourcemap: "none",
+    minify: { whitespace: false, syntax: true, identifiers: false },
+    naming: { entry: "[dir]/[name].js", chunk },
+  });
+  if (result.success) return;
+  for (const log of result.logs) console.error(log);
+  console.error(`${what} build failed`);
+  process.exit(1);
+}
+
+/** `tsc` declarations only of `entrypoints` into dist/pkg, with `libAndTypes` (`--lib …`, `--types …`); exits 1 on failure. */
+function declarations(what: string, entrypoints: string[], libAndTypes: string[]): void {
+  const tsc = Bun.spawnSync([
+    process.execPath, join(root, "node_modules/typescript/bin/tsc"), "--ignoreConfig", ...entrypoints,
+    "--declaration", "--emitDeclarationOnly", "--outDir", out, "--rootDir", join(root, "src"),
+    "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--allowImportingTsExtensions",
+    "--strict", "--skipLibCheck", ...libAndTypes,
+  ], { stdout: "inherit", stderr: "inherit" });
+  if (tsc.exitCode === 0) return;
+  console.error(`${what} declarations failed`);
+  process.exit(1);
+}
 
 function* walk(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
