@@ -35,7 +35,7 @@ export function runExecutor(reap = false): boolean {
     const messages = outbox;
     outbox = [];
     if (channel === null || messages.length === 0) return;
-    sendRaw(channel.seal(messages.length === 1 ? messages[0] : { kind: "batch", messages }));
+    sendRaw(channel.sealAll(messages));
   };
   const send = (message: ThreadMessage | { kind: "got"; seq: number }) => {
     if (outbox.length === 0) setImmediate(flush);
@@ -86,10 +86,9 @@ export function runExecutor(reap = false): boolean {
       if (channel === null) process.exit(TAMPERED_EXIT_CODE);
       return;
     }
-    const message = channel.open(sealed);
-    if (message === null) process.exit(TAMPERED_EXIT_CODE);
-    const batch = (message as { kind?: unknown; messages?: unknown }).kind === "batch" ? (message as { messages: unknown }).messages : null;
-    for (const one of Array.isArray(batch) ? batch : [message]) {
+    const messages = channel.openAll(sealed);
+    if (messages === null) process.exit(TAMPERED_EXIT_CODE);
+    for (const one of messages) {
       const seq = (one as { kind?: unknown; seq?: unknown } | null)?.seq;
       // The newest job must be confirmed (`got`) if it is still not done in a second; a skip is answered at once.
       if (typeof seq === "number" && (one as { kind?: unknown }).kind !== "skip") awaiting = { seq, at: performance.now() };

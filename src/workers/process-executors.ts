@@ -89,10 +89,9 @@ export class ProcessExecutors implements ExecutorFactory {
       serialization: "json",
       ipc: (sealed) => {
         if (killed) return;
-        const message = channel.open(sealed);
-        if (message === null) return kill("its channel carried a message it did not seal (code it ran wrote there)");
-        const batch = (message as { kind?: unknown } | null)?.kind === "batch" ? (message as { messages?: unknown }).messages : null;
-        for (const one of Array.isArray(batch) ? batch : [message]) {
+        const messages = channel.openAll(sealed);
+        if (messages === null) return kill("its channel carried a message it did not seal (code it ran wrote there)");
+        for (const one of messages) {
           if (killed) return;
           heard(one);
           if ((one as { kind?: unknown } | null)?.kind !== "got") callbacks.message(one);
@@ -127,7 +126,7 @@ export class ProcessExecutors implements ExecutorFactory {
       outbox = [];
       if (killed || messages.length === 0) return;
       try {
-        proc.send(channel.seal(messages.length === 1 ? messages[0] : { kind: "batch", messages }));
+        proc.send(channel.sealAll(messages));
       } catch {
         kill(); // the channel is broken: the executor is useless, and its end fails the job
       }

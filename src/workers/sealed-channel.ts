@@ -64,6 +64,19 @@ export class SealedChannel {
     return Buffer.concat([body, cipher.final(), cipher.getAuthTag()]).toString("base64");
   }
 
+  /** Seal the messages of one turn as one message: the message itself when alone, else `{ kind: "batch", messages }`. */
+  sealAll(messages: readonly unknown[]): string {
+    return this.seal(messages.length === 1 ? messages[0] : { kind: "batch", messages });
+  }
+
+  /** Open what {@link sealAll} sealed: its messages, in order; null as {@link open}. */
+  openAll(sealed: unknown): unknown[] | null {
+    const message = this.open(sealed);
+    if (message === null) return null;
+    const batch = (message as { kind?: unknown }).kind === "batch" ? (message as { messages?: unknown }).messages : undefined;
+    return Array.isArray(batch) ? batch : [message];
+  }
+
   /** Open the next message; null (and broken from now on) when it is not exactly the next one sealed for us. */
   open(sealed: unknown): unknown {
     if (this.#broken) return null;

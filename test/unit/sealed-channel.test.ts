@@ -19,6 +19,15 @@ describe("SealedChannel", () => {
     expect(executor.open(pool.seal("second"))).toBe("second");
   });
 
+  test("a turn's messages sealed together open as the same list, in order (one alone too)", () => {
+    const { pool, executor } = pair();
+    const jobs = [{ seq: 1, args: "[1]" }, { kind: "skip", seq: 2 }, { seq: 3, args: "[3]" }];
+    expect(executor.openAll(pool.sealAll(jobs))).toEqual(jobs);
+    const one = pool.sealAll([{ seq: 4 }]);
+    expect(executor.openAll(one)).toEqual([{ seq: 4 }]);
+    expect(pool.openAll("not sealed")).toBeNull();
+  });
+
   test("the same message sealed twice differs (a counter nonce per message)", () => {
     const { pool } = pair();
     expect(pool.seal({ a: 1 })).not.toBe(pool.seal({ a: 1 }));
