@@ -40,8 +40,6 @@ interface Accepted {
   logs?: (batch: LogBatch) => void;
   /** Cancelled while posted behind a running job: its executor is stopped the moment it starts. */
   cancelled?: boolean;
-  /** Cancelled while posted behind a running job: its executor was asked to drop it (`skip`), the answer is awaited. */
-  skipping?: boolean;
   /** `started` was called: a re-run (blame rule, dirty executor) does not report a second start. */
   reported?: boolean;
   /** It was re-run once already after its executor died (blame rule). */
@@ -214,8 +212,9 @@ export class ThreadPool {
       const task = slot.tasks.find((t) => t.job.taskId === taskId);
       if (task === undefined) continue;
       if (slot.task === task) this.#cancelRunning(slot, task);
-      else if (slot.skip(task)) task.skipping = true; // its executor drops it unstarted (the `skipped` event)
-      else task.cancelled = true; // posted behind a running job: stopped when it starts, the running one untouched
+      // Posted behind a running job: its executor drops it unstarted (the `skipped` event), or, when it cannot skip,
+      // the job is stopped when it starts, the running one untouched.
+      else if (!slot.skip(task)) task.cancelled = true;
       return true;
     }
     return false;
@@ -343,12 +342,11 @@ export class ThreadPool {
         queueMicrotask(() => this.#cancelRunning(slot, task));
         return;
       }
-      if (task.reported || task.skipping) return; // a skip pending: reported if its executor did start it
+      if (task.reported) return;
       task.reported = true;
       task.started?.();
     },
     skipped: (slot, task, dropped) => {
-      task.skipping = false;
       if (dropped) {
         this.#log.info("task cancelled before it started", { taskId: task.job.taskId });
         task.resolve({ status: "FAILED", result: this.#failure("CancelledError", "the task was cancelled before it started"), executor: slot.label });

@@ -27,7 +27,10 @@ export interface Death {
 /** What a slot tells its pool. `T` is the pool's record of an accepted job. */
 export interface SlotEvents<T extends { job: PoolJob }> {
   ready(slot: ThreadSlot<T>): void;
-  /** The thread starts running `task` now (it was posted to an idle thread, or the job before it finished). */
+  /**
+   * The thread starts running `task` now (it was posted to an idle thread, or the job before it finished). Not
+   * called while a `skip` of it is pending: `skipped` follows.
+   */
   started(slot: ThreadSlot<T>, task: T): void;
   done(slot: ThreadSlot<T>, task: T, status: OutcomeStatus, result: string): void;
   /** The answer to `skip(task)`: `dropped` when it never started (it is no longer held), else it had started. */
@@ -270,7 +273,7 @@ export class ThreadSlot<T extends { job: PoolJob }> {
   }
 
   #arm(held: Held<T>): void {
-    this.events.started(this, held.task);
+    if (!held.skipping) this.events.started(this, held.task);
     this.#timer = setTimeout(this.#onTimeout, Math.min(held.timeoutMs, MAX_TIMER_MS), held.timeoutMs);
   }
 
