@@ -72,8 +72,7 @@ async function main(argv: string[]): Promise<number> {
   // between "ready" and the listeners, would let a signal take its default action): the first signal stops
   // cleanly (once the role has started), a second SIGINT or SIGTERM while stopping forces the exit.
   let stopping = false;
-  let stopRequested!: (why: string) => void;
-  const stopReason = new Promise<string>((resolve) => (stopRequested = resolve));
+  const { promise: stopReason, resolve: stopRequested } = Promise.withResolvers<string>();
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;

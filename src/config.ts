@@ -271,7 +271,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
     if (!/^[\w.-]{1,64}(:\d+)?$/.test(runAs)) throw usage(`--run-as must be a user name, uid or uid:gid (got "${runAs}")`, role);
     return {
       isolation, runAs, taskMemoryMb: int(str("task-memory"), 512, "--task-memory", role, 32, 1 << 20),
-      executorEnv: { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: env.LANG || "C.UTF-8", MIMALLOC_PURGE_DELAY: env.MIMALLOC_PURGE_DELAY ?? ALLOCATOR_ENV.MIMALLOC_PURGE_DELAY! },
+      executorEnv: { PATH: env.PATH || "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", LANG: env.LANG || "C.UTF-8", ...allocatorEnvironment(env) },
       taskLogLines: int(str("task-log-lines"), 1000, "--task-log-lines", role, 0, 100_000),
       maxResultBytes: int(str("max-result"), 10 << 20, "--max-result", role, 1, 1 << 30),
       pythonPath: pythonPaths(values["python-path"], role),
@@ -517,25 +517,27 @@ function logLevel(v: string, role: Role): LogLevel {
 /** The environment for a child role started by `faas up`: ours, minus what the flags given to the child replace. */
 export function childEnvironment(): Record<string, string | undefined> {
   const { REDIS_URL: _r, FAAS_SECRET: _s, FAAS_PARENT_PID: _p, ...rest } = process.env;
-  return { ...ALLOCATOR_ENV, ...rest };
+  return { ...rest, ...allocatorEnvironment(rest) };
 }
 
 /**
- * The allocator setting of the platform's own long-running processes (API, dispatcher, worker, executors):
- * Bun's allocator (mimalloc) keeps the memory it freed instead of handing it back to the kernel after a short
- * delay. Handing back costs an madvise and a TLB shootdown on every core per purge; at thousands of tasks per
- * second that was a third of the CPU of a worker (a 1.1–1.5× throughput difference, docs/performance.md). The
- * price: a process stays at its high-water mark of heap memory. An operator who sets MIMALLOC_PURGE_DELAY keeps it.
+ * The allocator setting of the platform's own long-running processes (API, dispatcher, worker, executors), the
+ * operator's own value when `env` has one: Bun's allocator (mimalloc) keeps the memory it freed instead of handing
+ * it back to the kernel after a short delay. Handing back costs an madvise and a TLB shootdown on every core per
+ * purge; at thousands of tasks per second that was a third of the CPU of a worker (a 1.1–1.5× throughput
+ * difference, docs/performance.md). The price: a process stays at its high-water mark of heap memory.
  */
-const ALLOCATOR_ENV: Record<string, string> = { MIMALLOC_PURGE_DELAY: "-1" };
+function allocatorEnvironment(env: Env): { MIMALLOC_PURGE_DELAY: string } {
+  return { MIMALLOC_PURGE_DELAY: env.MIMALLOC_PURGE_DELAY ?? "-1" };
+}
 
 /**
- * The environment to re-execute this process with so that {@link ALLOCATOR_ENV} applies (the allocator reads it
+ * The environment to re-execute this process with so that the allocator setting applies (the allocator reads it
  * once, at start), or null when it already does. Default environment: `process.env`.
  */
 export function allocatorReexecEnvironment(env: Env = process.env): Record<string, string> | null {
-  if (Object.keys(ALLOCATOR_ENV).every((k) => env[k] !== undefined)) return null;
+  if (env.MIMALLOC_PURGE_DELAY !== undefined) return null;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return { ...ALLOCATOR_ENV, ...out };
+  return { ...out, ...allocatorEnvironment(env) };
 }
