@@ -236,7 +236,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS[role] as never, strict: true, allowPositionals: POSITIONAL_ROLES.has(role) }) as never);
+    ({ values, positionals } = parseArgs({ args: joinKeyValues(rest), options: OPTIONS[role] as never, strict: true, allowPositionals: POSITIONAL_ROLES.has(role) }) as never);
   } catch (err) {
     throw usage((err as Error).message.split("\n")[0] ?? "bad arguments", role);
   }
@@ -512,6 +512,23 @@ function seconds(v: string | undefined, dflt: number, flag: string, role: Role):
 function logLevel(v: string, role: Role): LogLevel {
   if (v === "debug" || v === "info" || v === "warn" || v === "error" || v === "silent") return v;
   throw usage(`--log-level must be debug, info, warn, error or silent (got "${v}")`, role);
+}
+
+/** Options whose value is a Z85 key, which may begin with "-" (Z85's alphabet has it). */
+const KEY_OPTIONS = new Set(["--dispatcher-key"]);
+
+/**
+ * `--dispatcher-key KEY` as `--dispatcher-key=KEY`: parseArgs takes a value that begins with "-" for an option and
+ * refuses it as ambiguous, and one Z85 key in 85 begins with "-".
+ */
+function joinKeyValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (KEY_OPTIONS.has(a) && i + 1 < args.length) out.push(`${a}=${args[++i]}`);
+    else out.push(a);
+  }
+  return out;
 }
 
 /** The environment for a child role started by `faas up`: ours, minus what the flags given to the child replace. */

@@ -86,6 +86,9 @@ describe("config", () => {
     expect(() => w(["--curve-key", "k"])).toThrow("--dispatcher-key");
     expect(() => w(["--curve-key", "k", "--dispatcher-key", "x".repeat(39)])).toThrow("40-character");
     expect(() => w(["--curve-key", "k", "--dispatcher-key", key, "--secret-file", "f"])).toThrow("not both");
+    // Z85 has "-": a key that begins with it is still the option's value.
+    const dashed = `-${key.slice(1)}`;
+    expect(w(["--curve-key", "k", "--dispatcher-key", dashed])).toMatchObject({ dispatcherKey: dashed });
   });
 
   test("up: CURVE on by default, off with --curve off or an explicit --secret", () => {
