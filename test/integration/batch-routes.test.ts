@@ -203,7 +203,8 @@ describe("POST /results", () => {
 describe("reads saved", () => {
   test("/results right after /execute_batch on the same API reads none of the tasks it created: the announcements carry their states", async () => {
     await call("POST", "/results", { task_ids: [(await call("POST", "/execute_function", { function_id: double, payload: "[0]" })).body.task_id], wait: 10 }); // subscribed
-    const r = await call("POST", "/execute_batch", { tasks: Array.from({ length: 50 }, (_, i) => ({ function_id: double, payload: `[${i}]` })) });
+    // Tasks that take 250 ms: none can finish (and be announced) before the /results below is watching.
+    const r = await call("POST", "/execute_batch", { tasks: Array.from({ length: 50 }, (_, i) => ({ function_id: sleepy, payload: `[250, ${i * 2}]` })) });
     const sent: string[] = [];
     const conn = store.redis as unknown as { sendCommand(cmd: { name: string }): unknown };
     const send = conn.sendCommand.bind(conn);
