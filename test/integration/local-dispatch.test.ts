@@ -20,7 +20,7 @@ let dispatcher: Dispatcher;
 async function startDispatcher(threads = 2): Promise<Dispatcher> {
   const d = new Dispatcher({
     queue: store.queue,
-    mode: new LocalMode({ threads, taskTimeoutMs: 3000, log: silentLog }),
+    mode: new LocalMode({ threads, taskTimeoutMs: 3000, log: silentLog, prefetch: 32, holdMs: 1e9 }),
     log: silentLog,
   });
   await d.start();
@@ -59,8 +59,8 @@ describe("local dispatch", () => {
     const before = await reads();
     const results = await Promise.all(ids.map((id) => client.result(id, { wait: 30 })));
     results.forEach((r, i) => expect(r).toMatchObject({ status: "COMPLETED", result: String(i) }));
-    // Capacity is 2 threads × 32 = 64: after the first read, each read waits for 16 free slots (one read per task
-    // would be ~240 reads here).
+    // Capacity is 2 threads × 32 = 64 here (holdMs is so large that the hold is prefetch: 32): after the first read,
+    // each read waits for 16 free slots (one read per task would be ~240 reads here).
     expect((await reads()) - before).toBeLessThan(40);
   });
 });

@@ -11,8 +11,13 @@ export interface LocalModeOptions {
   threads?: number;
   /** Default per-task timeout in ms. Default: 300000 (5 min). */
   taskTimeoutMs?: number;
-  /** Jobs held per thread (running plus prefetched), so a thread never waits on Redis. Default: 32. */
+  /**
+   * Most jobs held per thread (running plus prefetched). How many are held below that follows the jobs' measured
+   * run time: about `holdMs` of work per thread, and never fewer than {@link MIN_PER_THREAD}. Default: 128.
+   */
   prefetch?: number;
+  /** Work held per thread, in ms of the jobs' mean run time (see {@link HOLD_MS}). Default: 100. */
+  holdMs?: number;
   log: Log;
   /** Run each thread in an executor process of its own (process isolation). Default: none (threads in this process). */
   processes?: ProcessExecutorOptions;
@@ -22,14 +27,37 @@ export interface LocalModeOptions {
   python?: PythonRuntime;
 }
 
-/** Runs jobs on a {@link ThreadPool}; holds at most threads × prefetch jobs. */
+/**
+ * Work held per thread by default, in ms of the jobs' mean run time: enough that a thread never waits on a Redis round trip
+ * (reads, loads and settles come in batches of many short jobs), little enough that long jobs stay in Redis, where
+ * another dispatcher can take them. No-op jobs: the whole `prefetch`; 10 ms jobs: 10 per thread; 50 ms and longer: 2.
+ */
+export const HOLD_MS = 100;
+/** Jobs held per thread at least: the running one and the next. */
+export const MIN_PER_THREAD = 2;
+/** Jobs held per thread before any job's run time is known. */
+const FIRST_PER_THREAD = 8;
+/** Weight of the newest run time in the mean (an exponentially weighted moving average). */
+const AVERAGE_WEIGHT = 0.1;
+
+/** Runs jobs on a {@link ThreadPool}; holds threads × (`holdMs` of measured work per thread, 2 to `prefetch`) jobs. */
 export class LocalMode implements DispatchMode {
   readonly name = "local";
   private readonly pool: ThreadPool;
-  private readonly limit: number;
+  private readonly maxPerThread: number;
+  private readonly holdMs: number;
+  private perThread: number;
+  /** Mean run time of the jobs that started and ended here, in ms (null before the first). */
+  private meanRunMs: number | null = null;
   private closing = false;
 
   constructor(opts: LocalModeOptions) {
+    const prefetch = opts.prefetch ?? 128;
+    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetch must be a positive integer: ${prefetch}`);
+    this.maxPerThread = Math.max(MIN_PER_THREAD, prefetch);
+    this.holdMs = opts.holdMs ?? HOLD_MS;
+    if (!(this.holdMs > 0)) throw new RangeError(`holdMs must be a positive number: ${this.holdMs}`);
+    this.perThread = Math.min(FIRST_PER_THREAD, this.maxPerThread);
     this.pool = new ThreadPool({
       threads: opts.threads ?? navigator.hardwareConcurrency,
       taskTimeoutMs: opts.taskTimeoutMs ?? 300_000,
@@ -39,11 +67,21 @@ export class LocalMode implements DispatchMode {
       maxResultBytes: opts.maxResultBytes,
       python: opts.python,
     });
-    this.limit = this.pool.size * (opts.prefetch ?? 32);
   }
 
   capacity(): number {
-    return this.closing ? 0 : this.limit;
+    return this.closing ? 0 : this.pool.size * this.perThread;
+  }
+
+  /** The mean run time of the jobs so far, in ms (null before the first ended), which sets {@link capacity}. */
+  get meanRunTimeMs(): number | null {
+    return this.meanRunMs;
+  }
+
+  private observe(ms: number): void {
+    const mean = this.meanRunMs === null ? ms : this.meanRunMs + AVERAGE_WEIGHT * (ms - this.meanRunMs);
+    this.meanRunMs = mean;
+    this.perThread = Math.max(MIN_PER_THREAD, Math.min(this.maxPerThread, Math.ceil(this.holdMs / Math.max(mean, 0.01))));
   }
 
   workerLoads(): WorkerLoad[] {
@@ -59,6 +97,11 @@ export class LocalMode implements DispatchMode {
   }
 
   async run(job: DispatchJob, control: RunControl): Promise<JobOutcome> {
+    let startedAt = -1;
+    const started = () => {
+      startedAt = performance.now();
+      control.started();
+    };
     try {
       const out = await this.pool.run({
         taskId: job.taskId,
@@ -68,7 +111,8 @@ export class LocalMode implements DispatchMode {
         timeoutMs: job.timeoutMs ?? undefined,
         memoryMb: job.memoryMb ?? undefined,
         maxLogLines: job.maxLogLines,
-      }, { started: control.started, first: control.first, logs: control.logs });
+      }, { started, first: control.first, logs: control.logs });
+      if (startedAt >= 0) this.observe(performance.now() - startedAt);
       return { status: out.status, result: out.result, executor: out.executor };
     } catch (err) {
       // Only PoolClosedError: the job was withdrawn before it started, or cut short by close(); it goes back.
