@@ -26,14 +26,17 @@ export interface ThreadPoolOptions extends ResultLimitOptions {
    */
   postAhead?: boolean;
   /**
-   * With executor processes: how many jobs of one function (and memory limit) an executor is posted at once, the
+   * With executor processes: the most jobs of one function (and memory limit) an executor is posted at once, the
    * first running, the others waiting in its thread behind it (a train). They travel as one message and the
    * thread starts each right after the one before, so a burst of short jobs costs one wake-up of the executor,
    * not one per job; jobs of another function wait for an executor of their own. A train job cancelled before it
-   * starts is dropped by its executor; one whose executor dies runs elsewhere, uncharged. 1 posts one job at a
-   * time. Default: 8.
+   * starts is dropped by its executor; one whose executor dies runs elsewhere, uncharged. How long a function's
+   * trains are below this follows its jobs' measured run time (`trainMs`; 8 before one of them ended). 1 posts one
+   * job at a time. Default: 32.
    */
   trainLength?: number;
+  /** Work a train holds, in ms of its function's mean run time (train-lengths.ts): 1 ms jobs go 10 at a time. Default: 10. */
+  trainMs?: number;
   /**
    * Run each thread in an executor process of its own (process isolation; see docs/deployment.md "Security
    * model"): the pool then posts trains of one function's jobs (`trainLength`; `postAhead` does not apply), kills the process on a timeout,

@@ -13,6 +13,7 @@ import { RetryBackoff } from "./retry-backoff.ts";
 import type { LogBatch } from "./task-log.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadPoolOptions } from "./thread-pool-options.ts";
+import { TrainLengths } from "./train-lengths.ts";
 import { ThreadSlot, type Death, type SlotEvents } from "./thread-slot.ts";
 
 export type { ThreadPoolOptions } from "./thread-pool-options.ts";
@@ -27,8 +28,8 @@ export interface RunOptions {
   logs?: (batch: LogBatch) => void;
 }
 
-/** Jobs of one function an executor process is posted at once (`trainLength`). */
-const DEFAULT_TRAIN_LENGTH = 8;
+/** Most jobs of one function an executor process is posted at once (`trainLength`). */
+const DEFAULT_TRAIN_LENGTH = 32;
 
 /** How long `close()` waits for each terminated thread to report that it is gone. */
 const CLOSE_WAIT_MS = 5000;
@@ -44,6 +45,8 @@ interface Accepted {
   reported?: boolean;
   /** It was re-run once already after its executor died (blame rule). */
   retried?: boolean;
+  /** When an executor started it (performance.now()): its run time feeds its function's train length. */
+  startedAt?: number;
   resolve(outcome: PoolOutcome): void;
   reject(error: Error): void;
 }
@@ -66,11 +69,10 @@ export class ThreadPool {
   readonly #log: Log;
   readonly #entry: string | URL;
   readonly #executors: ExecutorFactory;
-  /**
-   * Jobs an executor holds at once: 1; 2 when the next job is posted ahead (`postAhead`, threads); up to
-   * `trainLength` jobs of one function for executors that take trains (processes).
-   */
+  /** Jobs an executor holds at once without trains: 1; 2 when the next job is posted ahead (`postAhead`, threads). */
   readonly #perThread: number;
+  /** With trains (processes): how many jobs of each function an executor holds at once (`trainLength` at most). */
+  readonly #trainLengths: TrainLengths | null;
   /** Whether the jobs an executor holds must be of one function (a train). */
   readonly #trains: boolean;
   readonly #slots: Slot[] = [];
@@ -110,8 +112,8 @@ export class ThreadPool {
     // An executor process holds jobs of one function only (a train): those share their thread's realm anyway (it is
     // checked when the function changes), so a job learns nothing of the next it could not learn running before it.
     this.#trains = this.#executors.trains === true;
-    this.#perThread = this.#trains ? Math.max(1, Math.floor(options.trainLength ?? DEFAULT_TRAIN_LENGTH))
-      : options.postAhead && this.#executors.kind === "thread" ? 2 : 1;
+    this.#trainLengths = this.#trains ? new TrainLengths(Math.max(1, Math.floor(options.trainLength ?? DEFAULT_TRAIN_LENGTH)), options.trainMs) : null;
+    this.#perThread = options.postAhead && this.#executors.kind === "thread" && !this.#trains ? 2 : 1;
     const maxResultBytes = checkMaxResultBytes(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     for (let i = 1; i <= threads; i++) {
       this.#slots.push(new ThreadSlot(`${name}/${options.slotName ?? "thread"}-${i}`, this.#executors, this.#events, i, maxResultBytes));
@@ -291,12 +293,18 @@ export class ThreadPool {
    */
   #slotFor(job: PoolJob): Slot | null {
     let behind: Slot | null = null;
+    const room = this.#room(job);
     for (const slot of this.#slots) {
       if (!slot.ready) continue;
       if (slot.held === 0) return slot;
-      if (slot.held < this.#perThread && this.#joins(slot, job) && (behind === null || slot.held < behind.held)) behind = slot;
+      if (slot.held < room && this.#joins(slot, job) && (behind === null || slot.held < behind.held)) behind = slot;
     }
     return behind;
+  }
+
+  /** Most jobs an executor may hold when `job` would join them: a train's length for its function, or the fixed room. */
+  #room(job: PoolJob): number {
+    return this.#trainLengths?.of(job.functionId) ?? this.#perThread;
   }
 
   /** Whether `job` may be posted behind what `slot` holds: any job after a thread's, only the same function (and limits) on a train. */
@@ -313,9 +321,9 @@ export class ThreadPool {
 
   /** Give `slot` queued jobs while it has room. */
   #fill(slot: Slot): void {
-    while (slot.ready && slot.held < this.#perThread) {
+    while (slot.ready) {
       const next = this.#queue.peek();
-      if (next === undefined || (slot.held > 0 && !this.#joins(slot, next.job))) return;
+      if (next === undefined || slot.held >= this.#room(next.job) || (slot.held > 0 && !this.#joins(slot, next.job))) return;
       this.#start(slot, this.#queue.shift()!);
     }
   }
@@ -342,6 +350,7 @@ export class ThreadPool {
         queueMicrotask(() => this.#cancelRunning(slot, task));
         return;
       }
+      task.startedAt = performance.now();
       if (task.reported) return;
       task.reported = true;
       task.started?.();
@@ -376,6 +385,7 @@ export class ThreadPool {
       task.logs?.(batch);
     },
     done: (slot, task, status, result) => {
+      if (task.startedAt !== undefined) this.#trainLengths?.observe(task.job.functionId, performance.now() - task.startedAt);
       task.resolve({ status, result, executor: slot.label });
       this.#fill(slot);
     },

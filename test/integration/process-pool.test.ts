@@ -140,6 +140,18 @@ describe("trains: jobs of one function posted together to an executor process", 
     expect((await other).result).toBe("9");
   }, 20_000);
 
+  test("once a function's jobs are known to be long (80 ms), they go to the executor one at a time, not as a train", async () => {
+    const code = "async (ms, x) => { await new Promise((r) => setTimeout(r, ms)); return x; }";
+    await pool.run(job(code, "[80, 0]", { functionId: "long" })); // learns: 80 ms ≥ 10 ms of work → trains of 1
+    const three = [1, 2, 3].map((i) => pool.run(job(code, `[80, ${i}]`, { functionId: "long" })));
+    expect(pool.pending).toBe(2); // one on the executor, two waiting here (a train would have taken all three)
+    expect((await Promise.all(three)).map((r) => r.result)).toEqual(["1", "2", "3"]);
+    // Short jobs of another function still go as a train (its length known or not).
+    const quick = [1, 2, 3, 4].map((i) => pool.run(job("(x) => x", `[${i}]`, { functionId: "quick" })));
+    expect(pool.pending).toBe(0);
+    expect((await Promise.all(quick)).map((r) => r.result)).toEqual(["1", "2", "3", "4"]);
+  }, 20_000);
+
   test("a train job cancelled before it starts never runs; the jobs around it complete on the same executor", async () => {
     const marker = join(mkdtempSync(join(tmpdir(), "faas-train-")), "ran");
     chmodSync(join(marker, ".."), 0o777);
