@@ -11,8 +11,22 @@ export interface Waiter {
   cancel(): void;
 }
 
-/** Most task ids {@link DoneWaiters.track} remembers; past it the oldest is forgotten (its waiter reads first). */
+/** Most task ids {@link DoneWaiters.track} remembers; past it the oldest are forgotten (their waiters read first). */
 export const MAX_TRACKED_TASKS = 100_000;
+
+/**
+ * Delete the oldest sixteenth of `max` entries of an insertion-ordered Set or Map that reached `max`, in one pass.
+ * One at a time would be quadratic: a deleted entry's slot stays behind until the table is rehashed, and each
+ * search for the oldest entry walks every slot deleted before it (300,000 creates past a full map of 100,000 took
+ * 9.8 s, against 0.3 s so).
+ */
+export function dropOldest(entries: Set<string> | Map<string, unknown>, max: number): void {
+  let left = Math.max(1, max >> 4);
+  for (const key of entries.keys()) {
+    entries.delete(key);
+    if (--left === 0) return;
+  }
+}
 
 /**
  * Waiters keyed by task id, fed by one subscriber connection shared by the whole process.
@@ -76,12 +90,7 @@ export class DoneWaiters {
    */
   track(taskId: string): boolean {
     if (!this.live) return false;
-    if (this.unfinished.size >= MAX_TRACKED_TASKS) {
-      for (const oldest of this.unfinished) {
-        this.unfinished.delete(oldest);
-        break;
-      }
-    }
+    if (this.unfinished.size >= MAX_TRACKED_TASKS) dropOldest(this.unfinished, MAX_TRACKED_TASKS);
     this.unfinished.add(taskId);
     return true;
   }

@@ -4,7 +4,7 @@ import { FaasError } from "../faas-error.ts";
 import { silentLog, type Log } from "../log.ts";
 import { readClusterStats, type ClusterStats } from "./cluster-stats.ts";
 import { connectRedis } from "./connect-redis.ts";
-import { DoneWaiters, type Waiter } from "./done-waiters.ts";
+import { DoneWaiters, dropOldest, type Waiter } from "./done-waiters.ts";
 import { defineApiKeyLookup, listApiKeys, lookupApiKey, revokeApiKey } from "./api-keys.ts";
 import { cancelTask, defineCancelTask, type CancelOutcome } from "./cancel-task.ts";
 import { defineDeleteFunction, deleteFunction, listFunctions, readFunction } from "./function-records.ts";
@@ -298,10 +298,10 @@ export class RedisStore implements ApiStore {
     return waiters.wait(id, timeoutMs);
   }
 
-  /** Remember the tenant of a task created here (at most MAX_CREATED_TENANTS, the oldest forgotten first). */
+  /** Remember the tenant of a task created here (at most MAX_CREATED_TENANTS, the oldest forgotten first, in bulk). */
   private rememberCreated(id: string, tenant: string): void {
+    if (this.createdTenants.size >= MAX_CREATED_TENANTS) dropOldest(this.createdTenants, MAX_CREATED_TENANTS);
     this.createdTenants.set(id, tenant);
-    if (this.createdTenants.size > MAX_CREATED_TENANTS) this.createdTenants.delete(this.createdTenants.keys().next().value!);
   }
 
   /** The process's DoneWaiters, with its subscriber connection opened on first use. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
 import { connectRedis } from "../../src/store/connect-redis.ts";
-import { DoneWaiters, MAX_TRACKED_TASKS } from "../../src/store/done-waiters.ts";
+import { DoneWaiters, dropOldest, MAX_TRACKED_TASKS } from "../../src/store/done-waiters.ts";
 import { eventually } from "../support/faas-binary.ts";
 import { startRedis, type TestRedis } from "../support/redis-server.ts";
 
@@ -77,15 +77,34 @@ describe("DoneWaiters: tracking the tasks this process created", () => {
     await drain(waiters); // the resubscribed connection delivers again
   });
 
-  test(`past ${MAX_TRACKED_TASKS} tracked ids the oldest is forgotten`, async () => {
+  test(`past ${MAX_TRACKED_TASKS} tracked ids the oldest sixteenth is forgotten at once, and again each time it fills`, async () => {
     const { waiters } = fresh();
     await waiters.subscribe();
-    const ids = Array.from({ length: MAX_TRACKED_TASKS + 1 }, (_, i) => `t-${i}`);
-    for (const id of ids) waiters.track(id);
+    const sixteenth = MAX_TRACKED_TASKS / 16;
+    const ids = Array.from({ length: 3 * MAX_TRACKED_TASKS }, (_, i) => `t-${i}`);
+    for (const id of ids.slice(0, MAX_TRACKED_TASKS + 1)) waiters.track(id);
     expect(waiters.isUnfinished(ids[0]!)).toBe(false);
-    expect(waiters.isUnfinished(ids[1]!)).toBe(true);
+    expect(waiters.isUnfinished(ids[sixteenth - 1]!)).toBe(false);
+    expect(waiters.isUnfinished(ids[sixteenth]!)).toBe(true);
     expect(waiters.isUnfinished(ids[MAX_TRACKED_TASKS]!)).toBe(true);
+    // Far past it (three times the limit): the newest are all kept, never more than the limit.
+    for (const id of ids.slice(MAX_TRACKED_TASKS + 1)) waiters.track(id);
+    const kept = ids.filter((id) => waiters.isUnfinished(id));
+    expect(kept.length).toBeLessThanOrEqual(MAX_TRACKED_TASKS);
+    expect(kept.length).toBeGreaterThan(MAX_TRACKED_TASKS - sixteenth);
+    expect(kept.at(-1)).toBe(ids.at(-1));
+    expect(kept[0]).toBe(ids[ids.length - kept.length]); // the newest ones, in one run
   });
+});
+
+test("dropOldest deletes the oldest sixteenth of the limit (at least one), of a Map as of a Set", () => {
+  const map = new Map(Array.from({ length: 64 }, (_, i) => [`k${i}`, i] as const));
+  map.delete("k1");
+  dropOldest(map, 64);
+  expect([...map.keys()].slice(0, 2)).toEqual(["k5", "k6"]); // k0, k2, k3, k4: four live entries
+  const set = new Set(["a", "b"]);
+  dropOldest(set, 2);
+  expect([...set]).toEqual(["b"]);
 });
 
 /** `ID n` arguments of CLIENT KILL for the connection named `name`. */
