@@ -210,4 +210,5 @@ for (const mode of ["push", "pull"] as const) test(`faas up -m ${mode}: CURVE by
   expect(readFileSync(join(dataDir, "worker.key.pub"), "utf8").trim()).toBe(workerPub);
   expect(readFileSync(join(dataDir, "authorized-workers"), "utf8").split(workerPub).length).toBe(2); // listed once
   await completes(second.client, await Promise.all(Array.from({ length: 10 }, (_, i) => second.client.execute(fid, [i]))));
+  expect(await second.up.stop("SIGTERM")).toBe(0); // and its managed Redis with it
 });
