@@ -1,7 +1,9 @@
 /**
  * BullMQ on the same machine, for comparison: N no-op jobs through a BullMQ queue and worker (no HTTP in the loop),
- * then sequential job latency. `bun perf/bullmq-compare.ts [--jobs 10000] [--concurrency 64] [--latency 200]`
- * Compare with `bun perf/e2e-perf.ts` (bunfaas, through HTTP).
+ * then sequential job latency. `bun perf/bullmq-compare.ts [--jobs 10000] [--concurrency 64] [--bulk B] [--latency 200]`
+ * Without `--bulk`, jobs are added one `queue.add` at a time, `concurrency` adds in flight: compare with
+ * `bun perf/e2e-perf.ts` (bunfaas, one task per request). With `--bulk B`, they are added with `queue.addBulk` in
+ * bulks of B, 4 bulks in flight (BullMQ's batch path): compare with `bun perf/batch-perf.ts --batch B`.
  */
 import { Queue, QueueEvents, Worker } from "bullmq";
 import { parseArgs } from "node:util";
@@ -12,11 +14,14 @@ const { values: o } = parseArgs({
     jobs: { type: "string", default: "10000" },
     concurrency: { type: "string", default: "64" },
     latency: { type: "string", default: "200" },
+    bulk: { type: "string", default: "0" },
   },
 });
 const N = Number(o.jobs);
 const C = Number(o.concurrency);
 const L = Number(o.latency);
+const B = Number(o.bulk);
+if (!Number.isInteger(B) || B < 0) throw new Error(`--bulk must be a whole number (got "${o.bulk}")`);
 
 const redis = await startRedis();
 const connection = { path: redis.socket, maxRetriesPerRequest: null };
@@ -37,15 +42,26 @@ try {
   const all = new Promise<void>((r) => (onDone = r));
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: C }, async () => {
-    while (next < N) {
-      next++;
-      await queue.add("noop", {}, { removeOnComplete: true });
-    }
-  }));
+  if (B > 0) {
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      while (next < N) {
+        const n = Math.min(B, N - next);
+        next += n;
+        await queue.addBulk(Array.from({ length: n }, () => ({ name: "noop", data: {}, opts: { removeOnComplete: true } })));
+      }
+    }));
+  } else {
+    await Promise.all(Array.from({ length: C }, async () => {
+      while (next < N) {
+        next++;
+        await queue.add("noop", {}, { removeOnComplete: true });
+      }
+    }));
+  }
   await all;
   const secs = (performance.now() - t0) / 1000;
-  console.log(`bullmq throughput: ${N} no-op jobs, ${C} adds in flight, worker concurrency ${C}: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} jobs/s`);
+  const how = B > 0 ? `addBulk of ${B}, 4 bulks in flight` : `${C} adds in flight`;
+  console.log(`bullmq throughput: ${N} no-op jobs, ${how}, worker concurrency ${C}: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} jobs/s`);
 
   onDone = null;
   const lat: number[] = [];
