@@ -28,9 +28,10 @@ export interface LocalModeOptions {
 }
 
 /**
- * Work held per thread by default, in ms of the jobs' mean run time: enough that a thread never waits on a Redis round trip
- * (reads, loads and settles come in batches of many short jobs), little enough that long jobs stay in Redis, where
- * another dispatcher can take them. No-op jobs: the whole `prefetch`; 10 ms jobs: 10 per thread; 50 ms and longer: 2.
+ * Work held per thread by default, in ms of the jobs' mean run time: enough that a thread never waits on a Redis
+ * round trip (reads, loads and settles come in batches of many short jobs), little enough that long jobs stay in
+ * Redis, where another dispatcher can take them. No-op jobs: the whole `prefetch`; 10 ms jobs: 10 per thread; 50 ms
+ * and longer: 2. The mean is over all of this dispatcher's jobs, whatever their function.
  */
 export const HOLD_MS = 100;
 /** Jobs held per thread at least: the running one and the next. */
