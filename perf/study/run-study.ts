@@ -88,17 +88,20 @@ for (const { layout, runs } of plans) {
       for (let rep = 1; rep <= run.reps && !interrupted; rep++) {
         progress.step(`${label} ${rep}/${run.reps}`);
         // The CPU-bound kind: executor efficiency from the executors' CPU in /proc (own stacks only).
+        // Its wall time is the window between the two /proc snapshots, so no CPU counted falls outside it.
         const dataDir = run.kind === "cpu10" ? currentStack.dataDir : null;
+        const window0 = performance.now();
         const cpu0 = dataDir ? cpuByPid(dataDir, "executor") : null;
         const r = await measure(http, fnIds.get(run.kind)!, run, run.tasks);
         const execMs = dataDir && cpu0 ? cpuDeltaMs(cpu0, cpuByPid(dataDir, "executor")) : NaN;
+        const windowS = (performance.now() - window0) / 1000;
         results.push(r);
         const lat = latencySummary(r.latenciesMs);
         const row: ResultRow = {
           mode, workers, threads: layout.threads, tasks: run.tasks, kind: run.kind, seconds: r.seconds, tasks_per_s: r.tasksPerS,
           p50_ms: lat.p50, p95_ms: lat.p95, p99_ms: lat.p99, commit, study: run.study, rep, processes: layout.processes,
           concurrency: run.concurrency, failed: r.failed, cpu_iterations: cpuIterations,
-          executor_efficiency: executorEfficiency(execMs / 1000, r.seconds, CORES),
+          executor_efficiency: executorEfficiency(execMs / 1000, windowS, CORES),
         };
         effs.push(row.executor_efficiency);
         appendCsv(partial, row);

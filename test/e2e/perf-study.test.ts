@@ -2,7 +2,7 @@
 // included) gives a full CSV and leaves nothing behind.
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseCsv } from "../../perf/study/results-csv.ts";
 
@@ -28,11 +28,13 @@ test("run-study measures every study and kind per layout and stops its stacks", 
   // The batch study: /execute_batch + /results, 4 batches in flight, one row per layout (one repetition).
   const batch = rows.filter((r) => r.study === "batch");
   expect(batch.map((r) => [r.workers, r.kind, r.tasks, r.concurrency])).toEqual([[1, "noop", 400, 4], [2, "noop", 400, 4]]);
-  // Executor efficiency is measured for the CPU kind only: the executor processes were found in /proc.
+  // Executor efficiency is measured for the CPU kind only: the executor processes were found in /proc. /proc counts
+  // CPU in 10 ms ticks, so each executor's share may read up to two ticks high in a run this short (a few hundred ms).
+  const cores = availableParallelism();
   for (const r of rows) {
     if (r.kind === "cpu10") {
       expect(r.executor_efficiency).toBeGreaterThanOrEqual(0);
-      expect(r.executor_efficiency).toBeLessThanOrEqual(1);
+      expect(r.executor_efficiency).toBeLessThanOrEqual(1 + (0.02 * r.workers) / (r.seconds * cores));
     } else expect(r.executor_efficiency).toBeNaN();
   }
   expect(readFileSync(out, "utf8").split("\n")[1]!.endsWith(",")).toBe(true); // the latency row: an empty cell
