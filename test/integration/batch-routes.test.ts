@@ -204,14 +204,14 @@ describe("reads saved", () => {
   test("/results right after /execute_batch on the same API reads none of the tasks it created: the announcements carry their states", async () => {
     await call("POST", "/results", { task_ids: [(await call("POST", "/execute_function", { function_id: double, payload: "[0]" })).body.task_id], wait: 10 }); // subscribed
     // Tasks that take 250 ms: none can finish (and be announced) before the /results below is watching.
-    const r = await call("POST", "/execute_batch", { tasks: Array.from({ length: 50 }, (_, i) => ({ function_id: sleepy, payload: `[250, ${i * 2}]` })) });
+    const r = await call("POST", "/execute_batch", { tasks: Array.from({ length: 16 }, (_, i) => ({ function_id: sleepy, payload: `[250, ${i * 2}]` })) });
     const sent: string[] = [];
     const conn = store.redis as unknown as { sendCommand(cmd: { name: string }): unknown };
     const send = conn.sendCommand.bind(conn);
     conn.sendCommand = (cmd) => (sent.push(cmd.name), send(cmd));
     try {
       const res = await call("POST", "/results", { task_ids: r.body.task_ids, wait: 20 });
-      expect(res.body.results.map((x: any) => x.result)).toEqual(Array.from({ length: 50 }, (_, i) => String(i * 2)));
+      expect(res.body.results.map((x: any) => x.result)).toEqual(Array.from({ length: 16 }, (_, i) => String(i * 2)));
     } finally {
       conn.sendCommand = send;
     }
