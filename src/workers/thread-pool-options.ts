@@ -35,7 +35,7 @@ export interface ThreadPoolOptions extends ResultLimitOptions {
    * job at a time. Default: 32.
    */
   trainLength?: number;
-  /** Work a train holds, in ms of its function's mean run time (train-lengths.ts): 1 ms jobs go 10 at a time. Default: 10. */
+  /** Work a train holds, in ms of its function's mean run time (work-budget.ts): 1 ms jobs go 10 at a time. Default: 10. */
   trainMs?: number;
   /**
    * Run each thread in an executor process of its own (process isolation; see docs/deployment.md "Security

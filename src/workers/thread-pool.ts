@@ -13,8 +13,8 @@ import { RetryBackoff } from "./retry-backoff.ts";
 import type { LogBatch } from "./task-log.ts";
 import { threadEntryUrl } from "./thread-entry-url.ts";
 import type { ThreadPoolOptions } from "./thread-pool-options.ts";
-import { TrainLengths } from "./train-lengths.ts";
 import { ThreadSlot, type Death, type SlotEvents } from "./thread-slot.ts";
+import { WorkBudget } from "./work-budget.ts";
 
 export type { ThreadPoolOptions } from "./thread-pool-options.ts";
 
@@ -30,6 +30,13 @@ export interface RunOptions {
 
 /** Most jobs of one function an executor process is posted at once (`trainLength`). */
 const DEFAULT_TRAIN_LENGTH = 32;
+/**
+ * Work a train holds, in ms of its function's mean run time (`trainMs`): a burst of short jobs costs an executor one
+ * wake-up per train, not one per job, while a job never waits long behind others on a busy executor when another
+ * one may free up first (jobs posted to an executor cannot move). No-op jobs: the longest train; 1 ms jobs: 10;
+ * 10 ms and longer: 1 (posted one at a time). A function none of whose jobs ended yet: 8.
+ */
+const DEFAULT_TRAIN_MS = 10;
 
 /** How long `close()` waits for each terminated thread to report that it is gone. */
 const CLOSE_WAIT_MS = 5000;
@@ -71,10 +78,11 @@ export class ThreadPool {
   readonly #executors: ExecutorFactory;
   /** Jobs an executor holds at once without trains: 1; 2 when the next job is posted ahead (`postAhead`, threads). */
   readonly #perThread: number;
-  /** With trains (processes): how many jobs of each function an executor holds at once (`trainLength` at most). */
-  readonly #trainLengths: TrainLengths | null;
-  /** Whether the jobs an executor holds must be of one function (a train). */
-  readonly #trains: boolean;
+  /**
+   * With executors that take trains (processes), whose jobs must then be of one function: how many jobs of each
+   * function an executor holds at once (`trainLength` at most); null without trains.
+   */
+  readonly #trainLengths: WorkBudget | null;
   readonly #slots: Slot[] = [];
   readonly #queue = new Fifo<Accepted>();
   /** Respawns of threads that failed to start: after 100 ms, doubling per consecutive failure, up to 5 s. */
@@ -111,9 +119,10 @@ export class ThreadPool {
       : threadExecutors(this.#entry);
     // An executor process holds jobs of one function only (a train): those share their thread's realm anyway (it is
     // checked when the function changes), so a job learns nothing of the next it could not learn running before it.
-    this.#trains = this.#executors.trains === true;
-    this.#trainLengths = this.#trains ? new TrainLengths(Math.max(1, Math.floor(options.trainLength ?? DEFAULT_TRAIN_LENGTH)), options.trainMs) : null;
-    this.#perThread = options.postAhead && this.#executors.kind === "thread" && !this.#trains ? 2 : 1;
+    this.#trainLengths = this.#executors.trains === true
+      ? new WorkBudget({ max: Math.max(1, Math.floor(options.trainLength ?? DEFAULT_TRAIN_LENGTH)), budgetMs: options.trainMs ?? DEFAULT_TRAIN_MS })
+      : null;
+    this.#perThread = options.postAhead && this.#executors.kind === "thread" && this.#trainLengths === null ? 2 : 1;
     const maxResultBytes = checkMaxResultBytes(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES);
     for (let i = 1; i <= threads; i++) {
       this.#slots.push(new ThreadSlot(`${name}/${options.slotName ?? "thread"}-${i}`, this.#executors, this.#events, i, maxResultBytes));
@@ -304,12 +313,12 @@ export class ThreadPool {
 
   /** Most jobs an executor may hold when `job` would join them: a train's length for its function, or the fixed room. */
   #room(job: PoolJob): number {
-    return this.#trainLengths?.of(job.functionId) ?? this.#perThread;
+    return this.#trainLengths?.jobs(job.functionId) ?? this.#perThread;
   }
 
   /** Whether `job` may be posted behind what `slot` holds: any job after a thread's, only the same function (and limits) on a train. */
   #joins(slot: Slot, job: PoolJob): boolean {
-    if (!this.#trains) return true;
+    if (this.#trainLengths === null) return true;
     const last = slot.last?.job;
     return last !== undefined && last.functionId === job.functionId && last.memoryMb === job.memoryMb && !isPythonCode(job.code);
   }
@@ -385,7 +394,7 @@ export class ThreadPool {
       task.logs?.(batch);
     },
     done: (slot, task, status, result) => {
-      if (task.startedAt !== undefined) this.#trainLengths?.observe(task.job.functionId, performance.now() - task.startedAt);
+      if (task.startedAt !== undefined) this.#trainLengths?.observe(performance.now() - task.startedAt, task.job.functionId);
       task.resolve({ status, result, executor: slot.label });
       this.#fill(slot);
     },

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { Fifo } from "../../src/workers/fifo.ts";
 import { RetryBackoff } from "../../src/workers/retry-backoff.ts";
-import { TrainLengths } from "../../src/workers/train-lengths.ts";
+import { WorkBudget } from "../../src/workers/work-budget.ts";
 
 test("Fifo keeps first-in first-out order across interleaved push and shift", () => {
   const fifo = new Fifo<number>();
@@ -49,22 +49,22 @@ test("RetryBackoff.cancel stops scheduled retries", async () => {
   expect(ran).toBe(false);
 });
 
-test("TrainLengths: 8 (or the max) before a function's run time is known, then about trainMs of its work, 1 to max", () => {
-  const trains = new TrainLengths(32);
-  expect(trains.of("f")).toBe(8);
-  expect(new TrainLengths(4).of("f")).toBe(4);
-  trains.observe("f", 0.1); // no-op jobs: the longest train
-  expect(trains.of("f")).toBe(32);
-  trains.observe("g", 1); // 1 ms jobs: 10 ms of work
-  expect(trains.of("g")).toBe(10);
-  trains.observe("h", 50); // long jobs: one at a time
-  expect(trains.of("h")).toBe(1);
-  expect(trains.of("f")).toBe(32); // per function
+test("WorkBudget as train lengths: 8 (or the max) before a function's run time is known, then about trainMs of its work, 1 to max", () => {
+  const trains = new WorkBudget({ max: 32, budgetMs: 10 });
+  expect(trains.jobs("f")).toBe(8);
+  expect(new WorkBudget({ max: 4, budgetMs: 10 }).jobs("f")).toBe(4);
+  trains.observe(0.1, "f"); // no-op jobs: the longest train
+  expect(trains.jobs("f")).toBe(32);
+  trains.observe(1, "g"); // 1 ms jobs: 10 ms of work
+  expect(trains.jobs("g")).toBe(10);
+  trains.observe(50, "h"); // long jobs: one at a time
+  expect(trains.jobs("h")).toBe(1);
+  expect(trains.jobs("f")).toBe(32); // per function
   // The mean moves a tenth of the way to each new run time.
-  trains.observe("g", 11);
+  trains.observe(11, "g");
   expect(trains.meanMs("g")).toBeCloseTo(2, 9);
-  expect(trains.of("g")).toBe(5);
-  expect(new TrainLengths(32, 100).of("x")).toBe(8);
-  expect(() => new TrainLengths(0)).toThrow(RangeError);
-  expect(() => new TrainLengths(2, 0)).toThrow(RangeError);
+  expect(trains.jobs("g")).toBe(5);
+  expect(new WorkBudget({ max: 32, budgetMs: 100 }).jobs("x")).toBe(8);
+  expect(() => new WorkBudget({ max: 0, budgetMs: 10 })).toThrow(RangeError);
+  expect(() => new WorkBudget({ max: 2, budgetMs: 0 })).toThrow(RangeError);
 });

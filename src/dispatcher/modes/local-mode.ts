@@ -3,6 +3,7 @@ import type { Log } from "../../log.ts";
 import type { ProcessExecutorOptions } from "../../workers/process-executor-options.ts";
 import type { PythonRuntime } from "../../workers/python-executors.ts";
 import { ThreadPool } from "../../workers/thread-pool.ts";
+import { WorkBudget } from "../../workers/work-budget.ts";
 import type { DispatchJob, DispatchMode, JobOutcome, RunControl, WorkerLoad } from "../dispatch-mode.ts";
 
 /** Options of {@link LocalMode}. */
@@ -34,31 +35,20 @@ export interface LocalModeOptions {
  * and longer: 2. The mean is over all of this dispatcher's jobs, whatever their function.
  */
 export const HOLD_MS = 100;
-/** Jobs held per thread at least: the running one and the next. */
+/** Jobs held per thread at least: the running one and the next. (Before any job's run time is known: 8.) */
 export const MIN_PER_THREAD = 2;
-/** Jobs held per thread before any job's run time is known. */
-const FIRST_PER_THREAD = 8;
-/** Weight of the newest run time in the mean (an exponentially weighted moving average). */
-const AVERAGE_WEIGHT = 0.1;
 
 /** Runs jobs on a {@link ThreadPool}; holds threads × (`holdMs` of measured work per thread, 2 to `prefetch`) jobs. */
 export class LocalMode implements DispatchMode {
   readonly name = "local";
   private readonly pool: ThreadPool;
-  private readonly maxPerThread: number;
-  private readonly holdMs: number;
-  private perThread: number;
-  /** Mean run time of the jobs that started and ended here, in ms (null before the first). */
-  private meanRunMs: number | null = null;
+  /** Jobs held per thread, from the mean run time of every job that started and ended here. */
+  private readonly hold: WorkBudget;
   private closing = false;
 
   constructor(opts: LocalModeOptions) {
-    const prefetch = opts.prefetch ?? 128;
-    if (!Number.isInteger(prefetch) || prefetch < 1) throw new RangeError(`prefetch must be a positive integer: ${prefetch}`);
-    this.maxPerThread = Math.max(MIN_PER_THREAD, prefetch);
-    this.holdMs = opts.holdMs ?? HOLD_MS;
-    if (!(this.holdMs > 0)) throw new RangeError(`holdMs must be a positive number: ${this.holdMs}`);
-    this.perThread = Math.min(FIRST_PER_THREAD, this.maxPerThread);
+    // Checked before any thread starts: a positive integer `prefetch`, a positive `holdMs`.
+    this.hold = new WorkBudget({ budgetMs: opts.holdMs ?? HOLD_MS, min: MIN_PER_THREAD, max: opts.prefetch ?? 128 });
     this.pool = new ThreadPool({
       threads: opts.threads ?? navigator.hardwareConcurrency,
       taskTimeoutMs: opts.taskTimeoutMs ?? 300_000,
@@ -71,18 +61,12 @@ export class LocalMode implements DispatchMode {
   }
 
   capacity(): number {
-    return this.closing ? 0 : this.pool.size * this.perThread;
+    return this.closing ? 0 : this.pool.size * this.hold.jobs();
   }
 
   /** The mean run time of the jobs so far, in ms (null before the first ended), which sets {@link capacity}. */
   get meanRunTimeMs(): number | null {
-    return this.meanRunMs;
-  }
-
-  private observe(ms: number): void {
-    const mean = this.meanRunMs === null ? ms : this.meanRunMs + AVERAGE_WEIGHT * (ms - this.meanRunMs);
-    this.meanRunMs = mean;
-    this.perThread = Math.max(MIN_PER_THREAD, Math.min(this.maxPerThread, Math.ceil(this.holdMs / Math.max(mean, 0.01))));
+    return this.hold.meanMs() ?? null;
   }
 
   workerLoads(): WorkerLoad[] {
@@ -113,7 +97,7 @@ export class LocalMode implements DispatchMode {
         memoryMb: job.memoryMb ?? undefined,
         maxLogLines: job.maxLogLines,
       }, { started, first: control.first, logs: control.logs });
-      if (startedAt >= 0) this.observe(performance.now() - startedAt);
+      if (startedAt >= 0) this.hold.observe(performance.now() - startedAt);
       return { status: out.status, result: out.result, executor: out.executor };
     } catch (err) {
       // Only PoolClosedError: the job was withdrawn before it started, or cut short by close(); it goes back.
