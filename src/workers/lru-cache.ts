@@ -19,6 +19,11 @@ export class LruCache<V> {
     return this.#map.has(key);
   }
 
+  /** The value of `key` without refreshing its recency; undefined when absent. */
+  peek(key: string): V | undefined {
+    return this.#map.get(key);
+  }
+
   /** The value of `key`, marked most recently used; undefined when absent. */
   get(key: string): V | undefined {
     const v = this.#map.get(key);

@@ -38,9 +38,9 @@ export class WorkBudget {
     this.#first = Math.max(this.#min, Math.min(opts.first ?? 8, this.#max));
   }
 
-  /** How many jobs of `key` fit the budget now. */
+  /** How many jobs of `key` fit the budget now (a read on every hand-off: it leaves recency to `observe`). */
   jobs(key = ""): number {
-    const mean = this.#means.get(key);
+    const mean = this.#means.peek(key);
     if (mean === undefined) return this.#first;
     return Math.max(this.#min, Math.min(this.#max, Math.ceil(this.#budgetMs / Math.max(mean, 0.01))));
   }
@@ -53,6 +53,6 @@ export class WorkBudget {
 
   /** The mean run time of `key`'s jobs in ms, or undefined before one ended. */
   meanMs(key = ""): number | undefined {
-    return this.#means.get(key);
+    return this.#means.peek(key);
   }
 }

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { Fifo } from "../../src/workers/fifo.ts";
 import { RetryBackoff } from "../../src/workers/retry-backoff.ts";
+import { LruCache } from "../../src/workers/lru-cache.ts";
 import { WorkBudget } from "../../src/workers/work-budget.ts";
 
 test("Fifo keeps first-in first-out order across interleaved push and shift", () => {
@@ -67,4 +68,16 @@ test("WorkBudget as train lengths: 8 (or the max) before a function's run time i
   expect(new WorkBudget({ max: 32, budgetMs: 100 }).jobs("x")).toBe(8);
   expect(() => new WorkBudget({ max: 0, budgetMs: 10 })).toThrow(RangeError);
   expect(() => new WorkBudget({ max: 2, budgetMs: 0 })).toThrow(RangeError);
+});
+
+test("LruCache.peek reads without refreshing recency; get refreshes", () => {
+  const cache = new LruCache<number>(2);
+  cache.set("a", 1);
+  cache.set("b", 2);
+  expect(cache.peek("a")).toBe(1);
+  cache.set("c", 3); // "a" is still the least recently used
+  expect([cache.has("a"), cache.has("b")]).toEqual([false, true]);
+  expect(cache.get("b")).toBe(2);
+  cache.set("d", 4); // now "c" is
+  expect([cache.has("b"), cache.has("c")]).toEqual([true, false]);
 });
