@@ -10,11 +10,14 @@
 export const PROTOCOL_VERSION = "3";
 
 /**
- * Tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its
- * next task without waiting a round trip to the dispatcher (pull: extra REQ lanes; push: capacity = threads × 2).
- * The dispatcher's backstop deadline allows for it: a held task may wait behind one running task.
+ * Most tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its
+ * next task without waiting a round trip to the dispatcher. Pull: one (an extra REQ lane per thread); push: up to
+ * this many while its tasks are short (the worker says its capacity in HELLO and CAPACITY as its measured work
+ * changes). The dispatcher's backstop deadline for a task not started yet counts from the worker's last progress.
  */
-export const MAX_QUEUED_PER_THREAD = 1;
+export const MAX_QUEUED_PER_THREAD = 8;
+/** Most tasks a pull worker holds per thread beyond the running one (its extra REQ lanes). */
+export const MAX_PULL_QUEUED_PER_THREAD = 1;
 
 /** Largest capacity (task slots) a push worker may register; also the bound on pull lanes and started-id lists. */
 export const MAX_CAPACITY = 4096;
@@ -116,6 +119,9 @@ export type PullNotice = { type: "STARTED"; auth: WorkerAuth; taskIds: string[] 
  *   {@link TaskResult}
  * - `STARTED ids` — tasks that started on arrival (an idle thread took them); one message per event-loop turn
  * - `NEED streamId taskId`
+ * - `CAPACITY capacity` — its slots from now on (1 to MAX_CAPACITY): a worker holds more tasks while they are short.
+ *   Tasks beyond a lowered capacity stay with it; no new one comes until it has room. (A dispatcher older than this
+ *   message drops it as malformed and keeps the HELLO's capacity.)
  * - `BYE` — stopping: send no more tasks (answered with BYE; running tasks still report)
  */
 export type PushMessage =
@@ -123,4 +129,5 @@ export type PushMessage =
   | { type: "RESULT"; result: TaskResult; started: string[] }
   | { type: "STARTED"; taskIds: string[] }
   | { type: "NEED"; streamId: string; taskId: string }
+  | { type: "CAPACITY"; capacity: number }
   | { type: "BYE" };

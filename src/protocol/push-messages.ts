@@ -16,6 +16,8 @@ export function encodePushMessage(msg: PushMessage): string[] {
       return ["STARTED", startedFrame(msg.taskIds)];
     case "NEED":
       return ["NEED", msg.streamId, msg.taskId];
+    case "CAPACITY":
+      return ["CAPACITY", String(msg.capacity)];
     case "BYE":
       return ["BYE"];
   }
@@ -51,6 +53,10 @@ export function decodePushMessage(frames: readonly Buffer[]): PushMessage | Fore
       const streamId = readStreamId(frames[1]);
       const taskId = readId(frames[2]);
       return streamId === null || taskId === null ? null : { type, streamId, taskId };
+    }
+    case "CAPACITY": {
+      const capacity = frames.length === 2 ? readInt(frames[1], 1, MAX_CAPACITY) : null;
+      return capacity === null ? null : { type, capacity };
     }
     case "BYE":
       return frames.length === 1 ? { type } : null;

@@ -1,5 +1,5 @@
 /** Pull worker process: REQ sockets ("lanes", one per task slot) ask the dispatcher for tasks, run them, return results with the next request. */
-import { decodeDispatcherMessage, encodePullNotice, encodePullRequest, type PullRequest } from "../protocol/index.ts";
+import { decodeDispatcherMessage, encodePullNotice, encodePullRequest, MAX_PULL_QUEUED_PER_THREAD, type PullRequest } from "../protocol/index.ts";
 import { Dealer, refusalText, Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
@@ -9,7 +9,7 @@ export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
 /** Start a pull worker: resolves once its threads are up (it connects in the background, also before the dispatcher exists). */
 export async function startPullWorker(opts: RemoteWorkerOptions): Promise<RemoteWorker> {
-  const worker = new PullWorker(await startWorkerBase(opts));
+  const worker = new PullWorker(await startWorkerBase(opts, MAX_PULL_QUEUED_PER_THREAD));
   worker.start();
   return worker;
 }

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { FaasError } from "../faas-error.ts";
 import type { Log } from "../log.ts";
 import {
-  AUTH_PROPERTY, encodeHandshakeAuth, encodeRuntimes, MAX_CAPACITY, MAX_QUEUED_PER_THREAD, PROTOCOL_VERSION, RUNTIMES_PROPERTY, type TaskMessage,
+  AUTH_PROPERTY, encodeHandshakeAuth, encodeRuntimes, MAX_CAPACITY, PROTOCOL_VERSION, RUNTIMES_PROPERTY, type TaskMessage,
   type WorkerAuth,
 } from "../protocol/index.ts";
 import type { SocketEvents, SocketOptions } from "../zmtp/index.ts";
@@ -41,9 +41,12 @@ export interface RemoteWorkerOptions {
   /** Function codes kept (least recently used evicted; an evicted one is asked for again). Default: 1000. */
   codeCacheSize?: number;
   /**
-   * Tasks held per thread beyond the running one (0 or 1), so a finished thread starts its next task at once
-   * instead of after a round trip to the dispatcher (+20 % throughput with small tasks). 0 suits a few long tasks
-   * of uneven length best: none waits behind another while some other worker's thread is idle. Default: 1.
+   * Most tasks held per thread beyond the running one, so a finished thread starts its next task at once instead of
+   * after a round trip to the dispatcher. Pull: 0 or 1 (a second REQ lane per thread; +20 % throughput with small
+   * tasks). Push: 0 to 8; the worker holds as many as fit {@link PUSH_HOLD_MS} of its tasks' measured run time per
+   * thread, at least 1 (+20 % again with tiny tasks; long tasks are held one per thread, as with 1), and tells the
+   * dispatcher its capacity as that changes. 0 suits a few long tasks of uneven length best: none waits behind
+   * another while some other worker's thread is idle. Default: the most (pull 1, push 8).
    */
   queuePerThread?: number;
   /**
@@ -109,8 +112,8 @@ export abstract class WorkerHandle implements RemoteWorker {
 }
 
 /** A {@link WorkerBase} whose threads are all up (closed again when they cannot start). */
-export async function startWorkerBase(opts: RemoteWorkerOptions): Promise<WorkerBase> {
-  const base = new WorkerBase(opts);
+export async function startWorkerBase(opts: RemoteWorkerOptions, mostQueued: number): Promise<WorkerBase> {
+  const base = new WorkerBase(opts, mostQueued);
   try {
     await base.pool.ready();
   } catch (err) {
@@ -128,21 +131,26 @@ export class WorkerBase {
   readonly stats: RemoteWorkerStats = { tasks: 0, codeReceived: 0, needs: 0 };
   readonly exited: Promise<FaasError | null>;
   readonly log: Log;
-  /** Tasks this process may hold at once: threads × (1 + queuePerThread). */
+  /** Most tasks held per thread beyond the running one: `queuePerThread`, fewer where threads × (1 + it) would pass MAX_CAPACITY. */
+  readonly queue: number;
+  /** Most tasks this process may hold at once: threads × (1 + queuePerThread). */
   readonly slots: number;
   stopping = false;
   private readonly codes: LruCache<string>;
   private readonly endExited: (value: FaasError | null) => void;
 
-  constructor(readonly opts: RemoteWorkerOptions) {
+  /** @param mostQueued - the most `queuePerThread` may be in this mode (MAX_PULL_QUEUED_PER_THREAD, MAX_QUEUED_PER_THREAD). */
+  constructor(readonly opts: RemoteWorkerOptions, mostQueued: number) {
     this.id = opts.curve !== undefined ? `${opts.curve.publicKey}/${opts.id ?? defaultWorkerId()}` : (opts.id ?? defaultWorkerId());
     if (!/^[\x21-\x7e]{1,200}$/.test(this.id)) throw new FaasError("CONFIG", `worker id must be 1-200 printable ASCII characters without spaces: ${JSON.stringify(this.id)}`);
     if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new FaasError("CONFIG", `threads must be a positive integer: ${opts.threads}`);
-    const queue = opts.queuePerThread ?? MAX_QUEUED_PER_THREAD;
-    if (!Number.isInteger(queue) || queue < 0 || queue > MAX_QUEUED_PER_THREAD) {
-      throw new FaasError("CONFIG", `queuePerThread must be 0 to ${MAX_QUEUED_PER_THREAD}: ${queue}`);
+    const queue = opts.queuePerThread ?? mostQueued;
+    if (!Number.isInteger(queue) || queue < 0 || queue > mostQueued) {
+      throw new FaasError("CONFIG", `queuePerThread must be 0 to ${mostQueued}: ${queue}`);
     }
-    this.slots = opts.threads * (1 + queue);
+    // Many threads hold fewer each: the slots stay within what a worker may register.
+    this.queue = Math.min(queue, Math.max(0, Math.floor(MAX_CAPACITY / opts.threads) - 1));
+    this.slots = opts.threads * (1 + this.queue);
     if (this.slots > MAX_CAPACITY) throw new FaasError("CONFIG", `threads × (1 + queuePerThread) must be at most ${MAX_CAPACITY}: ${this.slots}`);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };

@@ -67,6 +67,22 @@ describe("push mode", () => {
     }
   });
 
+  test("capacity follows the measured run time: short tasks raise it to threads × (1 + queue) by CAPACITY, long ones lower it to threads × 2", async () => {
+    const sleepy = await register(s.store, "async (ms) => { if (ms > 0) await Bun.sleep(ms); return ms }");
+    await worker("sq-adapt", 2, { queuePerThread: 4 });
+    await until(() => push().workerCount === 1, 3000, "the worker");
+    expect(push().capacity()).toBe(4 * 2); // HELLO: 2 threads × 2 (× 2: prefetch 1), before any task ended
+    const short = await Promise.all(Array.from({ length: 40 }, () => s.store.createTask({ functionId: sleepy, args: "[0]" })));
+    for (const t of await Promise.all(short.map((id) => finalTask(s.store, id)))) expect(t.status).toBe("COMPLETED");
+    await until(() => push().workerLoads()[0]?.slots === 10, 3000, "CAPACITY 10 (2 × (1 + 4)) after short tasks");
+    // 100 ms tasks: the mean passes the 20 ms hold within a few, and the worker goes back to one held per thread.
+    const long = await Promise.all(Array.from({ length: 12 }, () => s.store.createTask({ functionId: sleepy, args: "[100]" })));
+    await until(() => push().workerLoads()[0]?.slots === 4, 5000, "CAPACITY 4 after long tasks");
+    for (const t of await Promise.all(long.map((id) => finalTask(s.store, id)))) expect(t).toMatchObject({ status: "COMPLETED", result: "100", attempts: 1 });
+    expect(push().capacity()).toBe(4 * 2);
+    await stopAll();
+  });
+
   test("tasks complete with correct results on every registered worker; user errors are FAILED once", async () => {
     await worker("sw-a");
     await worker("sw-b");

@@ -38,6 +38,8 @@ describe("frame tables", () => {
     [{ type: "RESULT", result, started: ["t-7"] }, ["RESULT", "1700000000000-3", "t-1", "COMPLETED", "host-1-ab12/thread-2", '{"a":1}', "t-7"]],
     [{ type: "STARTED", taskIds: ["t-1", "t-2", "t-3"] }, ["STARTED", "t-1 t-2 t-3"]],
     [{ type: "NEED", streamId: "5-1", taskId: "t-9" }, ["NEED", "5-1", "t-9"]],
+    [{ type: "CAPACITY", capacity: 18 }, ["CAPACITY", "18"]],
+    [{ type: "CAPACITY", capacity: MAX_CAPACITY }, ["CAPACITY", String(MAX_CAPACITY)]],
     [{ type: "BYE" }, ["BYE"]],
   ];
   test.each(dispatcher)("dispatcher %o", (msg, frames) => {
@@ -155,6 +157,11 @@ describe("malformed input decodes to null", () => {
     ["STARTED bad ids", ["STARTED", " t"]],
     ["NEED extra", ["NEED", "1-0", "t", "x"]],
     ["BYE with body", ["BYE", "x"]],
+    ["CAPACITY 0", ["CAPACITY", "0"]],
+    ["CAPACITY over MAX_CAPACITY", ["CAPACITY", String(MAX_CAPACITY + 1)]],
+    ["CAPACITY not a number", ["CAPACITY", "1e3"]],
+    ["CAPACITY without a value", ["CAPACITY"]],
+    ["CAPACITY extra", ["CAPACITY", "2", "3"]],
     ["pull message in push", ["READY", "3", "w", "", "0"]],
   ];
   test.each(badPush)("push: %s", (_name, frames) => expect(decodePushMessage(b(frames))).toBeNull());
@@ -162,7 +169,7 @@ describe("malformed input decodes to null", () => {
   test("seeded random frames never throw", () => {
     let seed = 42;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const types = ["TASK", "READY", "RESULT", "NEED", "BYE", "HELLO", "WELCOME", "DENIED", "STARTED", ""];
+    const types = ["TASK", "READY", "RESULT", "NEED", "CAPACITY", "BYE", "HELLO", "WELCOME", "DENIED", "STARTED", ""];
     for (let i = 0; i < 3000; i++) {
       const n = Math.floor(rnd() * 12);
       const frames = Array.from({ length: n }, (_, j) => {

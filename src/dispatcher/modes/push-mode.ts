@@ -130,6 +130,12 @@ export class PushMode extends RemoteMode {
         if (a !== null) return this.resend(a, [w.rid]);
         return this.warn("NEED for a task this worker does not hold; ignored", { task: msg.taskId, worker: w.workerId });
       }
+      case "CAPACITY":
+        // Its slots from now on: tasks beyond a lowered capacity stay with it; a raised one takes tasks at once.
+        if (!w.bye) this.registered += msg.capacity - w.capacity;
+        w.capacity = msg.capacity;
+        this.place();
+        return this.capacityChanged();
       case "BYE":
         if (!w.bye) {
           w.bye = true;

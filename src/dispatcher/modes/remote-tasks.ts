@@ -2,7 +2,6 @@
 import { encodeError } from "../../codec/index.ts";
 import { isPythonCode } from "../../codec/python-payload.ts";
 import { pythonTaskFailure } from "../../workers/task-failure.ts";
-import { MAX_QUEUED_PER_THREAD } from "../../protocol/index.ts";
 import type { DispatchJob, JobOutcome, RunControl } from "../dispatch-mode.ts";
 
 /** One task sent to a remote worker. */
@@ -20,10 +19,11 @@ export interface Assignment {
   timeoutMs: number;
   /** The worker reported that a thread started it (`control.started()` was called). */
   started: boolean;
+  /** Epoch ms it was sent. */
+  sentAt: number;
   /**
-   * Epoch ms after which the dispatcher gives up waiting for the result: before the start is reported, the timeout
-   * once for each task it may wait behind on its thread (MAX_QUEUED_PER_THREAD) and once for itself, plus grace;
-   * once started, the timeout plus grace from the start.
+   * Once started: the epoch ms after which the dispatcher gives up waiting for its result (the timeout plus grace
+   * from the start). Before: see {@link RemoteTasks}.
    */
   deadline: number;
   resolve(outcome: JobOutcome): void;
@@ -42,9 +42,17 @@ export interface RemoteTasksOptions {
 /**
  * Assignments by task id and by holder. Deadlines are checked by one sweeping timer that runs only
  * while tasks are out (an idle dispatcher has no timers), never one timer per task.
+ *
+ * A started task must answer within its timeout plus grace from its start. A task not started yet waits on its
+ * worker behind others (as many as the worker holds), so its rule is progress: a worker that holds a task it has
+ * not started has every thread busy, and each of those tasks ends within its timeout; when the worker reported no
+ * start and no result for the longest timeout of its tasks plus grace (counted from the task's sending when that is
+ * later), it lost the task.
  */
 export class RemoteTasks {
   private readonly byTask = new Map<string, Assignment>();
+  /** Epoch ms each worker last reported a start or a result, while it has tasks out. */
+  private readonly progress = new Map<string, number>();
   private readonly byHolder = new Map<string, Set<Assignment>>();
   private timer: Timer | null = null;
   private readonly sweepMs: number;
@@ -60,8 +68,8 @@ export class RemoteTasks {
 
   /** Record that `job` is sent to `workerId` for `holder`. */
   add(job: DispatchJob, control: RunControl, workerId: string, holder: string, timeoutMs: number, resolve: (o: JobOutcome) => void): Assignment {
-    const deadline = Date.now() + timeoutMs * (1 + MAX_QUEUED_PER_THREAD) + this.opts.graceMs;
-    const a: Assignment = { job, control, workerId, holder, timeoutMs, started: false, deadline, resolve };
+    const now = Date.now();
+    const a: Assignment = { job, control, workerId, holder, timeoutMs, started: false, sentAt: now, deadline: now + timeoutMs + this.opts.graceMs, resolve };
     this.byTask.set(job.taskId, a);
     let set = this.byHolder.get(holder);
     if (set === undefined) this.byHolder.set(holder, (set = new Set()));
@@ -94,8 +102,9 @@ export class RemoteTasks {
     return this.byHolder.get(holder)?.size ?? 0;
   }
 
-  /** A thread started `a`: tell the core (once) and move its deadline to the timeout plus grace from now. */
+  /** A thread started `a` (or it answered): its worker made progress; tell the core (once) and move its deadline to the timeout plus grace from now. */
   start(a: Assignment): void {
+    this.progress.set(a.workerId, Date.now());
     if (a.started) return;
     a.started = true;
     a.deadline = Date.now() + a.timeoutMs + this.opts.graceMs;
@@ -131,8 +140,9 @@ export class RemoteTasks {
     const set = this.byHolder.get(a.holder);
     set?.delete(a);
     if (set?.size === 0) this.byHolder.delete(a.holder);
-    if (this.byTask.size === 0 && this.timer !== null) {
-      clearInterval(this.timer);
+    if (this.byTask.size === 0) {
+      this.progress.clear();
+      if (this.timer !== null) clearInterval(this.timer);
       this.timer = null;
     }
     return true;
@@ -140,8 +150,17 @@ export class RemoteTasks {
 
   private sweep(): void {
     const now = Date.now();
+    /** The longest timeout of each worker's tasks. */
+    const longest = new Map<string, number>();
+    for (const a of this.byTask.values()) {
+      if (a.timeoutMs > (longest.get(a.workerId) ?? -1)) longest.set(a.workerId, a.timeoutMs);
+    }
+    for (const id of this.progress.keys()) if (!longest.has(id)) this.progress.delete(id);
     const late: Assignment[] = [];
-    for (const a of this.byTask.values()) if (a.deadline <= now) late.push(a);
+    for (const a of this.byTask.values()) {
+      const deadline = a.started ? a.deadline : Math.max(a.sentAt, this.progress.get(a.workerId) ?? 0) + longest.get(a.workerId)! + this.opts.graceMs;
+      if (deadline <= now) late.push(a);
+    }
     for (const a of late) {
       if (this.remove(a)) this.opts.expired(a);
     }
@@ -152,8 +171,8 @@ export class RemoteTasks {
 export function deadlineFailure(a: Assignment, mode: string, graceMs: number): JobOutcome {
   const msg = a.started
     ? `no result from worker ${a.workerId} within the task's ${a.timeoutMs} ms timeout + ${graceMs} ms grace after it started`
-    : `no result from worker ${a.workerId} within ${1 + MAX_QUEUED_PER_THREAD} × the task's ${a.timeoutMs} ms timeout ` +
-      `(it may wait behind a running task there) + ${graceMs} ms grace`;
+    : `no result from worker ${a.workerId}: it held the task without starting it and reported no start or result for ` +
+      `the longest timeout of its tasks + ${graceMs} ms grace`;
   if (isPythonCode(a.job.code)) return { status: "FAILED", result: pythonTaskFailure("TimeoutError", msg), executor: `${mode}/${a.workerId}` };
   const err = new Error(msg);
   err.name = "TimeoutError";
