@@ -11,13 +11,13 @@ export const PROTOCOL_VERSION = "3";
 
 /**
  * Most tasks a remote worker may hold per thread beyond the one running there, so a thread that finishes starts its
- * next task without waiting a round trip to the dispatcher. Pull: one (an extra REQ lane per thread); push: up to
+ * next task without waiting a round trip to the dispatcher. Pull: up to MAX_PULL_QUEUED_PER_THREAD (extra REQ lanes); push: up to
  * this many while its tasks are short (the worker says its capacity in HELLO and CAPACITY as its measured work
  * changes). The dispatcher's backstop deadline for a task not started yet counts from the worker's last progress.
  */
 export const MAX_QUEUED_PER_THREAD = 8;
-/** Most tasks a pull worker holds per thread beyond the running one (its extra REQ lanes). */
-export const MAX_PULL_QUEUED_PER_THREAD = 1;
+/** Most tasks a pull worker holds per thread beyond the running one (its extra REQ lanes; those beyond its measured work stay parked). */
+export const MAX_PULL_QUEUED_PER_THREAD = 3;
 
 /** Largest capacity (task slots) a push worker may register; also the bound on pull lanes and started-id lists. */
 export const MAX_CAPACITY = 4096;

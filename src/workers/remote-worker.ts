@@ -42,11 +42,11 @@ export interface RemoteWorkerOptions {
   codeCacheSize?: number;
   /**
    * Most tasks held per thread beyond the running one, so a finished thread starts its next task at once instead of
-   * after a round trip to the dispatcher. Pull: 0 or 1 (a second REQ lane per thread; +20 % throughput with small
-   * tasks). Push: 0 to 8; the worker holds as many as fit {@link PUSH_HOLD_MS} of its tasks' measured run time per
-   * thread, at least 1 (+20 % again with tiny tasks; long tasks are held one per thread, as with 1), and tells the
-   * dispatcher its capacity as that changes. 0 suits a few long tasks of uneven length best: none waits behind
-   * another while some other worker's thread is idle. Default: the most (pull 1, push 8).
+   * after a round trip to the dispatcher (+20 % throughput with small tasks for the first). Pull: 0 to 3 (a REQ lane
+   * per task slot; as many lanes ask as fit PULL_HOLD_MS of its tasks' measured run time per thread, at least 2
+   * per thread). Push: 0 to 8; the worker holds as many as fit PUSH_HOLD_MS per thread, at least 1 (+20 % again with
+   * tiny tasks; long tasks are held one per thread), and tells the dispatcher its capacity as that changes. 0 suits a few long tasks of uneven length best: none waits behind
+   * another while some other worker's thread is idle. Default: the most (pull 3, push 8).
    */
   queuePerThread?: number;
   /**

@@ -60,6 +60,19 @@ describe("pull mode", () => {
     }
   });
 
+  test("lanes asking follow the measured run time: short tasks wake parked lanes (1 + queue per thread), long ones park them again (2 per thread)", async () => {
+    const sleepy = await register(s.store, "async (ms) => { if (ms > 0) await Bun.sleep(ms); return ms }");
+    await worker("lq-adapt", 1, { queuePerThread: 3 });
+    await until(() => pull().idleLanes === 2, 3000, "2 of the 4 lanes asking before any task ended");
+    const short = await Promise.all(Array.from({ length: 40 }, () => s.store.createTask({ functionId: sleepy, args: "[0]" })));
+    for (const t of await Promise.all(short.map((id) => finalTask(s.store, id)))) expect(t.status).toBe("COMPLETED");
+    await until(() => pull().idleLanes === 4, 3000, "all 4 lanes asking after short tasks");
+    const long = await Promise.all(Array.from({ length: 12 }, () => s.store.createTask({ functionId: sleepy, args: "[100]" })));
+    for (const t of await Promise.all(long.map((id) => finalTask(s.store, id)))) expect(t).toMatchObject({ status: "COMPLETED", result: "100", attempts: 1 });
+    await until(() => pull().idleLanes === 2 && pull().assigned === 0, 3000, "2 lanes asking after long tasks");
+    await stopAll();
+  });
+
   test("tasks complete with correct results; user errors are FAILED once; labels name the worker thread", async () => {
     const a = await worker("pw-a");
     const b = await worker("pw-b");
