@@ -4,15 +4,9 @@ import { Dealer, refusalText, Request, ZmtpError } from "../zmtp/index.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
 import { StartReports } from "./start-reports.ts";
-import { WorkBudget } from "./work-budget.ts";
+import { AskingLanes } from "./asking-lanes.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
-
-/**
- * Measured work a pull worker asks for per thread beyond the running task, in ms of its tasks' mean run time: tiny
- * tasks keep up to `queuePerThread` lanes per thread asking, long ones one.
- */
-export const PULL_HOLD_MS = 20;
 
 /** Start a pull worker: resolves once its threads are up (it connects in the background, also before the dispatcher exists). */
 export async function startPullWorker(opts: RemoteWorkerOptions): Promise<RemoteWorker> {
@@ -60,7 +54,7 @@ class PullLane {
     const base = this.w.base;
     const { lane } = this;
     // A lane beyond what the measured work asks for waits until it is wanted.
-    if (!this.w.engage() && !(await this.w.parked())) return;
+    if (!this.w.asking.engage() && !(await this.w.asking.parked())) return;
     let request: PullRequest = { type: "READY", auth: base.auth, lane };
     let parking = false;
     for (;;) {
@@ -86,7 +80,7 @@ class PullLane {
       }
       if (msg.type === "BYE") {
         // Our RESULT said "no next" to park this lane (fewer lanes fit the measured work): wait to be wanted again.
-        if (!parking || base.stopping || !(await this.w.parked())) return;
+        if (!parking || base.stopping || !(await this.w.asking.parked())) return;
         parking = false;
         request = { type: "READY", auth: base.auth, lane };
         continue;
@@ -128,8 +122,8 @@ class PullLane {
         this.busy = false;
       }
       base.stats.tasks++;
-      if (startedAt >= 0) this.w.ran(performance.now() - startedAt);
-      parking = !base.stopping && this.w.disengage();
+      if (startedAt >= 0) this.w.asking.ran(performance.now() - startedAt);
+      parking = !base.stopping && this.w.asking.disengage();
       const logs = log.text();
       request = {
         type: "RESULT",
@@ -156,12 +150,8 @@ class PullWorker extends WorkerHandle {
   private readonly control: Dealer;
   private stopped: Promise<void> | null = null;
   private controlLoop: Promise<void> = Promise.resolve();
-  /** Tasks asked for per thread beyond the running one, from their mean run time; null with `queuePerThread` 0. */
-  private readonly hold: WorkBudget | null;
-  /** Lanes asking or holding a task; the others are parked. */
-  private engaged = 0;
-  /** Wakes of parked lanes (true: ask again; false: stopping). */
-  private readonly wakes: ((ask: boolean) => void)[] = [];
+  /** How many lanes ask; the others wait parked. */
+  readonly asking: AskingLanes;
   readonly starts = new StartReports((taskIds) => {
     this.control.send(encodePullNotice({ type: "STARTED", auth: this.base.auth, taskIds })).catch(() => {});
   });
@@ -169,47 +159,12 @@ class PullWorker extends WorkerHandle {
   constructor(base: WorkerBase) {
     super(base);
     this.control = new Dealer(base.socketOptions());
-    this.hold = base.queue > 0 ? new WorkBudget({ budgetMs: PULL_HOLD_MS, min: 1, max: base.queue, first: 1 }) : null;
-  }
-
-  /** Lanes that should be asking now: threads × (1 + tasks held per thread). */
-  private wanted(): number {
-    return this.base.opts.threads * (1 + (this.hold?.jobs() ?? 0));
-  }
-
-  /** A lane wants to ask: true (counted) when fewer than wanted are engaged. */
-  engage(): boolean {
-    if (this.engaged >= this.wanted()) return false;
-    this.engaged++;
-    return true;
-  }
-
-  /** A lane finished a task: true (uncounted, it parks) when more than wanted are engaged. */
-  disengage(): boolean {
-    if (this.engaged <= this.wanted()) return false;
-    this.engaged--;
-    return true;
-  }
-
-  /** Wait parked until wanted (true, counted as engaged) or stopping (false). */
-  parked(): Promise<boolean> {
-    if (this.base.stopping) return Promise.resolve(false);
-    return new Promise((resolve) => this.wakes.push(resolve));
-  }
-
-  /** A task ran for `ms`: when more lanes are wanted now, wake parked ones. */
-  ran(ms: number): void {
-    if (this.hold === null) return;
-    this.hold.observe(ms);
-    while (this.wakes.length > 0 && this.engaged < this.wanted()) {
-      this.engaged++;
-      this.wakes.shift()!(true);
-    }
+    this.asking = new AskingLanes(base.opts.threads, base.queue);
   }
 
   /**
    * One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). As many
-   * ask as fit {@link PULL_HOLD_MS} of the mean run time of its tasks so far per thread (2 per thread before any
+   * ask as fit PULL_HOLD_MS (asking-lanes.ts) of the mean run time of its tasks so far per thread (2 per thread before any
    * ended); the rest are parked: a lane whose RESULT ends when fewer are wanted says "no next", and waits.
    */
   start(): void {
@@ -249,7 +204,7 @@ class PullWorker extends WorkerHandle {
   private shutdown(graceMs: number): Promise<void> {
     this.stopped ??= (async () => {
       this.base.stopping = true;
-      for (const wake of this.wakes.splice(0)) wake(false);
+      this.asking.stop();
       for (const lane of this.lanes) lane.bye();
       await within(Promise.all(this.lanes.map((l) => l.done)), graceMs);
       for (const lane of this.lanes) lane.sock.close();

@@ -1,0 +1,27 @@
+// AskingLanes: lanes asking follow the measured run time; parked lanes wake when wanted, and end when the worker stops.
+import { expect, test } from "bun:test";
+import { AskingLanes, PULL_HOLD_MS } from "../../src/workers/asking-lanes.ts";
+
+test("2 lanes per thread ask before any task ended; short tasks wake parked ones up to 1 + queue; long ones park them at their next finish", async () => {
+  const lanes = new AskingLanes(1, 3);
+  expect([lanes.engage(), lanes.engage(), lanes.engage(), lanes.engage()]).toEqual([true, true, false, false]);
+  const woken = [lanes.parked(), lanes.parked()];
+  lanes.ran(0.5); // 20 ms of 0.5 ms tasks: more than 3 held, so all 4 lanes
+  expect(await Promise.all(woken)).toEqual([true, true]);
+  expect(lanes.wanted()).toBe(4);
+  expect(lanes.disengage()).toBe(false);
+  for (let i = 0; i < 40; i++) lanes.ran(PULL_HOLD_MS * 5); // long tasks: one held per thread
+  expect(lanes.wanted()).toBe(2);
+  expect([lanes.disengage(), lanes.disengage(), lanes.disengage()]).toEqual([true, true, false]);
+});
+
+test("queue 0: one lane per thread, none parks; stop ends parked lanes and any that would park later", async () => {
+  const none = new AskingLanes(2, 0);
+  expect([none.engage(), none.engage(), none.engage()]).toEqual([true, true, false]);
+  none.ran(1000);
+  expect(none.disengage()).toBe(false);
+  const parked = none.parked();
+  none.stop();
+  expect(await parked).toBe(false);
+  expect(await none.parked()).toBe(false);
+});
