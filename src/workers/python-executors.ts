@@ -54,7 +54,8 @@ export async function probePython(env: Record<string, string> = DEFAULT_EXECUTOR
     }
   });
   const why: string[] = [];
-  for (const found of await Promise.all(probes)) { // the first on PATH that works
+  for (const probe of probes) { // the first on PATH that works, without waiting for the ones after it
+    const found = await probe;
     if (typeof found !== "string") return found;
     why.push(found);
   }
