@@ -107,14 +107,9 @@ class PullLane {
         await new Promise((resolve) => setImmediate(resolve));
       }
       let outcome;
-      let startedAt = -1;
       const log = base.runLog(msg.taskId);
-      const started = () => {
-        startedAt = performance.now();
-        this.w.starts.add(msg.taskId);
-      };
       try {
-        outcome = await base.run(job, { started, logs: log.logs });
+        outcome = await base.run(job, { started: () => this.w.starts.add(msg.taskId), logs: log.logs });
       } catch (err) {
         if (err instanceof PoolClosedError) return; // closing: the dispatcher sees us leave and re-queues it
         throw err;
@@ -122,7 +117,7 @@ class PullLane {
         this.busy = false;
       }
       base.stats.tasks++;
-      if (startedAt >= 0) this.w.asking.ran(performance.now() - startedAt);
+      this.w.asking.wake();
       parking = !base.stopping && this.w.asking.disengage();
       const logs = log.text();
       request = {
@@ -159,12 +154,12 @@ class PullWorker extends WorkerHandle {
   constructor(base: WorkerBase) {
     super(base);
     this.control = new Dealer(base.socketOptions());
-    this.asking = new AskingLanes(base.opts.threads, base.queue);
+    this.asking = new AskingLanes(() => base.wantedSlots());
   }
 
   /**
    * One lane per slot: a lane per thread, plus one per task a thread may hold queued (see `queuePerThread`). As many
-   * ask as fit PULL_HOLD_MS (asking-lanes.ts) of the mean run time of its tasks so far per thread (2 per thread before any
+   * ask as `base.wantedSlots()` says (HOLD_MS of its tasks' mean run time per thread; 2 per thread before any
    * ended); the rest are parked: a lane whose RESULT ends when fewer are wanted says "no next", and waits.
    */
   start(): void {

@@ -5,15 +5,9 @@ import type { PoolJob } from "./outcome.ts";
 import { PoolClosedError } from "./pool-closed-error.ts";
 import { StartReports } from "./start-reports.ts";
 import { startWorkerBase, within, WorkerBase, WorkerHandle, type RemoteWorker, type RemoteWorkerOptions } from "./remote-worker.ts";
-import { WorkBudget } from "./work-budget.ts";
 
 export type { RemoteWorker, RemoteWorkerOptions } from "./remote-worker.ts";
 
-/**
- * Measured work a push worker holds per thread beyond the running task, in ms of its tasks' mean run time: tiny
- * tasks are held up to `queuePerThread` deep (a thread never waits a round trip), long ones one deep.
- */
-export const PUSH_HOLD_MS = 20;
 /** Least time between two CAPACITY messages, in ms: a mean run time near a step changes the capacity at most this often. */
 const CAPACITY_EVERY_MS = 250;
 
@@ -27,8 +21,8 @@ export async function startPushWorker(opts: RemoteWorkerOptions): Promise<Remote
 /**
  * HELLO opens every connection (also after a reconnect, with how many tasks are still running); until
  * WELCOME, results and start reports wait in an outbox, so they always follow the HELLO on the new connection.
- * Its capacity is threads × (1 + tasks held per thread): as many as fit {@link PUSH_HOLD_MS} of the mean run time
- * of its tasks so far, 1 to `queuePerThread` (1 before any ended; none with `queuePerThread` 0); a change is sent
+ * Its capacity is threads × (1 + tasks held per thread): as many as fit HOLD_MS (remote-worker.ts) of the mean run
+ * time of its tasks so far, 1 to `queuePerThread` (1 before any ended; none with `queuePerThread` 0); a change is sent
  * as CAPACITY, at most every 250 ms.
  */
 class PushWorker extends WorkerHandle {
@@ -43,8 +37,6 @@ class PushWorker extends WorkerHandle {
   private stopped: Promise<void> | null = null;
   /** Wakes `stop()` when the last running task reported. */
   private idle: (() => void) | null = null;
-  /** Tasks held per thread beyond the running one, from their mean run time; null with `queuePerThread` 0. */
-  private readonly hold: WorkBudget | null;
   /** The capacity the dispatcher was last told, and when (performance.now()). */
   private told = 0;
   private toldAt = -Infinity;
@@ -54,24 +46,11 @@ class PushWorker extends WorkerHandle {
   constructor(base: WorkerBase) {
     super(base);
     this.sock = new Dealer(base.socketOptions());
-    this.hold = base.queue > 0 ? new WorkBudget({ budgetMs: PUSH_HOLD_MS, min: 1, max: base.queue, first: 1 }) : null;
-  }
-
-  /** Slots to register now: threads × (1 + tasks held per thread). */
-  private capacity(): number {
-    return this.base.opts.threads * (1 + (this.hold?.jobs() ?? 0));
-  }
-
-  /** A task ran for `ms`: its mean run time may change the capacity. */
-  private ran(ms: number): void {
-    if (this.hold === null) return;
-    this.hold.observe(ms);
-    this.tell();
   }
 
   /** Send CAPACITY when it changed, registered and not stopping; within 250 ms of the last, once that time is up. */
   private tell(): void {
-    if (this.capacityTimer !== null || !this.welcomed || this.base.stopping || this.capacity() === this.told) return;
+    if (this.capacityTimer !== null || !this.welcomed || this.base.stopping || this.base.wantedSlots() === this.told) return;
     const wait = this.toldAt + CAPACITY_EVERY_MS - performance.now();
     if (wait > 0) {
       this.capacityTimer = setTimeout(() => {
@@ -81,7 +60,7 @@ class PushWorker extends WorkerHandle {
       this.capacityTimer.unref?.();
       return;
     }
-    this.told = this.capacity();
+    this.told = this.base.wantedSlots();
     this.toldAt = performance.now();
     this.post({ type: "CAPACITY", capacity: this.told });
   }
@@ -90,7 +69,7 @@ class PushWorker extends WorkerHandle {
     const { base, sock } = this;
     sock.events.on("handshake", () => {
       this.welcomed = false;
-      this.told = this.capacity();
+      this.told = base.wantedSlots();
       this.toldAt = performance.now();
       const hello: PushMessage = { type: "HELLO", auth: base.auth, capacity: this.told, busy: Math.min(this.running.size, this.told) };
       sock.send(encodePushMessage(hello)).catch(() => {});
@@ -166,15 +145,10 @@ class PushWorker extends WorkerHandle {
 
   private runJob(t: TaskMessage, job: PoolJob): void {
     const log = this.base.runLog(t.taskId);
-    let startedAt = -1;
-    const started = () => {
-      startedAt = performance.now();
-      this.starts.add(t.taskId);
-    };
-    this.base.run(job, { started, logs: log.logs }).then(
+    this.base.run(job, { started: () => this.starts.add(t.taskId), logs: log.logs }).then(
       (out) => {
         this.base.stats.tasks++;
-        if (startedAt >= 0) this.ran(performance.now() - startedAt);
+        this.tell(); // its run time may have changed the capacity
         const logs = log.text();
         const result = { streamId: t.streamId, taskId: t.taskId, status: out.status, executor: out.executor, result: out.result, ...(logs ? { logs } : {}) };
         this.post({ type: "RESULT", result, started: this.starts.take(t.taskId) });

@@ -14,6 +14,13 @@ import type { ProcessExecutorOptions } from "./process-executor-options.ts";
 import type { PythonRuntime } from "./python-executors.ts";
 import { DEFAULT_TASK_LOG_LINES, TaskLog, type LogBatch } from "./task-log.ts";
 import { ThreadPool, type RunOptions } from "./thread-pool.ts";
+import { WorkBudget } from "./work-budget.ts";
+
+/**
+ * Measured work a remote worker takes per thread beyond the running task, in ms of its tasks' mean run time (push:
+ * tasks held; pull: lanes asking): tiny tasks up to `queuePerThread` per thread, tasks of 20 ms and longer one.
+ */
+export const HOLD_MS = 20;
 
 /** Most cancels remembered for tasks not yet handed to the pool. */
 const LATE_CANCELS = 1000;
@@ -42,11 +49,11 @@ export interface RemoteWorkerOptions {
   codeCacheSize?: number;
   /**
    * Most tasks held per thread beyond the running one, so a finished thread starts its next task at once instead of
-   * after a round trip to the dispatcher (+20 % throughput with small tasks for the first). Pull: 0 to 3 (a REQ lane
-   * per task slot; as many lanes ask as fit PULL_HOLD_MS of its tasks' measured run time per thread, at least 2
-   * per thread). Push: 0 to 8; the worker holds as many as fit PUSH_HOLD_MS per thread, at least 1 (+20 % again with
-   * tiny tasks; long tasks are held one per thread), and tells the dispatcher its capacity as that changes. 0 suits a few long tasks of uneven length best: none waits behind
-   * another while some other worker's thread is idle. Default: the most (pull 3, push 8).
+   * after a round trip to the dispatcher (+20 % throughput with small tasks for the first). The worker takes as many
+   * as fit {@link HOLD_MS} of its tasks' measured run time per thread, at least 1 (+20 % again with tiny tasks; long
+   * tasks one per thread). Pull: 0 to 3 (a REQ lane per task slot; the lanes beyond that wait parked). Push: 0 to 8
+   * (it tells the dispatcher its capacity as that changes). 0 suits a few long tasks of uneven length best: none
+   * waits behind another while some other worker's thread is idle. Default: the most (pull 3, push 8).
    */
   queuePerThread?: number;
   /**
@@ -136,6 +143,8 @@ export class WorkerBase {
   /** Most tasks this process may hold at once: threads × (1 + queuePerThread). */
   readonly slots: number;
   stopping = false;
+  /** Tasks taken per thread beyond the running one, from their mean run time; null with `queue` 0. */
+  private readonly hold: WorkBudget | null;
   private readonly codes: LruCache<string>;
   private readonly endExited: (value: FaasError | null) => void;
 
@@ -151,6 +160,7 @@ export class WorkerBase {
     // Many threads hold fewer each: the slots stay within what a worker may register.
     this.queue = Math.min(queue, Math.max(0, Math.floor(MAX_CAPACITY / opts.threads) - 1));
     this.slots = opts.threads * (1 + this.queue);
+    this.hold = this.queue > 0 ? new WorkBudget({ budgetMs: HOLD_MS, min: 1, max: this.queue, first: 1 }) : null;
     if (this.slots > MAX_CAPACITY) throw new FaasError("CONFIG", `threads × (1 + queuePerThread) must be at most ${MAX_CAPACITY}: ${this.slots}`);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };
@@ -211,11 +221,27 @@ export class WorkerBase {
     this.lateCancels.add(taskId);
   }
 
-  /** Run a job on the pool; one whose CANCEL came before it reached the pool is cancelled at once. */
+  /** Run a job on the pool (its run time goes into the measured hold); one whose CANCEL came before it reached the pool is cancelled at once. */
   run(job: PoolJob, control: RunOptions): Promise<PoolOutcome> {
-    const outcome = this.pool.run(job, control);
+    const hold = this.hold;
+    let startedAt = -1;
+    const started = () => {
+      startedAt = performance.now();
+      control.started?.();
+    };
+    const outcome = this.pool.run(job, hold === null ? control : { ...control, started });
     if (this.lateCancels.delete(job.taskId)) this.pool.cancel(job.taskId);
-    return outcome;
+    if (hold === null) return outcome;
+    // Its run time (start to outcome) is in the mean before the caller sees the outcome.
+    return outcome.then((out) => {
+      if (startedAt >= 0) hold.observe(performance.now() - startedAt);
+      return out;
+    });
+  }
+
+  /** Slots the measured work wants now: threads × (1 + tasks per thread that fit HOLD_MS; 1 before any ended, 0 with `queue` 0). */
+  wantedSlots(): number {
+    return this.opts.threads * (1 + (this.hold?.jobs() ?? 0));
   }
 
   /** Task ids cancelled before they reached the pool (a CANCEL for a task that already ended stays until cleared). */

@@ -1,24 +1,38 @@
 // AskingLanes: lanes asking follow the measured run time; parked lanes wake when wanted, and end when the worker stops.
 import { expect, test } from "bun:test";
-import { AskingLanes, PULL_HOLD_MS } from "../../src/workers/asking-lanes.ts";
+import { AskingLanes } from "../../src/workers/asking-lanes.ts";
+import { HOLD_MS } from "../../src/workers/remote-worker.ts";
+import { WorkBudget } from "../../src/workers/work-budget.ts";
+
+/** Lanes against the measured hold a WorkerBase has (threads × (1 + held per thread)); `ran` is a task ending. */
+function measured(threads: number, queue: number) {
+  const hold = queue > 0 ? new WorkBudget({ budgetMs: HOLD_MS, min: 1, max: queue, first: 1 }) : null;
+  const wanted = () => threads * (1 + (hold?.jobs() ?? 0));
+  const lanes = new AskingLanes(wanted);
+  const ran = (ms: number) => {
+    hold?.observe(ms);
+    lanes.wake();
+  };
+  return { lanes, wanted, ran };
+}
 
 test("2 lanes per thread ask before any task ended; short tasks wake parked ones up to 1 + queue; long ones park them at their next finish", async () => {
-  const lanes = new AskingLanes(1, 3);
+  const { lanes, wanted, ran } = measured(1, 3);
   expect([lanes.engage(), lanes.engage(), lanes.engage(), lanes.engage()]).toEqual([true, true, false, false]);
   const woken = [lanes.parked(), lanes.parked()];
-  lanes.ran(0.5); // 20 ms of 0.5 ms tasks: more than 3 held, so all 4 lanes
+  ran(0.5); // 20 ms of 0.5 ms tasks: more than 3 held, so all 4 lanes
   expect(await Promise.all(woken)).toEqual([true, true]);
-  expect(lanes.wanted()).toBe(4);
+  expect(wanted()).toBe(4);
   expect(lanes.disengage()).toBe(false);
-  for (let i = 0; i < 40; i++) lanes.ran(PULL_HOLD_MS * 5); // long tasks: one held per thread
-  expect(lanes.wanted()).toBe(2);
+  for (let i = 0; i < 40; i++) ran(HOLD_MS * 5); // long tasks: one held per thread
+  expect(wanted()).toBe(2);
   expect([lanes.disengage(), lanes.disengage(), lanes.disengage()]).toEqual([true, true, false]);
 });
 
 test("queue 0: one lane per thread, none parks; stop ends parked lanes and any that would park later", async () => {
-  const none = new AskingLanes(2, 0);
+  const { lanes: none, ran } = measured(2, 0);
   expect([none.engage(), none.engage(), none.engage()]).toEqual([true, true, false]);
-  none.ran(1000);
+  ran(1000);
   expect(none.disengage()).toBe(false);
   const parked = none.parked();
   none.stop();

@@ -19,13 +19,8 @@ export interface Assignment {
   timeoutMs: number;
   /** The worker reported that a thread started it (`control.started()` was called). */
   started: boolean;
-  /** Epoch ms it was sent. */
-  sentAt: number;
-  /**
-   * Once started: the epoch ms after which the dispatcher gives up waiting for its result (the timeout plus grace
-   * from the start). Before: see {@link RemoteTasks}.
-   */
-  deadline: number;
+  /** Epoch ms it was sent, or started once it has: where its deadline counts from (see {@link RemoteTasks}). */
+  since: number;
   resolve(outcome: JobOutcome): void;
 }
 
@@ -68,8 +63,7 @@ export class RemoteTasks {
 
   /** Record that `job` is sent to `workerId` for `holder`. */
   add(job: DispatchJob, control: RunControl, workerId: string, holder: string, timeoutMs: number, resolve: (o: JobOutcome) => void): Assignment {
-    const now = Date.now();
-    const a: Assignment = { job, control, workerId, holder, timeoutMs, started: false, sentAt: now, deadline: now + timeoutMs + this.opts.graceMs, resolve };
+    const a: Assignment = { job, control, workerId, holder, timeoutMs, started: false, since: Date.now(), resolve };
     this.byTask.set(job.taskId, a);
     let set = this.byHolder.get(holder);
     if (set === undefined) this.byHolder.set(holder, (set = new Set()));
@@ -102,12 +96,13 @@ export class RemoteTasks {
     return this.byHolder.get(holder)?.size ?? 0;
   }
 
-  /** A thread started `a` (or it answered): its worker made progress; tell the core (once) and move its deadline to the timeout plus grace from now. */
+  /** A thread started `a` (or it answered): its worker made progress; tell the core (once); its deadline counts from now. */
   start(a: Assignment): void {
-    this.progress.set(a.workerId, Date.now());
+    const now = Date.now();
+    this.progress.set(a.workerId, now);
     if (a.started) return;
     a.started = true;
-    a.deadline = Date.now() + a.timeoutMs + this.opts.graceMs;
+    a.since = now;
     a.control.started();
   }
 
@@ -158,8 +153,8 @@ export class RemoteTasks {
     for (const id of this.progress.keys()) if (!longest.has(id)) this.progress.delete(id);
     const late: Assignment[] = [];
     for (const a of this.byTask.values()) {
-      const deadline = a.started ? a.deadline : Math.max(a.sentAt, this.progress.get(a.workerId) ?? 0) + longest.get(a.workerId)! + this.opts.graceMs;
-      if (deadline <= now) late.push(a);
+      const deadline = a.started ? a.since + a.timeoutMs : Math.max(a.since, this.progress.get(a.workerId) ?? 0) + longest.get(a.workerId)!;
+      if (deadline + this.opts.graceMs <= now) late.push(a);
     }
     for (const a of late) {
       if (this.remove(a)) this.opts.expired(a);
