@@ -4,6 +4,8 @@
  * Without `--bulk`, jobs are added one `queue.add` at a time, `concurrency` adds in flight: compare with
  * `bun perf/e2e-perf.ts` (bunfaas, one task per request). With `--bulk B`, they are added with `queue.addBulk` in
  * bulks of B, 4 bulks in flight (BullMQ's batch path): compare with `bun perf/batch-perf.ts --batch B`.
+ * `--aof yes` (default) runs its Redis as `faas up` runs the managed one (append-only file, fsync every second), so
+ * both pay for the same durability; `--aof no` is a Redis that keeps nothing.
  */
 import { Queue, QueueEvents, Worker } from "bullmq";
 import { parseArgs } from "node:util";
@@ -15,6 +17,7 @@ const { values: o } = parseArgs({
     concurrency: { type: "string", default: "64" },
     latency: { type: "string", default: "200" },
     bulk: { type: "string", default: "0" },
+    aof: { type: "string", default: "yes" },
   },
 });
 const N = Number(o.jobs);
@@ -23,7 +26,9 @@ const L = Number(o.latency);
 const B = Number(o.bulk);
 if (!Number.isInteger(B) || B < 0) throw new Error(`--bulk must be a whole number (got "${o.bulk}")`);
 
-const redis = await startRedis();
+if (o.aof !== "yes" && o.aof !== "no") throw new Error(`--aof must be yes or no (got "${o.aof}")`);
+
+const redis = await startRedis({ aof: o.aof === "yes" });
 const connection = { path: redis.socket, maxRetriesPerRequest: null };
 const queue = new Queue("bench", { connection });
 const events = new QueueEvents("bench", { connection });
@@ -61,7 +66,7 @@ try {
   await all;
   const secs = (performance.now() - t0) / 1000;
   const how = B > 0 ? `addBulk of ${B}, 4 bulks in flight` : `${C} adds in flight`;
-  console.log(`bullmq throughput: ${N} no-op jobs, ${how}, worker concurrency ${C}: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} jobs/s`);
+  console.log(`bullmq throughput: ${N} no-op jobs, ${how}, worker concurrency ${C}, aof ${o.aof}: ${secs.toFixed(2)} s, ${(N / secs).toFixed(0)} jobs/s`);
 
   onDone = null;
   const lat: number[] = [];
