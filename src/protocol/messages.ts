@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = "3";
  * this many while its tasks are short (the worker says its capacity in HELLO and CAPACITY as its measured work
  * changes). The dispatcher's backstop deadline for a task not started yet counts from the worker's last progress.
  */
-export const MAX_QUEUED_PER_THREAD = 8;
+export const MAX_QUEUED_PER_THREAD = 32;
 /** Most tasks a pull worker holds per thread beyond the running one (its extra REQ lanes; those beyond its measured work stay parked). */
 export const MAX_PULL_QUEUED_PER_THREAD = 3;
 

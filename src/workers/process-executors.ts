@@ -119,7 +119,9 @@ export class ProcessExecutors implements ExecutorFactory {
       }
       proc.kill("SIGKILL");
     };
-    // What the pool posts in one turn (a train of jobs, a skip) travels sealed together as one `batch`.
+    // What the pool posts in one turn of the event loop (a train of jobs, a skip) travels sealed together as one
+    // `batch`: a turn, not a microtask, so tasks a remote worker read in one go (one per message of its socket's
+    // iterator, a microtask apart) go out together, as a local dispatcher's do.
     let outbox: (RunMessage | SkipMessage)[] = [];
     const flush = () => {
       const messages = outbox;
@@ -132,7 +134,7 @@ export class ProcessExecutors implements ExecutorFactory {
       }
     };
     const enqueue = (message: RunMessage | SkipMessage) => {
-      if (outbox.length === 0) queueMicrotask(flush);
+      if (outbox.length === 0) setImmediate(flush);
       outbox.push(message);
     };
     return {
