@@ -132,7 +132,7 @@ export interface WorkerConfig extends CommonConfig, IsolationConfig {
   endpoint: string;
   /** Default per-task timeout in ms (the dispatcher's per-task value wins). Default: 300 s. */
   taskTimeoutMs: number;
-  /** Most tasks held per thread beyond the running one (`--queue`): pull 0 to 3, push 0 to 32. Default: the most (pull 3, push 32). */
+  /** Most tasks held per thread beyond the running one (`--queue`): pull 0 to 7, push 0 to 32. Default: the most (pull 7, push 32). */
   queuePerThread: number;
   /** `--secret-file PATH`: read the secret from this file at start (not group/world readable). Default: none. */
   secretFile?: string;
@@ -310,7 +310,7 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       }
       return {
         role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
-        queuePerThread: int(str("queue"), m === "push" ? 32 : 3, "--queue", role, 0, m === "push" ? 32 : 3), ...isolate(), ...secretFile(), ...workerCurve(values, role),
+        queuePerThread: int(str("queue"), m === "push" ? 32 : 7, "--queue", role, 0, m === "push" ? 32 : 7), ...isolate(), ...secretFile(), ...workerCurve(values, role),
       };
     }
     case "up":

@@ -149,7 +149,7 @@ ipc:// reaches a dispatcher on this machine started with --ipc PATH.
 Options:
   --task-timeout S     default per-task timeout in seconds (default 300; the task's own value wins)
   --queue N            most tasks each thread holds ready beyond the running one, as many as fit 20 ms of their
-                       measured run time (pull 0-3, default 3; push 0-32, default 32): a finished thread starts its
+                       measured run time (pull 0-7, default 7; push 0-32, default 32): a finished thread starts its
                        next task without a round trip; 0: none waits here while another worker is idle
 ${ISOLATE}
 ${SECRET}; visible in process listings

@@ -17,7 +17,7 @@ export const PROTOCOL_VERSION = "3";
  */
 export const MAX_QUEUED_PER_THREAD = 32;
 /** Most tasks a pull worker holds per thread beyond the running one (its extra REQ lanes; those beyond its measured work stay parked). */
-export const MAX_PULL_QUEUED_PER_THREAD = 3;
+export const MAX_PULL_QUEUED_PER_THREAD = 7;
 
 /** Largest capacity (task slots) a push worker may register; also the bound on pull lanes and started-id lists. */
 export const MAX_CAPACITY = 4096;

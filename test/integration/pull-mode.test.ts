@@ -70,6 +70,8 @@ describe("pull mode", () => {
     const long = await Promise.all(Array.from({ length: 12 }, () => s.store.createTask({ functionId: sleepy, args: "[100]" })));
     for (const t of await Promise.all(long.map((id) => finalTask(s.store, id)))) expect(t).toMatchObject({ status: "COMPLETED", result: "100", attempts: 1 });
     await until(() => pull().idleLanes === 2 && pull().assigned === 0, 3000, "2 lanes asking after long tasks");
+    // The 2 parked lanes get no prefetch (1 in this stack): idle lanes + 1 per asking lane.
+    expect(pull().capacity()).toBe(2 + 2);
     await stopAll();
   });
 

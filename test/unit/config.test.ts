@@ -29,11 +29,11 @@ test("executors get the allocator setting (the operator's value when set)", () =
   expect(local({ MIMALLOC_PURGE_DELAY: "100" }).executorEnv?.MIMALLOC_PURGE_DELAY).toBe("100");
 });
 
-test("--queue: push 0 to 32 (default 32), pull 0 to 3 (default 3); out of range is a usage error", () => {
+test("--queue: push 0 to 32 (default 32), pull 0 to 7 (default 7); out of range is a usage error", () => {
   const w = (...a: string[]) => parseCommand(["worker", ...a], env);
   expect(w("push", "2", "tcp://127.0.0.1:1")).toMatchObject({ queuePerThread: 32 });
-  expect(w("pull", "2", "tcp://127.0.0.1:1")).toMatchObject({ queuePerThread: 3 });
+  expect(w("pull", "2", "tcp://127.0.0.1:1")).toMatchObject({ queuePerThread: 7 });
   expect(w("push", "2", "tcp://127.0.0.1:1", "--queue", "0")).toMatchObject({ queuePerThread: 0 });
   expect(() => w("push", "2", "tcp://127.0.0.1:1", "--queue", "33")).toThrow(expect.objectContaining({ code: "USAGE" }));
-  expect(() => w("pull", "2", "tcp://127.0.0.1:1", "--queue", "4")).toThrow(expect.objectContaining({ code: "USAGE" }));
+  expect(() => w("pull", "2", "tcp://127.0.0.1:1", "--queue", "8")).toThrow(expect.objectContaining({ code: "USAGE" }));
 });
