@@ -3,6 +3,7 @@ import { resolve as resolvePath } from "node:path";
 import { parseArgs } from "node:util";
 import { FaasError } from "./faas-error.ts";
 import type { LogLevel } from "./log.ts";
+import { MAX_PULL_QUEUED_PER_THREAD, MAX_QUEUED_PER_THREAD } from "./protocol/messages.ts";
 import { formatIpcEndpoint, MAX_IPC_PATH, parseEndpoint } from "./zmtp/endpoint.ts";
 
 /** Settings every role shares. */
@@ -308,9 +309,10 @@ export function parseCommand(argv: string[], env: Env = process.env): Command {
       } catch (err) {
         throw usage(`endpoint must look like tcp://HOST:PORT or ipc:///PATH (got "${endpoint}": ${(err as Error).message})`, role);
       }
+      const mostQueued = m === "push" ? MAX_QUEUED_PER_THREAD : MAX_PULL_QUEUED_PER_THREAD;
       return {
         role, ...common, mode: m, threads: int(n, 1, "N (threads)", role, 1, 1024), endpoint, taskTimeoutMs: timeout(),
-        queuePerThread: int(str("queue"), m === "push" ? 32 : 7, "--queue", role, 0, m === "push" ? 32 : 7), ...isolate(), ...secretFile(), ...workerCurve(values, role),
+        queuePerThread: int(str("queue"), mostQueued, "--queue", role, 0, mostQueued), ...isolate(), ...secretFile(), ...workerCurve(values, role),
       };
     }
     case "up":

@@ -22,6 +22,11 @@ import { WorkBudget } from "./work-budget.ts";
  */
 export const HOLD_MS = 20;
 
+/** The measured hold of a worker taking up to `queue` tasks per thread beyond the running one (null with 0): 1 before any ended. */
+export function measuredHold(queue: number): WorkBudget | null {
+  return queue > 0 ? new WorkBudget({ budgetMs: HOLD_MS, min: 1, max: queue, first: 1 }) : null;
+}
+
 /** Most cancels remembered for tasks not yet handed to the pool. */
 const LATE_CANCELS = 1000;
 
@@ -51,9 +56,10 @@ export interface RemoteWorkerOptions {
    * Most tasks held per thread beyond the running one, so a finished thread starts its next task at once instead of
    * after a round trip to the dispatcher (+20 % throughput with small tasks for the first). The worker takes as many
    * as fit {@link HOLD_MS} of its tasks' measured run time per thread, at least 1 (+20 % again with tiny tasks; long
-   * tasks one per thread). Pull: 0 to 3 (a REQ lane per task slot; the lanes beyond that wait parked). Push: 0 to 8
-   * (it tells the dispatcher its capacity as that changes). 0 suits a few long tasks of uneven length best: none
-   * waits behind another while some other worker's thread is idle. Default: the most (pull 3, push 8).
+   * tasks one per thread). Pull: 0 to MAX_PULL_QUEUED_PER_THREAD (a REQ lane per task slot; the lanes beyond that
+   * wait parked). Push: 0 to MAX_QUEUED_PER_THREAD (it tells the dispatcher its capacity as that changes). 0 suits a
+   * few long tasks of uneven length best: none waits behind another while some other worker's thread is idle.
+   * Default: the most (pull 7, push 32).
    */
   queuePerThread?: number;
   /**
@@ -160,7 +166,7 @@ export class WorkerBase {
     // Many threads hold fewer each: the slots stay within what a worker may register.
     this.queue = Math.min(queue, Math.max(0, Math.floor(MAX_CAPACITY / opts.threads) - 1));
     this.slots = opts.threads * (1 + this.queue);
-    this.hold = this.queue > 0 ? new WorkBudget({ budgetMs: HOLD_MS, min: 1, max: this.queue, first: 1 }) : null;
+    this.hold = measuredHold(this.queue);
     if (this.slots > MAX_CAPACITY) throw new FaasError("CONFIG", `threads × (1 + queuePerThread) must be at most ${MAX_CAPACITY}: ${this.slots}`);
     this.log = opts.log;
     this.auth = { version: PROTOCOL_VERSION, workerId: this.id, secret: opts.secret ?? "" };

@@ -1,12 +1,11 @@
 // AskingLanes: lanes asking follow the measured run time; parked lanes wake when wanted, and end when the worker stops.
 import { expect, test } from "bun:test";
 import { AskingLanes } from "../../src/workers/asking-lanes.ts";
-import { HOLD_MS } from "../../src/workers/remote-worker.ts";
-import { WorkBudget } from "../../src/workers/work-budget.ts";
+import { HOLD_MS, measuredHold } from "../../src/workers/remote-worker.ts";
 
 /** Lanes against the measured hold a WorkerBase has (threads × (1 + held per thread)); `ran` is a task ending. */
 function measured(threads: number, queue: number) {
-  const hold = queue > 0 ? new WorkBudget({ budgetMs: HOLD_MS, min: 1, max: queue, first: 1 }) : null;
+  const hold = measuredHold(queue);
   const wanted = () => threads * (1 + (hold?.jobs() ?? 0));
   const lanes = new AskingLanes(wanted);
   const ran = (ms: number) => {

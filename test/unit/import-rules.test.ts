@@ -17,7 +17,7 @@ const ALLOWED: Record<string, string[]> = {
   api: ["store", "codec", "log", "faas-error"],
   client: ["codec"],
   dispatcher: ["store", "workers", "protocol", "zmtp", "codec", "log", "faas-error"],
-  config: ["faas-error", "log", "zmtp"],
+  config: ["faas-error", "log", "zmtp", "protocol"],
   "help-text": ["config"],
   roles: ["api", "dispatcher", "store", "workers", "zmtp", "codec", "protocol", "client", "config", "log", "faas-error"],
   cli: ["config", "faas-error", "help-text", "log", "roles"],

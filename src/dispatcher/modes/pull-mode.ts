@@ -25,9 +25,9 @@ const EMPTY = Buffer.alloc(0);
 /**
  * The load-balancing broker. A lane's request (READY, or RESULT + next) is held until a job exists and answered
  * with a TASK; nothing polls. A lane is idle exactly while it is in `idle` (insertion-ordered: the oldest request
- * is answered first). `capacity()` = tasks out + idle lanes + prefetch per lane that asks, so the core reads from
- * Redis about as many tasks as there are lanes asking: a lane that parked (its RESULT said no next, or it said BYE)
- * counts again once it asks. Each process also has a DEALER control connection, on which it
+ * is answered first). A lane asks while it is idle or holds a task; one that parked (its RESULT said no next, or it
+ * said BYE) does neither until it asks again. `capacity()` = (1 + prefetch) per lane asking, so the core reads from
+ * Redis about as many tasks as there are lanes asking. Each process also has a DEALER control connection, on which it
  * reports tasks that started on arrival (STARTED); starts of tasks posted behind another ride on RESULTs.
  */
 export class PullMode extends RemoteMode {
@@ -35,8 +35,6 @@ export class PullMode extends RemoteMode {
   /** Lanes by connection key; a lane that reconnected is still listed under its old key until that one closes. */
   private readonly byConn = new Map<string, PullLane>();
   private readonly idle = new Set<PullLane>();
-  /** Lanes that parked and have not asked since: no prefetch for them. */
-  private readonly parked = new Set<PullLane>();
 
   constructor(opts: RemoteModeOptions) {
     super("pull", opts);
@@ -49,7 +47,8 @@ export class PullMode extends RemoteMode {
 
   capacity(): number {
     if (this.closing) return 0;
-    return this.assigned + this.idle.size + this.opts.prefetch * (this.lanes.size - this.parked.size);
+    // Lanes asking: the idle ones and those holding a task (one each).
+    return (1 + this.opts.prefetch) * (this.assigned + this.idle.size);
   }
 
   workerLoads(): WorkerLoad[] {
@@ -140,7 +139,6 @@ export class PullMode extends RemoteMode {
         this.answer(lane.workerId, msg);
         this.abandon(lane, "it reported another task");
         if (msg.next) return this.hold(lane);
-        this.parked.add(lane);
         return this.reply(lane, encodeDispatcherMessage({ type: "BYE" }));
       case "NEED": {
         const a = this.assignmentOf(lane.workerId, msg.taskId, msg.streamId);
@@ -152,7 +150,6 @@ export class PullMode extends RemoteMode {
       case "BYE":
         if (lane.task !== null) return; // a TASK is on its way: it is the answer; its RESULT will say goodbye
         this.idle.delete(lane);
-        this.parked.add(lane);
         return this.reply(lane, encodeDispatcherMessage({ type: "BYE" }));
     }
   }
@@ -176,7 +173,6 @@ export class PullMode extends RemoteMode {
   }
 
   private hold(lane: PullLane): void {
-    this.parked.delete(lane);
     this.idle.add(lane);
     this.place();
     this.capacityChanged();
@@ -188,7 +184,6 @@ export class PullMode extends RemoteMode {
     if (lane === undefined || lane.conn !== key) return; // a control connection, or a lane that reconnected
     this.lanes.delete(lane.key);
     this.idle.delete(lane);
-    this.parked.delete(lane);
     lane.task = null;
     this.loseHolder(lane.key, `worker ${lane.workerId} connection lost: ${reason}`);
     this.holderLeft(lane.workerId);
