@@ -2,7 +2,8 @@
  * CPU per no-op job of a ThreadPool on both sides: this process (the pool) and its executor processes, by thread
  * (executor main thread `bun`, user-code thread `Worker`, GC …), against the same pool with thread isolation.
  * `bun perf/pool-job-cpu.ts [--isolation process|thread] [--threads 2] [--rounds 3] [--jobs 3200]
- * [--sandbox true|false] [--bin dist/faas] [--memory-mb 512]`
+ * [--sandbox true|false] [--bin dist/faas] [--memory-mb 512] [--batch 64]`
+ * `--batch`: jobs posted together (64: trains form; 1: one job per message, as a pull worker's lanes often post).
  * Executors run from source unless `--bin`; they start with cwd `/`, so the source path is absolute. To profile one,
  * start it by hand under `bun --cpu-prof` with an ipc parent that ends it by disconnecting (a pool kills it with
  * SIGKILL, so no profile is written); without the sandbox it runs under `prlimit --as`, and the profiler needs more
@@ -17,6 +18,7 @@ const { values: o } = parseArgs({
   options: {
     isolation: { type: "string", default: "process" }, threads: { type: "string", default: "2" }, rounds: { type: "string", default: "3" },
     jobs: { type: "string", default: "3200" }, sandbox: { type: "string", default: "true" }, bin: { type: "string" }, "memory-mb": { type: "string", default: "512" },
+    batch: { type: "string", default: "64" },
   },
 });
 const command = o.bin ? [o.bin, "executor"] : [process.execPath, fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "executor"];
@@ -68,7 +70,7 @@ function readStat(path: string): { name: string; fields: string[] } | null {
 }
 
 const jobs = Number(o.jobs);
-const batch = 64;
+const batch = Number(o.batch);
 for (let round = 0; round < Number(o.rounds); round++) {
   const before = childThreads();
   const cpu0 = process.cpuUsage();
