@@ -16,7 +16,7 @@ import type { Running } from "./running.ts";
 /** Start a dispatcher; resolves once it consumes the queue. `ready` is "local" or the pull/push endpoint. */
 export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Log): Promise<Running & { dispatcher: Dispatcher; ready: string }> {
   // The mode first: it reads key files and binds ports, so a bad setting fails before any Redis connection is tried.
-  const { mode, ready } = await createMode(cfg, log, cfg.mode === "local" ? pythonRuntime(cfg, log) : undefined);
+  const { mode, ready } = await createMode(cfg, log, cfg.mode === "local" ? await pythonRuntime(cfg, log) : undefined);
   let store;
   try {
     store = await createRedisStore({ url: cfg.redisUrl, ttlSeconds: cfg.resultTtlSeconds, log: log.child("store") });
@@ -37,7 +37,7 @@ export async function runDispatcher(cfg: Omit<DispatcherConfig, "role">, log: Lo
   };
 }
 
-async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log, python: Promise<PythonRuntime | undefined> | undefined): Promise<{ mode: DispatchMode; ready: string }> {
+async function createMode(cfg: Omit<DispatcherConfig, "role">, log: Log, python: PythonRuntime | undefined): Promise<{ mode: DispatchMode; ready: string }> {
   if (cfg.mode === "local") {
     const processes = executorOptions(cfg, log);
     return { mode: new LocalMode({ threads: cfg.threads, taskTimeoutMs: cfg.taskTimeoutMs, log: log.child("local"), processes, maxResultBytes: cfg.maxResultBytes, python }), ready: `local ${cfg.threads}` };

@@ -17,7 +17,7 @@ export async function runWorker(cfg: WorkerConfig, log: Log): Promise<Running & 
   const secret = curve !== undefined ? undefined : cfg.secretFile !== undefined ? readSecretFile(cfg.secretFile) : cfg.secret;
   const worker = await start({
     endpoint: cfg.endpoint, threads: cfg.threads, secret, curve, taskTimeoutMs: cfg.taskTimeoutMs, queuePerThread: cfg.queuePerThread, log, taskLogLines: cfg.taskLogLines, maxResultBytes: cfg.maxResultBytes,
-    processes: executorOptions(cfg, log), python: pythonRuntime(cfg, log), // looked for while the executors start
+    processes: executorOptions(cfg, log), python: await pythonRuntime(cfg, log),
   });
   log.info("worker running", { id: worker.id, mode: cfg.mode, threads: cfg.threads, dispatcher: cfg.endpoint, isolation: cfg.isolation, mechanism: curve ? "CURVE" : "NULL" });
   return worker;

@@ -1,5 +1,4 @@
 /** Python runner processes for a `ThreadPool`: `python3` with dill, confined like executor processes, one job at a time, length-prefixed JSON frames on a private socket (fd 3). */
-import { realpathSync } from "node:fs";
 import { silentLog, type Log } from "../log.ts";
 import { pythonPayloadOf } from "../codec/python-payload.ts";
 import type { ExecutorCallbacks, ExecutorFactory, ExecutorHandle } from "./executor-handle.ts";
@@ -43,18 +42,7 @@ const MAX_FRAME = 64 * 1024 * 1024;
 export async function probePython(env: Record<string, string> = DEFAULT_EXECUTOR_ENV, command = "python3"): Promise<PythonRuntime | string> {
   const candidates = command.includes("/") ? [command] : (env.PATH ?? DEFAULT_EXECUTOR_ENV.PATH!).split(":").filter((dir) => dir.startsWith("/"))
     .map((dir) => Bun.which(command, { PATH: dir })).filter((path): path is string => path !== null);
-  // One probe per program: /bin/python3 and /usr/bin/python3 are one file where /bin links to /usr/bin.
-  const byFile = new Map<string, string>();
-  for (const path of candidates) {
-    let file = path;
-    try {
-      file = realpathSync(path);
-    } catch {
-      // probed as named (and reported as not running)
-    }
-    if (!byFile.has(file)) byFile.set(file, path);
-  }
-  const probes = [...byFile.values()].map(async (executable): Promise<PythonRuntime | string> => {
+  const probes = [...new Set(candidates)].map(async (executable): Promise<PythonRuntime | string> => {
     try {
       const run = Bun.spawn([executable, "-I", "-c", "import platform, dill; print('Python %s, dill %s' % (platform.python_version(), dill.__version__))"], {
         env, stdin: "ignore", stdout: "pipe", stderr: "ignore", timeout: 10_000,

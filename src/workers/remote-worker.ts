@@ -72,7 +72,7 @@ export interface RemoteWorkerOptions {
   /** Largest result a task may return, in UTF-8 bytes (`ResultTooLargeError` above). Default: 10 MiB. */
   maxResultBytes?: number;
   /** Python runners beside the threads (`probePython`); the worker then advertises the `python` runtime. Default: none. */
-  python?: PythonRuntime | Promise<PythonRuntime | undefined>;
+  python?: PythonRuntime;
 }
 
 /** The log of one task's run on a remote worker: lines kept as they stream in (printed at debug level), sent with its RESULT. */
@@ -128,7 +128,7 @@ export abstract class WorkerHandle implements RemoteWorker {
 export async function startWorkerBase(opts: RemoteWorkerOptions, mostQueued: number): Promise<WorkerBase> {
   const base = new WorkerBase(opts, mostQueued);
   try {
-    await Promise.all([base.pool.ready(), base.pool.pythonKnown]);
+    await base.pool.ready();
   } catch (err) {
     await base.pool.close();
     throw err;
@@ -187,7 +187,7 @@ export class WorkerBase {
   socketOptions(): SocketOptions {
     const hb = this.opts.heartbeatMs ?? 500;
     return {
-      metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth), [RUNTIMES_PROPERTY]: encodeRuntimes(this.pool.runtimes) },
+      metadata: { [AUTH_PROPERTY]: encodeHandshakeAuth(this.auth), [RUNTIMES_PROPERTY]: encodeRuntimes(this.opts.python ? ["js", "python"] : ["js"]) },
       ...(this.opts.curve !== undefined ? { curveSecretKey: this.opts.curve.secretKey, curveServerKey: this.opts.curve.serverKey } : {}),
       heartbeatInterval: hb,
       heartbeatTimeout: hb * 4,

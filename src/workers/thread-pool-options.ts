@@ -46,13 +46,9 @@ export interface ThreadPoolOptions extends ResultLimitOptions {
   /**
    * Run Python functions (jobs whose code `isPythonCode`) on a pool of Python runner processes of their own, sandboxed
    * like executor processes (`processes`' settings when given, the sandbox defaults otherwise). Default: none — Python
-   * jobs then wait in the pool (they are not failed) until it closes. A promise (a `probePython` still running): Python
-   * jobs wait for it, and its `undefined` means none. The runners start once the pool's own threads are ready
-   * (`ready()`), so they do not slow its start-up; a Python job given before waits for them.
+   * jobs then wait in the pool (they are not failed) until it closes.
    */
-  python?: PythonRuntime | Promise<PythonRuntime | undefined>;
-  /** Start the executors once this settles (either way), not at construction; jobs given before wait. Default: at once. */
-  startAfter?: Promise<unknown>;
+  python?: PythonRuntime;
   /** What runs the jobs, instead of threads or `processes` (the Python pool's runners). Default: none. */
   executors?: ExecutorFactory;
   /** Slot name in executor labels: `${name}/${slotName}-N`. Default: "thread". */

@@ -7,7 +7,7 @@ import { PoolClosedError } from "./pool-closed-error.ts";
 import { ProcessExecutors } from "./process-executors.ts";
 import { checkMaxResultBytes, DEFAULT_MAX_RESULT_BYTES } from "./result-limit.ts";
 import { isPythonCode } from "../codec/python-payload.ts";
-import { PythonExecutors, versionsLabel, type PythonRuntime } from "./python-executors.ts";
+import { PythonExecutors, versionsLabel } from "./python-executors.ts";
 import { namedError, poolFailure, pythonTaskFailure, type PoolFailureName } from "./task-failure.ts";
 import { RetryBackoff } from "./retry-backoff.ts";
 import type { LogBatch } from "./task-log.ts";
@@ -93,9 +93,9 @@ export class ThreadPool {
   /** Jobs whose executor died under them, waiting to re-run on that slot's fresh executor (blame rule). */
   readonly #pinned = new Map<Slot, Accepted>();
   /** The pool of Python runners (`options.python`), or null. */
-  #python: ThreadPool | null = null;
+  readonly #python: ThreadPool | null = null;
   /** `python-3.x/dill-y` of the Python runners, ending each Python job's executor label. */
-  #pythonVersions: string = "";
+  readonly #pythonVersions: string = "";
   /** Python jobs of a pool without Python: they wait here (never failed) until the pool closes. */
   readonly #noPython: Accepted[] = [];
   readonly #failure: (name: PoolFailureName, message: string) => string;
@@ -127,42 +127,16 @@ export class ThreadPool {
     for (let i = 1; i <= threads; i++) {
       this.#slots.push(new ThreadSlot(`${name}/${options.slotName ?? "thread"}-${i}`, this.#executors, this.#events, i, maxResultBytes));
     }
-    const spawnAll = () => {
-      for (const slot of this.#slots) this.#spawn(slot);
-    };
-    if (options.startAfter === undefined) spawnAll();
-    else void options.startAfter.then(spawnAll, spawnAll);
-    const attach = (python: PythonRuntime | undefined) => {
-      if (python === undefined || this.#closed) return;
+    for (const slot of this.#slots) this.#spawn(slot);
+    if (options.python !== undefined) {
       const { processes: settings } = options;
-      this.#pythonVersions = versionsLabel(python.versions);
-      const pool = new ThreadPool({
-        threads: python.processes ?? threads, taskTimeoutMs: timeoutMs, log: this.#log, name, slotName: "python",
-        maxResultBytes, failure: pythonTaskFailure, startAfter: this.ready(),
-        executors: new PythonExecutors(python, { ...settings, log: settings?.log ?? this.#log, name: `${name}-python` }),
+      this.#pythonVersions = versionsLabel(options.python.versions);
+      this.#python = new ThreadPool({
+        threads: options.python.processes ?? threads, taskTimeoutMs: timeoutMs, log: this.#log, name, slotName: "python",
+        maxResultBytes, failure: pythonTaskFailure,
+        executors: new PythonExecutors(options.python, { ...settings, log: settings?.log ?? this.#log, name: `${name}-python` }),
       });
-      this.#python = pool;
-      // Python jobs given while the runtime was still being looked for go to the runners now, in order.
-      for (const task of this.#noPython.splice(0)) {
-        this.#runPython(pool, task.job, { started: task.started, logs: task.logs }).then(task.resolve, task.reject);
-      }
-    };
-    if (options.python instanceof Promise) {
-      this.pythonKnown = options.python.then(attach, () => {});
-    } else {
-      attach(options.python);
-      this.pythonKnown = Promise.resolve();
     }
-  }
-
-  /**
-   * Settles once the pool knows whether it has Python runners (`python` given as a promise: once that settles);
-   * `runtimes` is final from then on.
-   */
-  readonly pythonKnown: Promise<void>;
-
-  #runPython(pool: ThreadPool, job: PoolJob, control: RunOptions): Promise<PoolOutcome> {
-    return pool.run(job, control).then((out) => ({ ...out, executor: `${out.executor}/${this.#pythonVersions}` }));
   }
 
   /** Threads not running a job now (including threads still starting up). */
@@ -197,7 +171,9 @@ export class ThreadPool {
    */
   run(job: PoolJob, control: RunOptions = {}): Promise<PoolOutcome> {
     if (this.#closed) return Promise.reject(new PoolClosedError("thread pool is closed"));
-    if (this.#python !== null && isPythonCode(job.code)) return this.#runPython(this.#python, job, control);
+    if (this.#python !== null && isPythonCode(job.code)) {
+      return this.#python.run(job, control).then((out) => ({ ...out, executor: `${out.executor}/${this.#pythonVersions}` }));
+    }
     return new Promise<PoolOutcome>((resolve, reject) => {
       const accepted: Accepted = { job, started: control.started, logs: control.logs, resolve, reject };
       if (isPythonCode(job.code) && !(this.#executors instanceof PythonExecutors)) {
@@ -306,7 +282,7 @@ export class ThreadPool {
   }
 
   /** The runtimes this pool runs: `js`, and `python` with Python runners. */
-  get runtimes(): ("js" | "python")[] {
+  get runtimes(): string[] {
     return this.#python !== null ? ["js", "python"] : ["js"];
   }
 

@@ -258,36 +258,3 @@ describe("a pool without Python", () => {
     expect(settled).toBe("rejected");
   });
 });
-
-describe("a pool whose Python runtime is still being looked for (python given as a promise)", () => {
-  test("a Python job given before the probe ends runs once it finds Python; runtimes say python from then on", async () => {
-    const found = Promise.withResolvers<typeof runtime | undefined>();
-    const later = new ThreadPool({ threads: 1, taskTimeoutMs: 5000, python: found.promise });
-    try {
-      const early = later.run(job("add", argsKw));
-      const js = await later.run({ taskId: "js-early", functionId: "js-2", code: "() => 2", args: "[]" });
-      expect(js.status).toBe("COMPLETED"); // JavaScript does not wait for the probe
-      expect(later.runtimes).toEqual(["js"]);
-      expect(later.pythonWaiting).toBe(1);
-      found.resolve({ ...runtime, processes: 1 });
-      await later.pythonKnown;
-      expect(later.runtimes).toEqual(["js", "python"]);
-      const out = await early;
-      expect(out.status).toBe("COMPLETED");
-      expect(out.executor).toMatch(/^local\/python-1\/python-3\.\d+\.\d+\/dill-[\d.]+$/);
-      expect(dillLoads([out.result])[0]!.value).toBe(3);
-    } finally {
-      await later.close();
-    }
-  }, 30_000);
-
-  test("a probe that finds no Python leaves Python jobs waiting, as a pool without Python", async () => {
-    const later = new ThreadPool({ threads: 1, python: Promise.resolve(undefined) });
-    const waiting = later.run(job("add", argsKw)).then(() => "resolved", () => "rejected");
-    await later.pythonKnown;
-    expect(later.runtimes).toEqual(["js"]);
-    expect(later.pythonWaiting).toBe(1);
-    await later.close();
-    expect(await waiting).toBe("rejected");
-  });
-});

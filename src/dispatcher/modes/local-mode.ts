@@ -25,7 +25,7 @@ export interface LocalModeOptions {
   /** Largest result a task may return, in UTF-8 bytes (`ResultTooLargeError` above). Default: 10 MiB. */
   maxResultBytes?: number;
   /** Python runners beside the threads, for Python functions (without, their tasks wait). Default: none. */
-  python?: PythonRuntime | Promise<PythonRuntime | undefined>;
+  python?: PythonRuntime;
 }
 
 /**
