@@ -21,6 +21,7 @@ const { values: o } = parseArgs({
     batch: { type: "string", default: "64" },
   },
 });
+if (!/^[1-9]\d*$/.test(o.batch!)) throw new Error(`--batch must be a positive integer (got "${o.batch}")`);
 const command = o.bin ? [o.bin, "executor"] : [process.execPath, fileURLToPath(new URL("../src/cli.ts", import.meta.url)), "executor"];
 const processes = o.isolation === "process" ? { command, sandbox: o.sandbox !== "false", memoryMb: Number(o["memory-mb"]) } : undefined;
 const pool = new ThreadPool({ threads: Number(o.threads), name: "bench", processes });
@@ -76,7 +77,7 @@ for (let round = 0; round < Number(o.rounds); round++) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let done = 0; done < jobs; done += batch) {
-    await Promise.all(Array.from({ length: batch }, (_, j) => pool.run({ taskId: `t${done + j}`, functionId: "noop", code: "() => null", args: "[]" })));
+    await Promise.all(Array.from({ length: Math.min(batch, jobs - done) }, (_, j) => pool.run({ taskId: `t${done + j}`, functionId: "noop", code: "() => null", args: "[]" })));
   }
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
